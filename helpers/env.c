@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+/* Helpers that depend only on the deterministic environment. */
+#include "bpfstep/helpers.h"
+#include "helpers/helper_names.h"
+
+void bs_env_default(struct bs_env *env)
+{
+	env->time_ns = 1000000000ULL;
+	env->time_step_ns = 1000;
+	env->seed = 1;
+	env->cpu = 0;
+}
+
+static int h_ktime(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0,
+		   struct bs_error *err, void *user)
+{
+	(void)vm, (void)args, (void)err;
+	struct bs_env *env = user;
+	*r0 = env->time_ns;
+	env->time_ns += env->time_step_ns;
+	return 0;
+}
+
+/* splitmix64: a small generator with a full 64-bit state; the same seed
+ * gives the same stream on every engine and run. */
+static int h_prandom(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0,
+		     struct bs_error *err, void *user)
+{
+	(void)vm, (void)args, (void)err;
+	struct bs_env *env = user;
+	uint64_t z = (env->seed += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	*r0 = (uint32_t)(z ^ (z >> 31));
+	return 0;
+}
+
+static int h_cpu(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0, struct bs_error *err,
+		 void *user)
+{
+	(void)vm, (void)args, (void)err;
+	*r0 = ((struct bs_env *)user)->cpu;
+	return 0;
+}
+
+int bs_helpers_register_env(struct bs_vm *vm, struct bs_env *env, struct bs_error *err)
+{
+	static const struct {
+		int32_t id;
+		bs_helper_fn fn;
+	} table[] = {
+		{5, h_ktime},     /* bpf_ktime_get_ns */
+		{7, h_prandom},   /* bpf_get_prandom_u32 */
+		{8, h_cpu},       /* bpf_get_smp_processor_id */
+		{125, h_ktime},   /* bpf_ktime_get_boot_ns */
+		{160, h_ktime},   /* bpf_ktime_get_coarse_ns */
+	};
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (bs_vm_set_helper(vm, table[i].id, hlp_name(table[i].id), table[i].fn, env, err))
+			return -1;
+	return 0;
+}
+
+const char *bs_helper_name(int32_t id)
+{
+	return hlp_name(id);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* Fake helpers: the deterministic environment programs run in. */
+#ifndef BPFSTEP_HELPERS_H
+#define BPFSTEP_HELPERS_H
+
+#include <stdint.h>
+
+#include "bpfstep/error.h"
+#include "bpfstep/vm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+/* The deterministic environment: a virtual clock, a seeded PRNG, a CPU id. */
+struct bs_env {
+	uint64_t time_ns;     /* bpf_ktime_get_ns returns this, then it advances */
+	uint64_t time_step_ns;/* advance per read (default 1000) */
+	uint64_t seed;        /* bpf_get_prandom_u32 stream */
+	uint32_t cpu;         /* bpf_get_smp_processor_id */
+};
+
+void bs_env_default(struct bs_env *env);
+
+/* Registers the helpers that need nothing but the environment:
+ * bpf_ktime_get_ns (5), bpf_get_prandom_u32 (7), bpf_get_smp_processor_id (8),
+ * bpf_ktime_get_boot_ns (125), bpf_ktime_get_coarse_ns (160).
+ * env must outlive vm. */
+BS_MUST_CHECK int bs_helpers_register_env(struct bs_vm *vm, struct bs_env *env,
+					  struct bs_error *err);
+
+/* "bpf_map_lookup_elem" for 1; NULL for ids the kernel does not define. */
+const char *bs_helper_name(int32_t id);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+#endif

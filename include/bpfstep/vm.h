@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/* The reference interpreter and its memory sandbox. */
+#ifndef BPFSTEP_VM_H
+#define BPFSTEP_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpfstep/error.h"
+#include "bpfstep/insn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+struct bs_vm;
+
+#define BS_DEFAULT_BUDGET 1000000ULL
+
+/* Memory the program may touch. Guest addresses are assigned by the VM (a
+ * fixed, deterministic layout below 4 GiB), never host addresses, so the
+ * same program and inputs give the same pointer values on every run. */
+enum bs_region_flags {
+	BS_REGION_READ = 1u << 0,
+	BS_REGION_WRITE = 1u << 1,
+	BS_REGION_RW = BS_REGION_READ | BS_REGION_WRITE,
+};
+
+/* A helper: reads r1..r5 from args, writes r0. Returns 0, or fills err. */
+typedef int (*bs_helper_fn)(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0,
+			    struct bs_error *err, void *user);
+
+/* Resolves a lddw with a pseudo source (map fd, map value, func ...) to the
+ * 64-bit value the program sees. Returns 0, or fills err. */
+typedef int (*bs_lddw_resolver_fn)(struct bs_vm *vm, size_t pc, const struct bs_insn *insn,
+				   uint64_t *value, struct bs_error *err, void *user);
+
+enum bs_dispatch {
+	BS_DISPATCH_DEFAULT = 0, /* computed goto where the compiler has it */
+	BS_DISPATCH_SWITCH,      /* the portable switch loop (tests run both) */
+};
+
+struct bs_run_result {
+	uint64_t retval;          /* r0 at the top-level exit */
+	uint64_t insns_executed;  /* instructions executed, lddw counts once */
+};
+
+BS_MUST_CHECK int bs_vm_new(struct bs_vm **out, struct bs_error *err);
+void bs_vm_free(struct bs_vm *vm);
+
+/* Settings; each may be changed between runs. */
+void bs_vm_set_budget(struct bs_vm *vm, uint64_t max_insns);  /* 0 = unlimited */
+void bs_vm_set_dispatch(struct bs_vm *vm, enum bs_dispatch dispatch);
+BS_MUST_CHECK int bs_vm_set_helper(struct bs_vm *vm, int32_t id, const char *name,
+				   bs_helper_fn fn, void *user, struct bs_error *err);
+void bs_vm_set_lddw_resolver(struct bs_vm *vm, bs_lddw_resolver_fn fn, void *user);
+
+/* Checks the program (opcodes, reserved fields, jump targets, helper ids,
+ * the last instruction) and prepares it for execution. The instructions are
+ * copied. Register helpers and the resolver first. */
+BS_MUST_CHECK int bs_vm_load(struct bs_vm *vm, const struct bs_insn *prog, size_t n,
+			     struct bs_error *err);
+
+/* Registers memory the program may access; the VM does not own host.
+ * *guest receives its guest address. */
+BS_MUST_CHECK int bs_vm_add_region(struct bs_vm *vm, const char *name, void *host,
+				   uint64_t size, unsigned flags, uint64_t *guest,
+				   struct bs_error *err);
+
+/* The bytes LD_ABS / LD_IND read (the skb's linear data). */
+void bs_vm_set_packet(struct bs_vm *vm, const void *data, uint64_t len);
+
+/* Translates a guest range to host memory, checked against the regions, as
+ * helpers must before touching program memory. NULL with err on violation. */
+void *bs_vm_translate(struct bs_vm *vm, uint64_t addr, uint64_t size, bool write,
+		      struct bs_error *err);
+
+/* Runs from instruction 0 with r1..r5 = args (NULL: all zero) and r10 at the
+ * top of a fresh 512-byte stack. */
+BS_MUST_CHECK int bs_vm_run(struct bs_vm *vm, const uint64_t args[5],
+			    struct bs_run_result *res, struct bs_error *err);
+
+/* The loaded program (after bs_vm_load). */
+const struct bs_insn *bs_vm_program(const struct bs_vm *vm, size_t *n);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# End-to-end tests of every command and flag of bpfstep and of the
+# conformance plugin: output, exit status, and error messages.
+#   cli_test.sh BPFSTEP PLUGIN SOURCE_DIR
+set -u
+bs=$1 plugin=$2 src=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+# check NAME WANT_STATUS WANT_SUBSTRING -- CMD...   (stdout+stderr searched)
+check() {
+	local name=$1 want=$2 needle=$3
+	shift 4
+	local out status
+	out=$("$@" 2>&1)
+	status=$?
+	if [ "$status" != "$want" ] || [[ "$out" != *"$needle"* ]]; then
+		echo "FAIL $name: status $status (want $want), output:"
+		echo "$out" | sed 's/^/    /' | head -20
+		echo "    (wanted to contain: $needle)"
+		fail=$((fail + 1))
+	else
+		pass=$((pass + 1))
+	fi
+}
+
+printf '%s\n' 'mov %r0, 0' 'ldxb %r0, [%r1+2]' 'exit' >"$tmp/ldxb.s"
+printf '%s\n' 'r0 = 7' 'r0 += 3' 'exit' >"$tmp/clike.s"
+printf '%s\n' 'ja -1' 'exit' >"$tmp/loop.s"
+printf '%s\n' 'ldxw %r0, [%r1+60]' 'exit' >"$tmp/oob.s"
+printf '\xaa\xbb\x11\xcc' >"$tmp/mem.bin"
+
+# bpfstep itself
+check "main --help" 0 "Commands:" -- "$bs" --help
+check "main no args" 2 "Usage: bpfstep" -- "$bs"
+check "main --version" 0 "bpfstep 0." -- "$bs" --version
+check "main help run" 0 "--mem FILE" -- "$bs" help run
+check "main help unknown" 2 "unknown command" -- "$bs" help frob
+check "main unknown command" 2 "unknown command 'frob'" -- "$bs" frob
+
+# asm
+check "asm --help" 0 "Usage: bpfstep asm" -- "$bs" asm --help
+check "asm conformance dialect" 0 "" -- "$bs" asm "$tmp/ldxb.s" -o "$tmp/ldxb.bin"
+check "asm output bytes" 0 "b7 00 00 00 00 00 00 00 71 10 02 00 00 00 00 00 95" -- \
+	od -An -tx1 -w24 "$tmp/ldxb.bin"
+check "asm C-like dialect" 0 "" -- "$bs" asm "$tmp/clike.s" -o "$tmp/clike.bin"
+check "asm --output long form" 0 "" -- "$bs" asm "$tmp/loop.s" --output "$tmp/loop.bin"
+check "asm -o -" 0 "" -- "$bs" asm "$tmp/oob.s" -o -
+"$bs" asm "$tmp/oob.s" -o "$tmp/oob.bin"
+check "asm without -o" 2 "an output file is required" -- "$bs" asm "$tmp/ldxb.s"
+check "asm without input" 2 "an input file is required" -- "$bs" asm -o "$tmp/x.bin"
+check "asm missing file" 1 "cannot open" -- "$bs" asm "$tmp/none.s" -o "$tmp/x.bin"
+printf 'mov %%r0, 0\nfrobnicate %%r1\nexit\n' >"$tmp/bad.s"
+check "asm syntax error names the line" 1 "bad.s:2" -- "$bs" asm "$tmp/bad.s" -o "$tmp/x.bin"
+check "asm unknown option" 2 "unknown option '--frob'" -- "$bs" asm --frob
+
+# run
+check "run --help" 0 "--budget N" -- "$bs" run --help
+check "run --raw --mem" 0 "Return value: 17 (0x11)" -- "$bs" run --raw "$tmp/ldxb.bin" --mem "$tmp/mem.bin"
+check "run counts instructions" 0 "Instructions executed: 3" -- "$bs" run --raw "$tmp/ldxb.bin" --mem "$tmp/mem.bin"
+check "run C-like program" 0 "Return value: 10" -- "$bs" run --raw "$tmp/clike.bin"
+check "run --json" 0 '{"retval": 17, "insns_executed": 3, "error": null}' -- \
+	"$bs" run --raw "$tmp/ldxb.bin" --mem "$tmp/mem.bin" --json
+check "run --engine interp" 0 "Return value: 17" -- "$bs" run --raw "$tmp/ldxb.bin" --mem "$tmp/mem.bin" --engine interp
+check "run --engine jit refused" 1 "JIT engine is not available" -- "$bs" run --raw "$tmp/ldxb.bin" --engine jit
+check "run --engine bad" 2 "--engine must be interp or jit" -- "$bs" run --raw "$tmp/ldxb.bin" --engine fast
+check "run --dispatch switch" 0 "Return value: 17" -- "$bs" run --raw "$tmp/ldxb.bin" --mem "$tmp/mem.bin" --dispatch switch
+check "run --dispatch bad" 2 "--dispatch must be goto or switch" -- "$bs" run --raw "$tmp/ldxb.bin" --dispatch x
+check "run budget stops a loop" 1 "instruction budget of 1000000" -- "$bs" run --raw "$tmp/loop.bin"
+check "run --budget N" 1 "budget of 50 instructions" -- "$bs" run --raw "$tmp/loop.bin" --budget 50
+check "run --budget json" 1 '"kind": "budget"' -- "$bs" run --raw "$tmp/loop.bin" --budget 50 --json
+check "run --budget bad" 2 "--budget needs a non-negative number" -- "$bs" run --raw "$tmp/loop.bin" --budget -1
+check "run out of bounds" 1 "invalid read of mem off=60 size=4" -- "$bs" run --raw "$tmp/oob.bin" --mem "$tmp/mem.bin"
+check "run out of bounds names pc" 1 "at pc 0: r0 = *(u32 *)(r1 +60)" -- "$bs" run --raw "$tmp/oob.bin" --mem "$tmp/mem.bin"
+check "run error json" 1 '"pc": 0, "insn": "r0 = *(u32 *)(r1 +60)"' -- "$bs" run --raw "$tmp/oob.bin" --mem "$tmp/mem.bin" --json
+check "run without --raw" 2 "a program is required" -- "$bs" run
+check "run missing value" 2 "needs a value" -- "$bs" run --raw
+check "run extra argument" 2 "unexpected argument" -- "$bs" run --raw "$tmp/ldxb.bin" extra
+printf '\x95\x00\x00' >"$tmp/trunc.bin"
+check "run truncated program" 1 "partial one" -- "$bs" run --raw "$tmp/trunc.bin"
+printf '\xff\x00\x00\x00\x00\x00\x00\x00\x95\x00\x00\x00\x00\x00\x00\x00' >"$tmp/badop.bin"
+check "run unknown opcode" 1 "unknown opcode ff" -- "$bs" run --raw "$tmp/badop.bin"
+check "run missing --mem file" 1 "cannot open" -- "$bs" run --raw "$tmp/ldxb.bin" --mem "$tmp/none"
+
+# dump
+check "dump --help" 0 "Usage: bpfstep dump" -- "$bs" dump --help
+check "dump --raw" 0 "   1: (71) r0 = *(u8 *)(r1 +2)" -- "$bs" dump --raw "$tmp/ldxb.bin"
+check "dump xlated" 0 "   2: (95) exit" -- "$bs" dump --raw "$tmp/ldxb.bin" xlated
+check "dump opcodes" 0 "       71 10 02 00 00 00 00 00" -- "$bs" dump --raw "$tmp/ldxb.bin" opcodes
+check "dump bad keyword" 2 "unknown keyword 'jited'" -- "$bs" dump --raw "$tmp/ldxb.bin" jited
+check "dump invalid program" 1 "unknown opcode ff" -- "$bs" dump --raw "$tmp/badop.bin"
+check "dump without --raw" 2 "a program is required" -- "$bs" dump
+
+# the example the README runs
+check "example" 0 "Return value: 80 (0x50)" -- "$bs" run --raw "$BS_EXAMPLE_BIN" --mem "$src/examples/http_syn.pkt"
+
+# conformance plugin
+hex=$(od -An -tx1 -v "$tmp/ldxb.bin" | tr -d '\n')
+check "plugin --help" 0 "bpf_conformance" -- "$plugin" --help
+check "plugin runs with MEM" 0 "11" -- sh -c "echo '$hex' | '$plugin' 'aa  bb  11  cc  '"
+check "plugin --engine interp" 0 "11" -- sh -c "echo '$hex' | '$plugin' 'aa  bb  11  cc  ' --engine interp"
+check "plugin --engine jit refused" 1 "JIT engine is not available" -- sh -c "echo '$hex' | '$plugin' 'aa  bb  11  cc  ' --engine jit"
+loophex=$(od -An -tx1 -v "$tmp/loop.bin" | tr -d '\n')
+check "plugin --budget" 1 "budget of 10 instructions" -- sh -c "echo '$loophex' | '$plugin' --budget 10"
+check "plugin --elf refused" 1 "ELF input is not supported" -- sh -c "echo '$hex' | '$plugin' --elf"
+check "plugin bad hex" 1 "bad hex" -- sh -c "echo 'zz' | '$plugin'"
+check "plugin odd length" 1 "multiple of 8" -- sh -c "echo '95 00' | '$plugin'"
+check "plugin unknown flag" 2 "unknown argument" -- sh -c "echo '$hex' | '$plugin' --frob"
+
+echo "cli: $pass passed, $fail failed"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

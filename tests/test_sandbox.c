@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+/* The memory sandbox: every access outside the program's regions stops the
+ * run with the pc, the instruction and where the address is. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tests/testutil.h"
+
+struct case_ {
+	const char *desc;
+	struct bs_insn prog[8];
+	size_t n;
+	long pc;
+	const char *msg;  /* substring of the message */
+	const char *insn; /* the disassembled instruction at pc */
+};
+
+#define P(...) .prog = {__VA_ARGS__}, .n = sizeof((struct bs_insn[]){__VA_ARGS__}) / 8
+
+static const struct case_ cases[] = {
+	{"stack below fp-512", P(LDX(SZ_DW, 0, 10, -520), EXIT()), 0,
+	 "invalid read of stack off=-520 size=8", "r0 = *(u64 *)(r10 -520)"},
+	{"stack: last byte below the frame", P(ST(SZ_B, 10, -513, 1), EXIT()), 0,
+	 "invalid write of stack off=-513 size=1", "*(u8 *)(r10 -513) = 1"},
+	{"stack: at fp", P(ST(SZ_W, 10, 0, 1), MOV64_IMM(0, 0), EXIT()), 0,
+	 "invalid write of stack off=0 size=4", NULL},
+	{"stack: straddles fp", P(MOV64_IMM(0, 0), LDX(SZ_DW, 0, 10, -4), EXIT()), 1,
+	 "invalid read of stack off=-4 size=8", NULL},
+	{"mem: one byte past the end", P(LDX(SZ_B, 0, 1, 16), EXIT()), 0,
+	 "invalid read of mem off=16 size=1", "r0 = *(u8 *)(r1 +16)"},
+	{"mem: word crossing the end", P(LDX(SZ_W, 0, 1, 14), EXIT()), 0,
+	 "invalid read of mem off=14 size=4", NULL},
+	{"mem: before the start", P(STX(SZ_B, 1, 2, -1), EXIT()), 0,
+	 "invalid write of mem off=-1 size=1", NULL},
+	{"NULL pointer", P(MOV64_IMM(1, 0), LDX(SZ_W, 0, 1, 0), EXIT()), 1,
+	 "invalid read of size 4 at 0x0", NULL},
+	{"wrapping pointer arithmetic", P(MOV64_IMM(2, -1), ALU64_REG(0x00, 1, 2),
+	  LDX(SZ_DW, 0, 1, 0), EXIT()), 2, "invalid read of mem off=-1 size=8", NULL},
+	{"address that wraps around 2^64", P(MOV64_IMM(1, -4), LDX(SZ_DW, 0, 1, 0), EXIT()), 1,
+	 "invalid read", NULL},
+	{"atomic outside the stack", P(MOV64_IMM(2, 1), INSN(0xdb, 10, 2, 8, 0x01), EXIT()), 1,
+	 "invalid write of stack off=8 size=8", NULL},
+	{"callee may not touch below its own frame",
+	 P(CALL_LOCAL(1), EXIT(), LDX(SZ_DW, 0, 10, -513), EXIT()), 2,
+	 "invalid read of stack off=-513", NULL},
+};
+
+static void test_cases(void **state)
+{
+	(void)state;
+	int failures = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct case_ *c = &cases[i];
+		for (int d = 0; d < 2; d++) {
+			uint8_t mem[16] = {0};
+			struct bs_run_result res;
+			struct bs_error err;
+			int rc = tu_run(c->prog, c->n, mem, sizeof(mem),
+					d ? BS_DISPATCH_SWITCH : BS_DISPATCH_DEFAULT, &res, &err);
+			if (rc == 0 || err.kind != BS_ERR_MEMORY || err.pc != c->pc ||
+			    !strstr(err.message, c->msg) || (c->insn && strcmp(err.insn, c->insn))) {
+				printf("FAIL %s: rc=%d kind=%s pc=%ld insn='%s' msg='%s'\n", c->desc, rc,
+				       bs_err_kind_name(err.kind), err.pc, err.insn, err.message);
+				failures++;
+			}
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
+/* A region registered read-only cannot be written. */
+static void test_read_only_region(void **state)
+{
+	(void)state;
+	uint8_t ro[8] = {7};
+	struct bs_vm *vm;
+	struct bs_error err;
+	struct bs_run_result res;
+	uint64_t addr;
+	struct bs_insn prog[] = {LDX(SZ_B, 0, 1, 0), STX(SZ_B, 1, 0, 1), EXIT()};
+	assert_int_equal(bs_vm_new(&vm, &err), 0);
+	assert_int_equal(bs_vm_add_region(vm, "rodata", ro, sizeof(ro), BS_REGION_READ, &addr, &err), 0);
+	assert_int_equal(bs_vm_load(vm, prog, 3, &err), 0);
+	uint64_t args[5] = {addr};
+	assert_int_not_equal(bs_vm_run(vm, args, &res, &err), 0);
+	assert_int_equal(err.kind, BS_ERR_MEMORY);
+	assert_int_equal(err.pc, 1);
+	assert_non_null(strstr(err.message, "invalid write of read-only region 'rodata' off=1"));
+	assert_int_equal(ro[1], 0);
+	bs_vm_free(vm);
+}
+
+/* Guest addresses are the same on every run and never host addresses. */
+static void test_deterministic_addresses(void **state)
+{
+	(void)state;
+	struct bs_insn prog[] = {MOV64_REG(0, 10), ALU64_REG(0xa0, 0, 1), EXIT()};
+	uint8_t a[4], b[4];
+	struct bs_run_result r1, r2;
+	struct bs_error err;
+	assert_int_equal(tu_run(prog, 3, a, sizeof(a), BS_DISPATCH_DEFAULT, &r1, &err), 0);
+	assert_int_equal(tu_run(prog, 3, b, sizeof(b), BS_DISPATCH_SWITCH, &r2, &err), 0);
+	assert_int_equal(r1.retval, r2.retval);
+	assert_true(r1.retval < (1ULL << 32));
+}
+
+/* Helpers translate guest pointers through the same checks. */
+static void test_translate(void **state)
+{
+	(void)state;
+	uint8_t buf[32];
+	struct bs_vm *vm;
+	struct bs_error err;
+	uint64_t addr;
+	assert_int_equal(bs_vm_new(&vm, &err), 0);
+	assert_int_equal(bs_vm_add_region(vm, "buf", buf, sizeof(buf), BS_REGION_RW, &addr, &err), 0);
+	assert_ptr_equal(bs_vm_translate(vm, addr + 4, 8, true, &err), buf + 4);
+	assert_null(bs_vm_translate(vm, addr + 30, 8, false, &err));
+	assert_int_equal(err.kind, BS_ERR_MEMORY);
+	assert_non_null(strstr(err.message, "buf off=30 size=8"));
+	assert_null(bs_vm_translate(vm, (uint64_t)(uintptr_t)buf, 1, false, &err));
+	bs_vm_free(vm);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_read_only_region),
+		cmocka_unit_test(test_deterministic_addresses),
+		cmocka_unit_test(test_translate),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

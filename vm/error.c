@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+/* Error values and the one place their kinds are named. */
+#include "vm/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const kind_names[BS_ERR__COUNT] = {
+	[BS_OK] = "ok",
+	[BS_ERR_NOMEM] = "nomem",
+	[BS_ERR_IO] = "io",
+	[BS_ERR_ARG] = "argument",
+	[BS_ERR_PARSE] = "parse",
+	[BS_ERR_INVALID] = "invalid",
+	[BS_ERR_MEMORY] = "memory",
+	[BS_ERR_BUDGET] = "budget",
+	[BS_ERR_CALL_DEPTH] = "call_depth",
+	[BS_ERR_HELPER] = "helper",
+	[BS_ERR_UNSUPPORTED] = "unsupported",
+};
+
+const char *bs_err_kind_name(enum bs_err_kind kind)
+{
+	if ((unsigned)kind >= BS_ERR__COUNT)
+		return "unknown";
+	return kind_names[kind];
+}
+
+void bs_error_clear(struct bs_error *err)
+{
+	if (!err)
+		return;
+	memset(err, 0, sizeof(*err));
+	err->pc = BS_NO_PC;
+}
+
+int vm_err(struct bs_error *err, enum bs_err_kind kind, long pc, const char *fmt, ...)
+{
+	if (!err)
+		return -1;
+	bs_error_clear(err);
+	err->kind = kind;
+	err->pc = pc;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void vm_err_hint(struct bs_error *err, const char *fmt, ...)
+{
+	if (!err)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->hint, sizeof(err->hint), fmt, ap);
+	va_end(ap);
+}
+
+void vm_err_insn(struct bs_error *err, const struct bs_insn *prog, size_t n)
+{
+	if (!err || err->pc < 0 || (size_t)err->pc >= n)
+		return;
+	bs_disasm(prog, n, (size_t)err->pc, err->insn, sizeof(err->insn));
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+/* The reference interpreter, built twice from one loop (vm/interp_loop.h):
+ * computed-goto dispatch and a portable switch, so both stay correct. */
+#include <string.h>
+
+#include "vm/error.h"
+#include "vm/vm_private.h"
+
+/* Memory is little-endian guest memory at arbitrary alignment. */
+static inline uint64_t vm_load(const void *p, unsigned size)
+{
+	switch (size) {
+	case 1: return *(const uint8_t *)p;
+	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+	default: { uint64_t v; memcpy(&v, p, 8); return v; }
+	}
+}
+
+static inline void vm_store(void *p, unsigned size, uint64_t v)
+{
+	switch (size) {
+	case 1: *(uint8_t *)p = (uint8_t)v; break;
+	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+	default: memcpy(p, &v, 8); break;
+	}
+}
+
+static inline uint64_t sext(uint64_t v, unsigned bits)
+{
+	unsigned sh = 64 - bits;
+	return (uint64_t)((int64_t)(v << sh) >> sh);
+}
+
+/* Signed division as the kernel's verifier fixups define it: x / 0 = 0,
+ * x % 0 = x, INT_MIN / -1 = INT_MIN, INT_MIN % -1 = 0 (no trap). */
+static inline int64_t sdiv64(int64_t a, int64_t b)
+{
+	if (b == 0)
+		return 0;
+	if (b == -1)
+		return (int64_t)(0 - (uint64_t)a);
+	return a / b;
+}
+
+static inline int64_t smod64(int64_t a, int64_t b)
+{
+	if (b == 0)
+		return a;
+	if (b == -1)
+		return 0;
+	return a % b;
+}
+
+static inline int32_t sdiv32(int32_t a, int32_t b)
+{
+	if (b == 0)
+		return 0;
+	if (b == -1)
+		return (int32_t)(0 - (uint32_t)a);
+	return a / b;
+}
+
+static inline int32_t smod32(int32_t a, int32_t b)
+{
+	if (b == 0)
+		return a;
+	if (b == -1)
+		return 0;
+	return a % b;
+}
+
+/* LD_ABS / LD_IND: the kernel's bpf_skb_load_helper_*: big-endian bytes of the
+ * linear packet; a negative or out-of-range offset fails, and the program
+ * then returns 0. */
+static inline int vm_ld_pkt(const struct bs_vm *vm, int32_t off, unsigned size, uint64_t *out)
+{
+	if (off < 0 || (uint64_t)off + size > vm->pkt_len)
+		return -1;
+	const uint8_t *p = vm->pkt + off;
+	uint64_t v = 0;
+	for (unsigned i = 0; i < size; i++)
+		v = (v << 8) | p[i];
+	*out = v;
+	return 0;
+}
+
+#define VM_LOOP_NAME vm_run_goto
+#define VM_USE_GOTO 1
+#include "vm/interp_loop.h"
+#undef VM_LOOP_NAME
+#undef VM_USE_GOTO
+
+#define VM_LOOP_NAME vm_run_switch
+#define VM_USE_GOTO 0
+#include "vm/interp_loop.h"
+#undef VM_LOOP_NAME
+#undef VM_USE_GOTO

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/* The interpreter loop, written once. vm/interp.c includes this file twice:
+ * with VM_USE_GOTO 1 (computed goto, a label per table row) and 0 (switch).
+ * Every row of vm/isa.def must have a handler here: in goto mode a missing one
+ * is a compile error, because the label table names all of them.
+ *
+ * Conventions: I is the prepared instruction, pc its index; a handler ends
+ * with NEXT after moving pc. Anything that fails fills err and jumps to fault
+ * with pc still at the failing instruction. */
+
+int VM_LOOP_NAME(struct bs_vm *vm, uint64_t *executed, struct bs_error *err)
+{
+	uint64_t *const reg = vm->reg;
+	const struct vm_pinsn *const code = vm->code;
+	const struct vm_pinsn *I;
+	size_t pc = 0;
+	uint64_t count = 0;
+	const uint64_t budget = vm->budget ? vm->budget : UINT64_MAX;
+	uint32_t may_goto = VM_MAY_GOTO_LOOPS;
+	uint8_t *p;
+
+#define DST reg[I->dst]
+#define SRC reg[I->src]
+#define IMM (I->imm)
+#define OFF ((uint64_t)(int64_t)I->off)
+#define MEM(addr, size, write)                                                        \
+	do {                                                                          \
+		p = vm_mem(vm, (addr), (size), (write), err);                        \
+		if (!p)                                                               \
+			goto fault;                                                   \
+	} while (0)
+
+#if VM_USE_GOTO
+	static const void *const labels[VM_OP__COUNT] = {
+#define BS_OP(NAME, ...) [VM_OP_##NAME] = &&L_##NAME,
+#include "vm/isa.def"
+#undef BS_OP
+	};
+#define CASE(NAME) L_##NAME:
+#define NEXT                                                                          \
+	do {                                                                          \
+		I = &code[pc];                                                        \
+		if (__builtin_expect(count == budget, 0))                             \
+			goto out_budget;                                              \
+		count++;                                                              \
+		goto *labels[I->op];                                                  \
+	} while (0)
+	NEXT;
+#else
+#define CASE(NAME) case VM_OP_##NAME:
+#define NEXT continue
+	for (;;) {
+		I = &code[pc];
+		if (__builtin_expect(count == budget, 0))
+			goto out_budget;
+		count++;
+		switch ((enum vm_op)I->op) {
+#endif
+
+/* ALU: a and b are the operands at the width of the instruction; ALU32
+ * results are truncated to 32 bits and zero-extended into the register. */
+#define ALU(NAME, E32, E64)                                                           \
+	CASE(NAME##32_K) { uint32_t a = (uint32_t)DST, b = (uint32_t)IMM; (void)a; (void)b; \
+		DST = (uint32_t)(E32); pc++; NEXT; }                                  \
+	CASE(NAME##32_X) { uint32_t a = (uint32_t)DST, b = (uint32_t)SRC; (void)a; (void)b; \
+		DST = (uint32_t)(E32); pc++; NEXT; }                                  \
+	CASE(NAME##64_K) { uint64_t a = DST, b = IMM; (void)a; (void)b;               \
+		DST = (E64); pc++; NEXT; }                                            \
+	CASE(NAME##64_X) { uint64_t a = DST, b = SRC; (void)a; (void)b;               \
+		DST = (E64); pc++; NEXT; }
+
+	ALU(ADD, a + b, a + b)
+	ALU(SUB, a - b, a - b)
+	ALU(MUL, a * b, a * b)
+	/* division by zero gives 0; modulo by zero leaves dst (32-bit: truncated) */
+	ALU(DIV, b ? a / b : 0, b ? a / b : 0)
+	ALU(MOD, b ? a % b : a, b ? a % b : a)
+	ALU(OR, a | b, a | b)
+	ALU(AND, a & b, a & b)
+	ALU(XOR, a ^ b, a ^ b)
+	ALU(MOV, b, b)
+	/* shift counts are masked to the operand width, as the kernel does */
+	ALU(LSH, a << (b & 31), a << (b & 63))
+	ALU(RSH, a >> (b & 31), a >> (b & 63))
+	ALU(ARSH, (uint32_t)((int32_t)a >> (b & 31)), (uint64_t)((int64_t)a >> (b & 63)))
+	ALU(SDIV, (uint32_t)sdiv32((int32_t)a, (int32_t)b), (uint64_t)sdiv64((int64_t)a, (int64_t)b))
+	ALU(SMOD, (uint32_t)smod32((int32_t)a, (int32_t)b), (uint64_t)smod64((int64_t)a, (int64_t)b))
+#undef ALU
+
+	/* refused by the prepare step: there are no arenas to cast between */
+	CASE(ADDR_SPACE_CAST) {
+		vm_err(err, BS_ERR_UNSUPPORTED, (long)pc, "addr_space_cast without an arena");
+		goto fault;
+	}
+
+	CASE(NEG32) { DST = (uint32_t)(0u - (uint32_t)DST); pc++; NEXT; }
+	CASE(NEG64) { DST = 0 - DST; pc++; NEXT; }
+
+	CASE(MOVSX32_8) { DST = (uint32_t)sext(SRC, 8); pc++; NEXT; }
+	CASE(MOVSX32_16) { DST = (uint32_t)sext(SRC, 16); pc++; NEXT; }
+	CASE(MOVSX64_8) { DST = sext(SRC, 8); pc++; NEXT; }
+	CASE(MOVSX64_16) { DST = sext(SRC, 16); pc++; NEXT; }
+	CASE(MOVSX64_32) { DST = sext(SRC, 32); pc++; NEXT; }
+
+	/* le on a little-endian host only truncates; be and bswap swap */
+	CASE(LE16) { DST = (uint16_t)DST; pc++; NEXT; }
+	CASE(LE32) { DST = (uint32_t)DST; pc++; NEXT; }
+	CASE(LE64) { pc++; NEXT; }
+	CASE(BE16) { DST = __builtin_bswap16((uint16_t)DST); pc++; NEXT; }
+	CASE(BE32) { DST = __builtin_bswap32((uint32_t)DST); pc++; NEXT; }
+	CASE(BE64) { DST = __builtin_bswap64(DST); pc++; NEXT; }
+	CASE(BSWAP16) { DST = __builtin_bswap16((uint16_t)DST); pc++; NEXT; }
+	CASE(BSWAP32) { DST = __builtin_bswap32((uint32_t)DST); pc++; NEXT; }
+	CASE(BSWAP64) { DST = __builtin_bswap64(DST); pc++; NEXT; }
+
+#define LDST(SZ, BYTES)                                                               \
+	CASE(LDX_##SZ) { MEM(SRC + OFF, BYTES, false); DST = vm_load(p, BYTES); pc++; NEXT; } \
+	CASE(ST_##SZ) { MEM(DST + OFF, BYTES, true); vm_store(p, BYTES, IMM); pc++; NEXT; } \
+	CASE(STX_##SZ) { MEM(DST + OFF, BYTES, true); vm_store(p, BYTES, SRC); pc++; NEXT; }
+	LDST(B, 1)
+	LDST(H, 2)
+	LDST(W, 4)
+	LDST(DW, 8)
+#undef LDST
+
+#define LDXS(SZ, BYTES)                                                               \
+	CASE(LDXS_##SZ) { MEM(SRC + OFF, BYTES, false); DST = sext(vm_load(p, BYTES), 8 * BYTES); \
+		pc++; NEXT; }
+	LDXS(B, 1)
+	LDXS(H, 2)
+	LDXS(W, 4)
+#undef LDXS
+
+/* Atomics: one thread runs a program, so plain read-modify-write is atomic.
+ * FETCH forms put the old value (zero-extended from 32 bits) into src;
+ * cmpxchg compares with r0 at the access width and always loads r0. */
+#define ATOMIC(SZ, BYTES, T)                                                          \
+	CASE(ATOMIC_ADD_##SZ) { MEM(DST + OFF, BYTES, true);                          \
+		vm_store(p, BYTES, (T)vm_load(p, BYTES) + (T)SRC); pc++; NEXT; }      \
+	CASE(ATOMIC_OR_##SZ) { MEM(DST + OFF, BYTES, true);                           \
+		vm_store(p, BYTES, (T)vm_load(p, BYTES) | (T)SRC); pc++; NEXT; }      \
+	CASE(ATOMIC_AND_##SZ) { MEM(DST + OFF, BYTES, true);                          \
+		vm_store(p, BYTES, (T)vm_load(p, BYTES) & (T)SRC); pc++; NEXT; }      \
+	CASE(ATOMIC_XOR_##SZ) { MEM(DST + OFF, BYTES, true);                          \
+		vm_store(p, BYTES, (T)vm_load(p, BYTES) ^ (T)SRC); pc++; NEXT; }      \
+	CASE(ATOMIC_FADD_##SZ) { MEM(DST + OFF, BYTES, true); T old = (T)vm_load(p, BYTES); \
+		vm_store(p, BYTES, old + (T)SRC); SRC = old; pc++; NEXT; }            \
+	CASE(ATOMIC_FOR_##SZ) { MEM(DST + OFF, BYTES, true); T old = (T)vm_load(p, BYTES); \
+		vm_store(p, BYTES, old | (T)SRC); SRC = old; pc++; NEXT; }            \
+	CASE(ATOMIC_FAND_##SZ) { MEM(DST + OFF, BYTES, true); T old = (T)vm_load(p, BYTES); \
+		vm_store(p, BYTES, old & (T)SRC); SRC = old; pc++; NEXT; }            \
+	CASE(ATOMIC_FXOR_##SZ) { MEM(DST + OFF, BYTES, true); T old = (T)vm_load(p, BYTES); \
+		vm_store(p, BYTES, old ^ (T)SRC); SRC = old; pc++; NEXT; }            \
+	CASE(ATOMIC_XCHG_##SZ) { MEM(DST + OFF, BYTES, true); T old = (T)vm_load(p, BYTES); \
+		vm_store(p, BYTES, SRC); SRC = old; pc++; NEXT; }                     \
+	CASE(ATOMIC_CMPXCHG_##SZ) { MEM(DST + OFF, BYTES, true); T old = (T)vm_load(p, BYTES); \
+		if (old == (T)reg[0]) { vm_store(p, BYTES, SRC); } reg[0] = old; pc++; NEXT; }
+	ATOMIC(W, 4, uint32_t)
+	ATOMIC(DW, 8, uint64_t)
+#undef ATOMIC
+
+#define ACQREL(SZ, BYTES)                                                             \
+	CASE(LOAD_ACQ_##SZ) { MEM(SRC + OFF, BYTES, false); DST = vm_load(p, BYTES); pc++; NEXT; } \
+	CASE(STORE_REL_##SZ) { MEM(DST + OFF, BYTES, true); vm_store(p, BYTES, SRC); pc++; NEXT; }
+	ACQREL(B, 1)
+	ACQREL(H, 2)
+	ACQREL(W, 4)
+	ACQREL(DW, 8)
+#undef ACQREL
+
+	/* the prepare step resolved every pseudo source into imm */
+	CASE(LDDW) CASE(LDDW_MAP_FD) CASE(LDDW_MAP_VALUE) CASE(LDDW_BTF_ID) CASE(LDDW_FUNC)
+	CASE(LDDW_MAP_IDX) CASE(LDDW_MAP_IDX_VALUE) { DST = IMM; pc += 2; NEXT; }
+
+#define LDPKT(NAME, BYTES, OFFSET)                                                    \
+	CASE(NAME) { uint64_t v;                                                      \
+		if (vm_ld_pkt(vm, (int32_t)(OFFSET), BYTES, &v)) { reg[0] = 0; goto out_exit; } \
+		reg[0] = v; pc++; NEXT; }
+	LDPKT(LD_ABS_B, 1, IMM)
+	LDPKT(LD_ABS_H, 2, IMM)
+	LDPKT(LD_ABS_W, 4, IMM)
+	LDPKT(LD_IND_B, 1, SRC + IMM)
+	LDPKT(LD_IND_H, 2, SRC + IMM)
+	LDPKT(LD_IND_W, 4, SRC + IMM)
+#undef LDPKT
+
+/* Conditional jumps: a/b unsigned and sa/sb signed at the compare width. */
+#define JMP(NAME, COND)                                                               \
+	CASE(NAME##_K) { uint64_t a = DST, b = IMM; int64_t sa = (int64_t)a, sb = (int64_t)b; \
+		(void)sa; (void)sb; pc += (COND) ? 1 + OFF : 1; NEXT; }               \
+	CASE(NAME##_X) { uint64_t a = DST, b = SRC; int64_t sa = (int64_t)a, sb = (int64_t)b; \
+		(void)sa; (void)sb; pc += (COND) ? 1 + OFF : 1; NEXT; }               \
+	CASE(NAME##32_K) { uint32_t a = (uint32_t)DST, b = (uint32_t)IMM;             \
+		int32_t sa = (int32_t)a, sb = (int32_t)b; (void)sa; (void)sb;         \
+		pc += (COND) ? 1 + OFF : 1; NEXT; }                                   \
+	CASE(NAME##32_X) { uint32_t a = (uint32_t)DST, b = (uint32_t)SRC;             \
+		int32_t sa = (int32_t)a, sb = (int32_t)b; (void)sa; (void)sb;         \
+		pc += (COND) ? 1 + OFF : 1; NEXT; }
+	JMP(JEQ, a == b)
+	JMP(JNE, a != b)
+	JMP(JGT, a > b)
+	JMP(JGE, a >= b)
+	JMP(JLT, a < b)
+	JMP(JLE, a <= b)
+	JMP(JSET, (a & b) != 0)
+	JMP(JSGT, sa > sb)
+	JMP(JSGE, sa >= sb)
+	JMP(JSLT, sa < sb)
+	JMP(JSLE, sa <= sb)
+#undef JMP
+
+	CASE(JA) CASE(GOTOL) { pc += 1 + OFF; NEXT; }
+	/* the kernel's may_goto: taken once the frame's loop allowance is spent */
+	CASE(MAY_GOTO) {
+		if (may_goto == 0) {
+			pc += 1 + OFF;
+		} else {
+			may_goto--;
+			pc++;
+		}
+		NEXT;
+	}
+
+	CASE(CALL) {
+		const struct vm_helper *h = &vm->helpers[IMM];
+		uint64_t r0 = 0;
+		if (!h->fn) {
+			vm_err(err, BS_ERR_HELPER, (long)pc, "helper #%d was unregistered after load",
+			       (int)IMM);
+			goto fault;
+		}
+		if (h->fn(vm, &reg[1], &r0, err, h->user))
+			goto fault;
+		reg[0] = r0;
+		pc++;
+		NEXT;
+	}
+	CASE(CALL_KFUNC) {
+		vm_err(err, BS_ERR_UNSUPPORTED, (long)pc, "kfunc call has no fake implementation");
+		goto fault;
+	}
+	/* bpf-to-bpf call: a new 512-byte frame below the caller's; r6..r9 and r10
+	 * come back on exit, r1..r5 pass through as arguments */
+	CASE(CALL_LOCAL) {
+		if (vm->depth + 1 >= BS_MAX_FRAMES) {
+			vm_err(err, BS_ERR_CALL_DEPTH, (long)pc,
+			       "the call stack of %u frames is too deep (the kernel allows %d)",
+			       vm->depth + 2, BS_MAX_FRAMES);
+			goto fault;
+		}
+		struct vm_frame *f = &vm->frames[vm->depth++];
+		f->ret_pc = pc + 1;
+		memcpy(f->saved, &reg[6], sizeof(f->saved));
+		f->fp = reg[10];
+		f->may_goto = may_goto;
+		reg[10] -= BS_STACK_SIZE;
+		vm->stack_lo = reg[10] - BS_STACK_SIZE;
+		may_goto = VM_MAY_GOTO_LOOPS;
+		pc += 1 + OFF;
+		NEXT;
+	}
+	CASE(EXIT) {
+		if (vm->depth == 0)
+			goto out_exit;
+		const struct vm_frame *f = &vm->frames[--vm->depth];
+		memcpy(&reg[6], f->saved, sizeof(f->saved));
+		reg[10] = f->fp;
+		vm->stack_lo = reg[10] - BS_STACK_SIZE;
+		may_goto = f->may_goto;
+		pc = f->ret_pc;
+		NEXT;
+	}
+
+#if !VM_USE_GOTO
+		default:
+			vm_err(err, BS_ERR_INVALID, (long)pc, "unprepared instruction");
+			goto fault;
+		}
+	}
+#endif
+
+out_exit:
+	*executed = count;
+	return 0;
+out_budget:
+	vm_err(err, BS_ERR_BUDGET, (long)pc,
+	       "the instruction budget of %llu instructions ran out (a runaway loop?)",
+	       (unsigned long long)budget);
+	vm_err_hint(err, "raise it with --budget N, or 0 for no limit");
+	*executed = count;
+	return -1;
+fault:
+	if (err)
+		err->pc = (long)pc;
+	*executed = count;
+	return -1;
+
+#undef DST
+#undef SRC
+#undef IMM
+#undef OFF
+#undef MEM
+#undef CASE
+#undef NEXT
+}

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+/* VM lifetime, settings, memory regions and the checked address translation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/error.h"
+#include "vm/vm_private.h"
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static int place_region(struct bs_vm *vm, const char *name, void *host, uint64_t size,
+			unsigned flags, uint64_t *guest, struct bs_error *err)
+{
+	if (vm->nregions >= VM_MAX_REGIONS)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "too many memory regions (at most %d)",
+			      VM_MAX_REGIONS);
+	if (size > (1ULL << 40))
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "region '%s' is too large (%llu bytes)",
+			      name, (unsigned long long)size);
+	struct vm_region *r = &vm->regions[vm->nregions];
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->host = host;
+	r->size = size;
+	r->flags = flags;
+	r->guest = vm->next_guest;
+	vm->next_guest = align_up(r->guest + size, VM_GUEST_ALIGN) + VM_GUEST_ALIGN;
+	vm->nregions++;
+	if (guest)
+		*guest = r->guest;
+	return 0;
+}
+
+int bs_vm_new(struct bs_vm **out, struct bs_error *err)
+{
+	*out = NULL;
+	struct bs_vm *vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory creating a VM");
+	vm->helpers = calloc(VM_MAX_HELPER_ID, sizeof(*vm->helpers));
+	if (!vm->helpers) {
+		free(vm);
+		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory creating a VM");
+	}
+	vm->budget = BS_DEFAULT_BUDGET;
+	vm->next_guest = VM_GUEST_BASE;
+	if (place_region(vm, "stack", vm->stack, sizeof(vm->stack), BS_REGION_RW, NULL, err)) {
+		bs_vm_free(vm);
+		return -1;
+	}
+	*out = vm;
+	return 0;
+}
+
+void bs_vm_free(struct bs_vm *vm)
+{
+	if (!vm)
+		return;
+	free(vm->prog);
+	free(vm->code);
+	free(vm->helpers);
+	free(vm);
+}
+
+void bs_vm_set_budget(struct bs_vm *vm, uint64_t max_insns)
+{
+	vm->budget = max_insns;
+}
+
+void bs_vm_set_dispatch(struct bs_vm *vm, enum bs_dispatch dispatch)
+{
+	vm->dispatch = dispatch;
+}
+
+int bs_vm_set_helper(struct bs_vm *vm, int32_t id, const char *name, bs_helper_fn fn,
+		     void *user, struct bs_error *err)
+{
+	if (id <= 0 || id >= VM_MAX_HELPER_ID)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "helper id %d out of range 1..%d", id,
+			      VM_MAX_HELPER_ID - 1);
+	struct vm_helper *h = &vm->helpers[id];
+	h->fn = fn;
+	h->user = user;
+	snprintf(h->name, sizeof(h->name), "%s", name ? name : "");
+	return 0;
+}
+
+void bs_vm_set_lddw_resolver(struct bs_vm *vm, bs_lddw_resolver_fn fn, void *user)
+{
+	vm->resolver = fn;
+	vm->resolver_user = user;
+}
+
+int bs_vm_add_region(struct bs_vm *vm, const char *name, void *host, uint64_t size,
+		     unsigned flags, uint64_t *guest, struct bs_error *err)
+{
+	if (!name || !*name)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "a memory region needs a name");
+	if (!host && size)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "region '%s' has no memory", name);
+	return place_region(vm, name, host, size, flags, guest, err);
+}
+
+void bs_vm_set_packet(struct bs_vm *vm, const void *data, uint64_t len)
+{
+	vm->pkt = data;
+	vm->pkt_len = data ? len : 0;
+}
+
+const struct bs_insn *bs_vm_program(const struct bs_vm *vm, size_t *n)
+{
+	if (n)
+		*n = vm->n;
+	return vm->prog;
+}
+
+/* The region nearest to [addr, addr+size), for "region+offset" in messages. */
+static const struct vm_region *nearest_region(const struct bs_vm *vm, uint64_t addr)
+{
+	const struct vm_region *best = NULL;
+	uint64_t best_dist = UINT64_MAX;
+	for (unsigned i = 0; i < vm->nregions; i++) {
+		const struct vm_region *r = &vm->regions[i];
+		uint64_t end = r->guest + r->size;
+		uint64_t d = addr < r->guest ? r->guest - addr : addr >= end ? addr - end + 1 : 0;
+		if (d < best_dist) {
+			best_dist = d;
+			best = r;
+		}
+	}
+	return best;
+}
+
+/* How far outside a region an address still reads as "region+offset"; past
+ * this it is reported as belonging to no region. */
+#define VM_NEAR (VM_GUEST_ALIGN)
+
+static bool is_near(const struct vm_region *r, uint64_t addr)
+{
+	return addr >= r->guest ? addr - r->guest < r->size + VM_NEAR : r->guest - addr <= VM_NEAR;
+}
+
+static void fault(struct bs_vm *vm, uint64_t addr, uint64_t size, bool write,
+		  const struct vm_region *r, struct bs_error *err)
+{
+	const char *what = write ? "write" : "read";
+	unsigned long long usize = (unsigned long long)size;
+	if (!r || !is_near(r, addr)) {
+		vm_err(err, BS_ERR_MEMORY, BS_NO_PC,
+		       "invalid %s of size %llu at 0x%llx: not in any region of the program", what,
+		       usize, (unsigned long long)addr);
+		if (r)
+			vm_err_hint(err, "the nearest region is '%s' at 0x%llx (%llu bytes)", r->name,
+				    (unsigned long long)r->guest, (unsigned long long)r->size);
+		return;
+	}
+	long long off = (long long)(addr - r->guest);
+	if (r == &vm->regions[0]) {
+		/* stack offsets are relative to the current frame, as the verifier states them */
+		long long fpoff = (long long)(addr - (vm->stack_lo + BS_STACK_SIZE));
+		vm_err(err, BS_ERR_MEMORY, BS_NO_PC,
+		       "invalid %s of stack off=%lld size=%llu (the frame is fp-512..fp-1)", what,
+		       fpoff, usize);
+	} else if (addr + size <= r->guest + r->size && addr >= r->guest) {
+		vm_err(err, BS_ERR_MEMORY, BS_NO_PC,
+		       "invalid %s of read-only region '%s' off=%lld size=%llu", what, r->name, off,
+		       usize);
+	} else {
+		vm_err(err, BS_ERR_MEMORY, BS_NO_PC,
+		       "invalid %s of %s off=%lld size=%llu ('%s' is %llu bytes, at 0x%llx)", what,
+		       r->name, off, usize, r->name, (unsigned long long)r->size,
+		       (unsigned long long)r->guest);
+	}
+}
+
+void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, bool write, struct bs_error *err)
+{
+	uint64_t end = addr + size;
+	if (end < addr)
+		goto bad;
+	/* the stack first: most accesses go there, and its low bound moves with calls */
+	const struct vm_region *s = &vm->regions[0];
+	if (addr >= vm->stack_lo && end <= s->guest + s->size)
+		return s->host + (addr - s->guest);
+	for (unsigned i = 1; i < vm->nregions; i++) {
+		const struct vm_region *r = &vm->regions[i];
+		if (addr >= r->guest && end <= r->guest + r->size) {
+			if (!(r->flags & (write ? BS_REGION_WRITE : BS_REGION_READ))) {
+				fault(vm, addr, size, write, r, err);
+				return NULL;
+			}
+			return r->host + (addr - r->guest);
+		}
+	}
+bad:
+	fault(vm, addr, size, write, nearest_region(vm, addr), err);
+	return NULL;
+}
+
+void *bs_vm_translate(struct bs_vm *vm, uint64_t addr, uint64_t size, bool write,
+		      struct bs_error *err)
+{
+	return vm_mem(vm, addr, size, write, err);
+}
+
+int bs_vm_load(struct bs_vm *vm, const struct bs_insn *prog, size_t n, struct bs_error *err)
+{
+	return vm_prepare(vm, prog, n, err);
+}
+
+int bs_vm_run(struct bs_vm *vm, const uint64_t args[5], struct bs_run_result *res,
+	      struct bs_error *err)
+{
+	bs_error_clear(err);
+	if (!vm->code)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no program loaded");
+	memset(vm->reg, 0, sizeof(vm->reg));
+	if (args)
+		memcpy(&vm->reg[1], args, 5 * sizeof(uint64_t));
+	vm->reg[10] = vm_stack_top(vm);
+	vm->stack_lo = vm_stack_top(vm) - BS_STACK_SIZE;
+	vm->depth = 0;
+	/* a fresh run sees a zeroed stack, so results never depend on the last run */
+	memset(vm->stack, 0, sizeof(vm->stack));
+
+	uint64_t executed = 0;
+	int rc = vm->dispatch == BS_DISPATCH_SWITCH ? vm_run_switch(vm, &executed, err)
+						    : vm_run_goto(vm, &executed, err);
+	if (res) {
+		res->retval = vm->reg[0];
+		res->insns_executed = executed;
+	}
+	if (rc)
+		vm_err_insn(err, vm->prog, vm->n);
+	return rc;
+}
