@@ -71,10 +71,10 @@ TXT
 way (the jumps skip none here: the packet passes every check).
 Try --json, or a truncated packet:
 TXT
-	echo '$ head -c 40 examples/http_syn.pkt > /tmp/short.pkt; bpfstep run ... --mem /tmp/short.pkt'
-	head -c 40 examples/http_syn.pkt >/tmp/bpfstep-short.pkt
+	echo '$ head -c 36 examples/http_syn.pkt > /tmp/short.pkt; bpfstep run ... --mem /tmp/short.pkt'
+	head -c 36 examples/http_syn.pkt >/tmp/bpfstep-short.pkt
 	./build/cli/bpfstep run --raw build/examples/tcp_port.bin --mem /tmp/bpfstep-short.pkt
-	echo '(40 bytes: too short for the TCP ports, so the program returns 0)'
+	echo '(36 bytes: the IPv4 header fits, the TCP ports do not, so the program returns 0)'
 	exit 0
 fi
 

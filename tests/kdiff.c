@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -172,8 +173,10 @@ struct item {
 	uint64_t imm64;
 	int target;    /* jumps: index of the item jumped to (n = the epilogue) */
 	int lo, hi;    /* range target is drawn from, while generating */
-	bool pinned;   /* the prologue's stack initialization: never shrunk away,
-			* since root may read uninitialized stack (garbage) */
+	bool pinned;   /* never shrunk away: the prologue's stack initialization
+			* (root may read uninitialized stack: garbage) and r1's
+			* init (r1 enters as the ctx pointer, which root may use
+			* as a number) */
 	bool glued;    /* stays right after the previous item: no jump lands here */
 };
 
@@ -199,6 +202,8 @@ static struct bs_insn mk(uint8_t code, int dst, int src, int off, int32_t imm)
 
 static struct item *emit_item(struct prog *p, uint8_t kind)
 {
+	if (p->n >= MAX_ITEMS)
+		abort(); /* the generator's bounds keep programs far below this */
 	struct item *it = &p->it[p->n++];
 	memset(it, 0, sizeof(*it));
 	it->kind = kind;
@@ -287,9 +292,19 @@ static void gen_alu(struct prog *p)
 	case 3: case 4: { /* div mod sdiv smod */
 		uint8_t op = chance(50) ? O_DIV : O_MOD;
 		int off = chance(50) ? 1 : 0;
-		if (chance(15))
+		/* the one overflowing signed case: INT_MIN / -1 */
+		bool overflow = off == 1 && chance(12);
+		if (overflow)
+			emit_set(p, dst, is64 ? 0x8000000000000000ULL
+					      : chance(50) ? 0x80000000ULL : 0xffffffff80000000ULL);
+		else if (chance(15))
 			emit_set(p, dst, PICK(edge_dividend));
-		if (x) {
+		if (x && overflow && src != dst) {
+			emit_set(p, src, is64 || chance(50) ? UINT64_MAX : 0xffffffffULL);
+			emit(p, mk(cls | op | S_X, dst, src, off, 0));
+		} else if (!x && overflow) {
+			emit(p, mk(cls | op | S_K, dst, 0, off, -1));
+		} else if (x) {
 			if (chance(35))
 				emit_set(p, src, PICK(edge_divisor));
 			emit(p, mk(cls | op | S_X, dst, src, off, 0));
@@ -485,9 +500,6 @@ static void gen_prologue(struct prog *p)
 			emit_set(p, order[i], PICK(edge64));
 		else
 			emit_set_random(p, order[i]);
-		/* r1 enters as the ctx pointer, which root may use as a number:
-		 * without this the shrinker could drop r1's init and compare the
-		 * kernel's pointer with our zero */
 		if (order[i] == 1)
 			p->it[p->n - 1].pinned = true;
 	}
@@ -843,11 +855,46 @@ static bool remove_items(struct prog *p, int a, int b)
 	return true;
 }
 
+/* Replaces the stack initialization by eight `*(u64 *)(r10 -8k) = 0`. */
+static bool zero_stack_init(struct prog *p)
+{
+	int a = -1, b = -1;
+	for (int i = 0; i < p->n; i++) {
+		if (p->it[i].pinned && p->it[i].insn.dst_reg == 10) {
+			if (a < 0)
+				a = i;
+			b = i + 1;
+		}
+	}
+	int k = STACK_AREA / 8;
+	if (a < 0 || b - a == k || p->n - (b - a) + k > MAX_ITEMS)
+		return false;
+	int delta = k - (b - a);
+	for (int i = 0; i < p->n; i++) {
+		if (p->it[i].target >= b)
+			p->it[i].target += delta;
+	}
+	memmove(&p->it[b + delta], &p->it[b], (size_t)(p->n - b) * sizeof(p->it[0]));
+	p->n += delta;
+	for (int j = 0; j < k; j++) {
+		struct item *it = &p->it[a + j];
+		memset(it, 0, sizeof(*it));
+		it->kind = IT_INSN;
+		it->target = -1;
+		it->pinned = true;
+		it->insn = mk(C_ST | M_MEM | Z_DW, 10, 0, -8 * (j + 1), 0);
+	}
+	return true;
+}
+
 static struct prog cand;
 
 static void shrink(struct prog *p)
 {
 	struct outcome o;
+	cand = *p;
+	if (zero_stack_init(&cand) && evaluate(&cand, &o) == 1)
+		*p = cand;
 	for (int round = 0; round < 4; round++) {
 		bool progress = false;
 		for (int chunk = p->n / 2; chunk >= 1; chunk /= 2) {
@@ -899,26 +946,24 @@ static bool parse_u64(const char *s, uint64_t *out)
 	return true;
 }
 
-/* Probes bpf(): NULL if a trivial program loads and test-runs, else why not. */
-static const char *probe(char *buf, size_t len)
+/* Loads and test-runs a probe program: NULL if that works, else why not. */
+static const char *probe(uint32_t type, const struct bs_insn *prog, size_t n, char *buf,
+			 size_t len)
 {
-	const struct bs_insn ret0[] = {
-		mk(C_ALU64 | O_MOV | S_K, 0, 0, 0, 0),
-		mk(C_JMP | J_EXIT, 0, 0, 0, 0),
-	};
-	int fd = kload(ret0, 2, BPF_PROG_TYPE_SOCKET_FILTER, false);
+	int fd = kload(prog, n, type, false);
 	if (fd < 0) {
 		int e = errno;
-		snprintf(buf, len, "bpf(BPF_PROG_LOAD): %s%s", strerror(e),
-			 e == EPERM || e == EACCES ? (geteuid() ? " (not root)" : " (no CAP_BPF, or seccomp)")
-						   : "");
+		snprintf(buf, len, "bpf(BPF_PROG_LOAD, %s): %s%s", type_name(type), strerror(e),
+			 e == EPERM || e == EACCES
+				 ? (geteuid() ? " (not root)" : " (no CAP_BPF, or seccomp)")
+				 : "");
 		return buf;
 	}
 	uint32_t rv;
 	int rc = krun(fd, &rv);
 	close(fd);
 	if (rc < 0) {
-		snprintf(buf, len, "bpf(BPF_PROG_TEST_RUN): %s", strerror(-rc));
+		snprintf(buf, len, "bpf(BPF_PROG_TEST_RUN, %s): %s", type_name(type), strerror(-rc));
 		return buf;
 	}
 	return NULL;
@@ -979,14 +1024,57 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* bpf() usable at all, then the cpu v4 instructions (Linux 6.6), then
+	 * XDP's test run: what this kernel lacks is skipped, not failed. */
+	const struct bs_insn ret0[] = {
+		mk(C_ALU64 | O_MOV | S_K, 0, 0, 0, 0),
+		mk(C_JMP | J_EXIT, 0, 0, 0, 0),
+	};
+	const struct bs_insn v4[] = {
+		mk(C_ST | M_MEM | Z_DW, 10, 0, -8, -5),
+		mk(C_LDX | M_MEMSX | Z_B, 0, 10, -8, 0),          /* r0 = *(s8 *)(r10 -8) */
+		mk(C_ALU64 | O_DIV | S_K, 0, 0, 1, -1),           /* r0 s/= -1 */
+		mk(C_ALU | O_MOV | S_X, 0, 0, 8, 0),              /* w0 = (s8)w0 */
+		mk(C_JMP32 | J_JA, 0, 0, 0, 0),                   /* gotol +0 */
+		mk(C_ALU64 | O_END | S_K, 0, 0, 0, 16),           /* r0 = bswap16 r0 */
+		mk(C_JMP | J_EXIT, 0, 0, 0, 0),
+	};
 	char why[256];
-	if (probe(why, sizeof(why))) {
+	if (geteuid() != 0) {
+		/* unprivileged loads (where allowed) verify differently */
+		printf("kdiff: skipped: not root\n");
+		return 77;
+	}
+	if (probe(BPF_PROG_TYPE_SOCKET_FILTER, ret0, 2, why, sizeof(why))) {
 		printf("kdiff: skipped: %s\n", why);
 		return 77;
 	}
+	if (probe(BPF_PROG_TYPE_SOCKET_FILTER, v4, sizeof(v4) / sizeof(v4[0]), why, sizeof(why))) {
+		printf("kdiff: skipped: this kernel lacks the BPF cpu v4 instructions "
+		       "(Linux >= 6.6): %s\n", why);
+		return 77;
+	}
+	if (type_mode != 0 && probe(BPF_PROG_TYPE_XDP, ret0, 2, why, sizeof(why))) {
+		if (type_mode == 1) {
+			printf("kdiff: skipped: %s\n", why);
+			return 77;
+		}
+		printf("kdiff: XDP unusable (%s): socket filters only\n", why);
+		type_mode = 0;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("kdiff: seed %" PRIu64 ", programs %" PRIu64 "..%" PRIu64 "\n", seed, start,
-	       start + count - 1);
+	struct utsname u;
+	char jit[8] = "?";
+	FILE *jf = fopen("/proc/sys/net/core/bpf_jit_enable", "r");
+	if (jf) {
+		if (!fgets(jit, sizeof(jit), jf))
+			strcpy(jit, "?");
+		jit[strcspn(jit, "\n")] = 0;
+		fclose(jf);
+	}
+	printf("kdiff: kernel %s, bpf_jit_enable=%s; seed %" PRIu64 ", %" PRIu64
+	       " programs from index %" PRIu64 "\n", uname(&u) ? "?" : u.release, jit, seed,
+	       count, start);
 
 	double t0 = now();
 	uint64_t total = 0, mismatches = 0, rejected = 0;
@@ -1027,8 +1115,9 @@ int main(int argc, char **argv)
 		if (do_shrink) {
 			shrink(&prog);
 			evaluate(&prog, &o);
-			printf("kdiff: shrunk to %d items (fold mask 0x%x), rerun with --seed %" PRIu64
-			       " --index %" PRIu64 ":\n", prog.n, prog.fold_mask, seed, idx);
+			printf("kdiff: shrunk to %d items (fold mask 0x%x; the original is "
+			       "--seed %" PRIu64 " --index %" PRIu64 "):\n", prog.n, prog.fold_mask,
+			       seed, idx);
 			print_outcome(&o);
 			print_prog(&prog);
 		}
