@@ -17,7 +17,7 @@
 #include "bpfstep/isa.h"
 #include "vm/isa.h"
 
-#define VECTOR_DIR BS_SOURCE_DIR "/../shared/conformance/tests"
+#define VECTOR_DIR BS_CONFORMANCE_DIR
 #define KERNEL_TEXT BS_SOURCE_DIR "/tests/data/kernel_disasm.txt"
 
 /* ---- helpers ---- */
