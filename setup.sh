@@ -79,12 +79,27 @@ TXT
 fi
 
 # test: the suite under gcc, then under ASan+UBSan, then a clang build
-meson test -C build --print-errorlogs
+passed=0 failed=0
+run_suite() { # BUILD_DIR [meson test options...]
+	local dir=$1 out
+	shift
+	out=$(mktemp)
+	local status=0
+	meson test -C "$dir" --print-errorlogs "$@" | tee "$out" || status=$?
+	passed=$((passed + $(awk '/^Ok:/ {print $2}' "$out")))
+	failed=$((failed + $(awk '/^Fail:/ {print $2}' "$out")))
+	# the counts the suites print: conformance vectors, kernel programs, CLI checks
+	grep -hE '^(conformance|kdiff|cli): ' "$dir/meson-logs/testlog.txt" | sed "s|^|  [$dir] |" || true
+	rm -f "$out"
+	return "$status"
+}
+
+run_suite build
 setup_dir build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dkernel_tests=disabled
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	meson test -C build-asan --print-errorlogs
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run_suite build-asan
 if [ ! -f build-clang/build.ninja ]; then
 	CC=clang meson setup build-clang -Dkernel_tests=disabled >/dev/null
 fi
 ninja -C build-clang >/dev/null
-meson test -C build-clang --print-errorlogs --suite unit
+run_suite build-clang --suite unit
+echo "$passed passed, $failed failed"
