@@ -13,26 +13,86 @@ const struct cli_cmd cli_cmd_dump = {
 	.run = cmd_dump,
 	.summary = "disassemble a program in the kernel verifier's syntax",
 	.usage =
-		"Usage: bpfstep dump --raw PROG.bin [xlated] [opcodes]\n"
+		"Usage: bpfstep dump FILE.o [--prog NAME] [xlated] [opcodes]\n"
+		"       bpfstep dump --raw PROG.bin [xlated] [opcodes]\n"
 		"\n"
 		"Prints each instruction the way `bpftool prog dump xlated` does:\n"
 		"   0: (b7) r0 = 0\n"
 		"With 'opcodes', each line is followed by the instruction's raw bytes.\n"
+		"For an ELF object, each program is shown after linking (subprograms\n"
+		"appended, map references as lddw pseudo sources numbered by map index),\n"
+		"with a 'name:' line where each function starts.\n"
 		"The program is checked first; an invalid instruction is reported with its pc.\n"
 		"\n"
 		"Options:\n"
-		"  --raw FILE   the program, 8-byte little-endian instructions (required)\n"
+		"  --prog NAME  only this program (function or section name) of FILE.o\n"
+		"  --raw FILE   a raw program: 8-byte little-endian instructions\n"
 		"  -h, --help   show this help\n",
 };
+
+/* Prints insns; function starts get a "name:" line. Returns CLI_OK or CLI_FAIL. */
+static int dump_insns(const struct bs_insn *prog, size_t n, const struct bs_func *funcs,
+		      size_t nfuncs, unsigned flags)
+{
+	struct bs_error err;
+	char line[512];
+	size_t f = 0;
+	for (size_t pc = 0; pc < n; pc += bs_insn_slots(&prog[pc])) {
+		if (bs_insn_check(prog, n, pc, &err)) {
+			bs_disasm(prog, n, pc, err.insn, sizeof(err.insn));
+			cli_print_error(stderr, "bpfstep dump", &err);
+			return CLI_FAIL;
+		}
+		for (; f < nfuncs && funcs[f].start <= pc; f++)
+			if (funcs[f].start == pc)
+				printf("%s:\n", funcs[f].name);
+		bs_disasm_line(prog, n, pc, flags, line, sizeof(line));
+		puts(line);
+	}
+	return CLI_OK;
+}
+
+static int dump_object(const char *path, const char *prog_name, unsigned flags)
+{
+	struct bs_error err;
+	struct bs_object *obj;
+	if (bs_object_open(path, &obj, &err)) {
+		cli_print_error(stderr, "bpfstep dump", &err);
+		return CLI_FAIL;
+	}
+	int rc = CLI_OK;
+	const struct bs_prog *only = NULL;
+	if (prog_name && bs_object_find_prog(obj, prog_name, &only, &err)) {
+		cli_print_error(stderr, "bpfstep dump", &err);
+		rc = CLI_FAIL;
+	}
+	for (size_t i = 0; rc == CLI_OK && i < bs_object_prog_count(obj); i++) {
+		const struct bs_prog *p = bs_object_prog(obj, i);
+		if (only && p != only)
+			continue;
+		size_t n, nf = bs_prog_func_count(p);
+		const struct bs_insn *insns = bs_prog_insns(p, &n);
+		struct bs_func funcs[nf ? nf : 1];
+		for (size_t k = 0; k < nf; k++)
+			funcs[k] = *bs_prog_func(p, k);
+		if (!only)
+			printf("%sprog '%s' (section %s, type %s):\n", i ? "\n" : "", bs_prog_name(p),
+			       bs_prog_section(p), bs_prog_type_name(bs_prog_type(p)));
+		rc = dump_insns(insns, n, funcs, nf, flags);
+	}
+	bs_object_close(obj);
+	return rc;
+}
 
 static int cmd_dump(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{"prog", required_argument, NULL, 'p'},
 		{"raw", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *raw = NULL;
+	const char *raw = NULL, *file = NULL, *prog_name = NULL;
 	unsigned flags = 0;
 	optind = 1;
 	opterr = 0;
@@ -40,6 +100,7 @@ static int cmd_dump(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': raw = optarg; break;
+		case 'p': prog_name = optarg; break;
 		case 'h':
 			fputs(cli_cmd_dump.usage, stdout);
 			return CLI_OK;
@@ -52,12 +113,20 @@ static int cmd_dump(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		if (strcmp(argv[i], "opcodes") == 0)
 			flags |= BS_DISASM_OPCODES;
-		else if (strcmp(argv[i], "xlated") != 0)
+		else if (strcmp(argv[i], "xlated") == 0)
+			continue;
+		else if (!file && !raw && i == optind)
+			file = argv[i];
+		else
 			return cli_usage_error(&cli_cmd_dump,
 					       "unknown keyword '%s' (expected xlated or opcodes)", argv[i]);
 	}
-	if (!raw)
-		return cli_usage_error(&cli_cmd_dump, "a program is required: --raw PROG.bin");
+	if (!raw && !file)
+		return cli_usage_error(&cli_cmd_dump, "a program is required: FILE.o or --raw PROG.bin");
+	if (raw && prog_name)
+		return cli_usage_error(&cli_cmd_dump, "--prog selects a program of an ELF object, not of --raw");
+	if (file)
+		return dump_object(file, prog_name, flags);
 
 	struct bs_error err;
 	struct bs_insn *prog;
@@ -66,18 +135,7 @@ static int cmd_dump(int argc, char **argv)
 		cli_print_error(stderr, "bpfstep dump", &err);
 		return CLI_FAIL;
 	}
-	int rc = CLI_OK;
-	char line[512];
-	for (size_t pc = 0; pc < n; pc += bs_insn_slots(&prog[pc])) {
-		if (bs_insn_check(prog, n, pc, &err)) {
-			bs_disasm(prog, n, pc, err.insn, sizeof(err.insn));
-			cli_print_error(stderr, "bpfstep dump", &err);
-			rc = CLI_FAIL;
-			break;
-		}
-		bs_disasm_line(prog, n, pc, flags, line, sizeof(line));
-		puts(line);
-	}
+	int rc = dump_insns(prog, n, NULL, 0, flags);
 	free(prog);
 	return rc;
 }

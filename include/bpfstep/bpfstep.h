@@ -8,5 +8,6 @@
 #include "bpfstep/isa.h"
 #include "bpfstep/vm.h"
 #include "bpfstep/helpers.h"
+#include "bpfstep/object.h"
 
 #endif

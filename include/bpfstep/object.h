@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/* BPF ELF objects: the programs, subprograms and maps that `clang -target bpf`
+ * writes, loaded the way libbpf loads them. */
+#ifndef BPFSTEP_OBJECT_H
+#define BPFSTEP_OBJECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpfstep/error.h"
+#include "bpfstep/insn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+struct bs_object;
+struct bs_prog;
+
+/* Program types, numbered as the kernel's enum bpf_prog_type. */
+enum bs_prog_type {
+	BS_PROG_UNSPEC = 0,
+	BS_PROG_SOCKET_FILTER = 1,
+	BS_PROG_KPROBE = 2,
+	BS_PROG_SCHED_CLS = 3,
+	BS_PROG_SCHED_ACT = 4,
+	BS_PROG_TRACEPOINT = 5,
+	BS_PROG_XDP = 6,
+	BS_PROG_PERF_EVENT = 7,
+	BS_PROG_CGROUP_SKB = 8,
+	BS_PROG_CGROUP_SOCK = 9,
+	BS_PROG_LWT_IN = 10,
+	BS_PROG_LWT_OUT = 11,
+	BS_PROG_LWT_XMIT = 12,
+	BS_PROG_SOCK_OPS = 13,
+	BS_PROG_SK_SKB = 14,
+	BS_PROG_CGROUP_DEVICE = 15,
+	BS_PROG_SK_MSG = 16,
+	BS_PROG_RAW_TRACEPOINT = 17,
+	BS_PROG_CGROUP_SOCK_ADDR = 18,
+	BS_PROG_LWT_SEG6LOCAL = 19,
+	BS_PROG_LIRC_MODE2 = 20,
+	BS_PROG_SK_REUSEPORT = 21,
+	BS_PROG_FLOW_DISSECTOR = 22,
+	BS_PROG_CGROUP_SYSCTL = 23,
+	BS_PROG_RAW_TRACEPOINT_WRITABLE = 24,
+	BS_PROG_CGROUP_SOCKOPT = 25,
+	BS_PROG_TRACING = 26,
+	BS_PROG_STRUCT_OPS = 27,
+	BS_PROG_EXT = 28,
+	BS_PROG_LSM = 29,
+	BS_PROG_SK_LOOKUP = 30,
+	BS_PROG_SYSCALL = 31,
+	BS_PROG_NETFILTER = 32,
+};
+
+/* A function of a linked program: its first instruction and its name. */
+struct bs_func {
+	size_t start;
+	const char *name;
+};
+
+/* Reads and parses path. Everything is checked; a malformed object gives
+ * BS_ERR_PARSE naming the section and file offset. */
+BS_MUST_CHECK int bs_object_open(const char *path, struct bs_object **out, struct bs_error *err);
+/* Same, from memory (buf is copied); name is used in messages. */
+BS_MUST_CHECK int bs_object_open_mem(const char *name, const void *buf, size_t size,
+				     struct bs_object **out, struct bs_error *err);
+void bs_object_close(struct bs_object *obj);
+
+const char *bs_object_name(const struct bs_object *obj);     /* file name without .o */
+const char *bs_object_license(const struct bs_object *obj);  /* "" if none */
+uint32_t bs_object_kversion(const struct bs_object *obj);    /* "version" section, or 0 */
+
+size_t bs_object_prog_count(const struct bs_object *obj);
+const struct bs_prog *bs_object_prog(const struct bs_object *obj, size_t i);
+/* By function name or by section name; NULL name: the only program.
+ * Errors list the programs there are. */
+BS_MUST_CHECK int bs_object_find_prog(const struct bs_object *obj, const char *name,
+				      const struct bs_prog **out, struct bs_error *err);
+
+const char *bs_prog_name(const struct bs_prog *prog);
+const char *bs_prog_section(const struct bs_prog *prog);
+enum bs_prog_type bs_prog_type(const struct bs_prog *prog);
+/* The program type as bpftool prints it: "xdp", "sched_cls", ... */
+const char *bs_prog_type_name(enum bs_prog_type type);
+/* The linked instructions: the program, then every subprogram it calls. Map
+ * references are lddw with src_reg BS_PSEUDO_MAP_FD / BS_PSEUDO_MAP_VALUE and
+ * imm = the map's index in the object (see bs_object_map_count). */
+const struct bs_insn *bs_prog_insns(const struct bs_prog *prog, size_t *n);
+/* Functions of the linked program, in instruction order; [0] is the program. */
+size_t bs_prog_func_count(const struct bs_prog *prog);
+const struct bs_func *bs_prog_func(const struct bs_prog *prog, size_t i);
+
+/* Maps the object defines: BTF maps (.maps), legacy maps ("maps") and global
+ * data (.data, .rodata*, .bss), in the order lddw imm numbers them. */
+struct bs_map_def;
+size_t bs_object_map_count(const struct bs_object *obj);
+const struct bs_map_def *bs_object_map_def(const struct bs_object *obj, size_t i);
+/* Initial contents of a global-data map (NULL for other maps and .bss). */
+const void *bs_object_map_init(const struct bs_object *obj, size_t i, size_t *size);
+
+/* Known section names, for messages and --help: "xdp, tc, ..." */
+const char *bs_object_known_sections(void);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* Private structures of the ELF loader. */
+#ifndef BS_LOADER_LOADER_H
+#define BS_LOADER_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpfstep/maps.h"
+#include "bpfstep/object.h"
+#include "loader/elf_file.h"
+#include "vm/isa.h"
+
+/* A function symbol of an executable section. */
+struct ldr_func {
+	size_t scn;
+	uint64_t off, size;  /* bytes */
+	char *name;
+	bool is_prog;        /* in a program section, not .text */
+};
+
+struct ldr_map {
+	struct bs_map_def def;  /* def.name points to name */
+	char name[64];
+	size_t scn;             /* section that defines it */
+	uint64_t sym_off;       /* offset of its symbol in a maps section */
+	uint8_t *init;          /* initial contents of global data, or NULL */
+	size_t init_size;
+};
+
+struct bs_prog {
+	char *name;
+	char *section;
+	enum bs_prog_type type;
+	struct bs_insn *insns;
+	size_t n;
+	struct bs_func *funcs;
+	size_t nfuncs;
+};
+
+struct bs_object {
+	char *name;
+	char license[128];
+	uint32_t kversion;
+	struct bs_prog *progs;
+	size_t nprogs;
+	struct ldr_map *maps;
+	size_t nmaps;
+};
+
+/* The prog type a section name gives, or BS_PROG_UNSPEC. */
+BS_HIDDEN enum bs_prog_type ldr_section_type(const char *sec);
+
+#endif

@@ -1,0 +1,553 @@
+// SPDX-License-Identifier: MIT
+/* Reading a BPF ELF object: sections, symbols, programs, maps and global
+ * data, the way libbpf reads them. Linking is in loader/link.c. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader/parse.h"
+#include "vm/error.h"
+
+#define BPF_F_RDONLY_PROG (1u << 7)
+
+int ldr_fail(struct ldr_ctx *c, struct bs_error *err, const char *fmt, ...)
+{
+	bs_error_clear(err);
+	err->kind = BS_ERR_PARSE;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	snprintf(err->file, sizeof(err->file), "%s", c->elf.path);
+	return -1;
+}
+
+const char *ldr_sym_name(struct ldr_ctx *c, const GElf_Sym *sym)
+{
+	const char *n = elf_strptr(c->elf.elf, c->symtab_link, sym->st_name);
+	return n ? n : "";
+}
+
+static int cmp_reloc(const void *a, const void *b)
+{
+	const struct ldr_reloc *x = a, *y = b;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static int read_symbols(struct ldr_ctx *c, Elf_Scn *scn, const GElf_Shdr *sh, struct bs_error *err)
+{
+	Elf_Data *d = ldr_elf_data(&c->elf, scn, err);
+	if (!d)
+		return -1;
+	if (sh->sh_entsize != sizeof(Elf64_Sym) || d->d_size % sizeof(Elf64_Sym))
+		return ldr_fail(c, err, "symbol table (file offset %llu) has entries of %llu bytes",
+				(unsigned long long)sh->sh_offset, (unsigned long long)sh->sh_entsize);
+	c->nsyms = d->d_size / sizeof(Elf64_Sym);
+	c->syms = calloc(c->nsyms ? c->nsyms : 1, sizeof(*c->syms));
+	if (!c->syms)
+		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory reading symbols");
+	for (size_t i = 0; i < c->nsyms; i++)
+		if (!gelf_getsym(d, (int)i, &c->syms[i]))
+			return ldr_fail(c, err, "symbol %zu is unreadable", i);
+	c->symtab_link = sh->sh_link;
+	return 0;
+}
+
+static int read_relocs(struct ldr_ctx *c, Elf_Scn *scn, const GElf_Shdr *sh, struct bs_error *err)
+{
+	if (sh->sh_info >= c->nscns)
+		return ldr_fail(c, err, "relocation section %zu targets section %u, which does not exist",
+				elf_ndxscn(scn), (unsigned)sh->sh_info);
+	struct ldr_section *t = &c->scns[sh->sh_info];
+	Elf_Data *d = ldr_elf_data(&c->elf, scn, err);
+	if (!d)
+		return -1;
+	if (sh->sh_entsize != sizeof(Elf64_Rel) || d->d_size % sizeof(Elf64_Rel))
+		return ldr_fail(c, err, "relocation section %s (file offset %llu) has entries of %llu bytes",
+				ldr_elf_scn_name(&c->elf, scn), (unsigned long long)sh->sh_offset,
+				(unsigned long long)sh->sh_entsize);
+	size_t n = d->d_size / sizeof(Elf64_Rel);
+	t->relocs = calloc(n ? n : 1, sizeof(*t->relocs));
+	if (!t->relocs)
+		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory reading relocations");
+	for (size_t i = 0; i < n; i++) {
+		GElf_Rel r;
+		if (!gelf_getrel(d, (int)i, &r))
+			return ldr_fail(c, err, "relocation %zu of %s is unreadable", i,
+					ldr_elf_scn_name(&c->elf, scn));
+		t->relocs[i].off = r.r_offset;
+		t->relocs[i].sym = (uint32_t)GELF_R_SYM(r.r_info);
+		t->relocs[i].type = (uint32_t)GELF_R_TYPE(r.r_info);
+		if (t->relocs[i].sym >= c->nsyms)
+			return ldr_fail(c, err, "relocation %zu of %s (file offset %llu) names symbol %u of %zu",
+					i, ldr_elf_scn_name(&c->elf, scn),
+					(unsigned long long)(sh->sh_offset + i * sizeof(Elf64_Rel)),
+					t->relocs[i].sym, c->nsyms);
+	}
+	t->nrelocs = n;
+	qsort(t->relocs, n, sizeof(*t->relocs), cmp_reloc);
+	return 0;
+}
+
+static bool is_data_section(const char *name)
+{
+	static const char *const pfx[] = {".data", ".rodata", ".bss"};
+	for (size_t i = 0; i < 3; i++) {
+		size_t l = strlen(pfx[i]);
+		if (strncmp(name, pfx[i], l) == 0 && (name[l] == 0 || name[l] == '.'))
+			return true;
+	}
+	return false;
+}
+
+static struct ldr_map *add_map(struct ldr_ctx *c, struct bs_error *err)
+{
+	struct bs_object *o = c->obj;
+	struct ldr_map *m = realloc(o->maps, (o->nmaps + 1) * sizeof(*m));
+	if (!m) {
+		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory adding a map");
+		return NULL;
+	}
+	o->maps = m;
+	m = &o->maps[o->nmaps++];
+	memset(m, 0, sizeof(*m));
+	m->def.name = m->name;
+	return m;
+}
+
+/* libbpf's internal map names: a prefix of the object name, then the section
+ * (".bss"), within the kernel's 15-character map names. */
+static void internal_map_name(struct ldr_ctx *c, const char *sec, char *out, size_t len)
+{
+	size_t room = 15 > strlen(sec) ? 15 - strlen(sec) : 0;
+	size_t pfx = strlen(c->obj->name) < room ? strlen(c->obj->name) : room;
+	if (pfx > 8)
+		pfx = 8;
+	snprintf(out, len, "%.*s%s", (int)pfx, c->obj->name, sec);
+}
+
+static int add_data_map(struct ldr_ctx *c, size_t i, struct bs_error *err)
+{
+	struct ldr_section *s = &c->scns[i];
+	if (s->sh.sh_size == 0)
+		return 0;
+	if (s->sh.sh_size > UINT32_MAX)
+		return ldr_fail(c, err, "section %s is too large (%llu bytes)", s->name,
+				(unsigned long long)s->sh.sh_size);
+	struct ldr_map *m = add_map(c, err);
+	if (!m)
+		return -1;
+	internal_map_name(c, s->name, m->name, sizeof(m->name));
+	m->def.type = BS_MAP_ARRAY;
+	m->def.key_size = 4;
+	m->def.value_size = (uint32_t)s->sh.sh_size;
+	m->def.max_entries = 1;
+	m->def.flags = strncmp(s->name, ".rodata", 7) == 0 ? BPF_F_RDONLY_PROG : 0;
+	m->scn = i;
+	s->map_index = (int)(c->obj->nmaps - 1);
+	if (s->sh.sh_type != SHT_NOBITS) {
+		if (!s->data || s->data->d_size != s->sh.sh_size)
+			return ldr_fail(c, err, "section %s: cannot read its %llu bytes", s->name,
+					(unsigned long long)s->sh.sh_size);
+		m->init = malloc(s->sh.sh_size);
+		if (!m->init)
+			return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+		memcpy(m->init, s->data->d_buf, s->sh.sh_size);
+		m->init_size = s->sh.sh_size;
+	}
+	return 0;
+}
+
+static int cmp_sym_off(const void *a, const void *b)
+{
+	const GElf_Sym *x = *(const GElf_Sym *const *)a, *y = *(const GElf_Sym *const *)b;
+	return x->st_value < y->st_value ? -1 : x->st_value > y->st_value;
+}
+
+/* The legacy "maps" section: one struct bpf_map_def per symbol. */
+static int add_legacy_maps(struct ldr_ctx *c, struct bs_error *err)
+{
+	struct ldr_section *s = &c->scns[c->maps_scn];
+	const GElf_Sym **syms = calloc(c->nsyms ? c->nsyms : 1, sizeof(*syms));
+	size_t n = 0;
+	int rc = -1;
+	if (!syms)
+		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+	for (size_t i = 0; i < c->nsyms; i++)
+		if (c->syms[i].st_shndx == c->maps_scn && GELF_ST_TYPE(c->syms[i].st_info) != STT_SECTION &&
+		    *ldr_sym_name(c, &c->syms[i]))
+			syms[n++] = &c->syms[i];
+	if (n == 0 || !s->data) {
+		rc = ldr_fail(c, err, "section maps has no map symbols");
+		goto out;
+	}
+	qsort(syms, n, sizeof(*syms), cmp_sym_off);
+	size_t def_sz = s->data->d_size / n;
+	if (def_sz < 5 * sizeof(uint32_t) || def_sz % 4) {
+		rc = ldr_fail(c, err,
+			      "section maps: %zu bytes for %zu maps gives %zu-byte definitions; struct "
+			      "bpf_map_def needs at least 20",
+			      (size_t)s->data->d_size, n, def_sz);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t off = syms[i]->st_value;
+		if (off % def_sz || off + def_sz > s->data->d_size) {
+			rc = ldr_fail(c, err, "map '%s' at offset %llu of section maps is misplaced",
+				      ldr_sym_name(c, syms[i]), (unsigned long long)off);
+			goto out;
+		}
+		uint32_t f[5];
+		memcpy(f, (const uint8_t *)s->data->d_buf + off, sizeof(f));
+		struct ldr_map *m = add_map(c, err);
+		if (!m)
+			goto out;
+		snprintf(m->name, sizeof(m->name), "%s", ldr_sym_name(c, syms[i]));
+		m->def.type = f[0];
+		m->def.key_size = f[1];
+		m->def.value_size = f[2];
+		m->def.max_entries = f[3];
+		m->def.flags = f[4];
+		m->scn = c->maps_scn;
+		m->sym_off = off;
+	}
+	rc = 0;
+out:
+	free(syms);
+	return rc;
+}
+
+static int read_sections(struct ldr_ctx *c, struct bs_error *err)
+{
+	c->nscns = c->elf.nsections;
+	c->scns = calloc(c->nscns ? c->nscns : 1, sizeof(*c->scns));
+	if (!c->scns)
+		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+	Elf_Scn *symtab = NULL;
+	for (size_t i = 1; i < c->nscns; i++) {
+		Elf_Scn *scn = elf_getscn(c->elf.elf, i);
+		struct ldr_section *s = &c->scns[i];
+		s->map_index = -1;
+		if (!scn || !gelf_getshdr(scn, &s->sh))
+			return ldr_fail(c, err, "section header %zu is unreadable", i);
+		s->name = ldr_elf_scn_name(&c->elf, scn);
+		if (s->sh.sh_type != SHT_NOBITS && s->sh.sh_size && !(s->data = elf_getdata(scn, NULL)))
+			return ldr_fail(c, err, "section %zu (%s) is unreadable: %s", i, s->name,
+					elf_errmsg(-1));
+		s->exec = s->sh.sh_type == SHT_PROGBITS && (s->sh.sh_flags & SHF_EXECINSTR);
+		if (s->sh.sh_type == SHT_SYMTAB)
+			symtab = scn;
+		if (s->exec && s->sh.sh_size % sizeof(struct bs_insn))
+			return ldr_fail(c, err,
+					"code section %s (file offset %llu) is %llu bytes, not a multiple "
+					"of 8",
+					s->name, (unsigned long long)s->sh.sh_offset,
+					(unsigned long long)s->sh.sh_size);
+		if (strcmp(s->name, ".text") == 0)
+			c->text_scn = i;
+		else if (strcmp(s->name, "maps") == 0)
+			c->maps_scn = i;
+		else if (strcmp(s->name, ".maps") == 0)
+			c->btf_maps_scn = i;
+	}
+	if (!symtab)
+		return ldr_fail(c, err, "no symbol table: is this an object from clang -target bpf -c?");
+	GElf_Shdr sh;
+	gelf_getshdr(symtab, &sh);
+	if (read_symbols(c, symtab, &sh, err))
+		return -1;
+	for (size_t i = 1; i < c->nscns; i++)
+		if (c->scns[i].sh.sh_type == SHT_REL &&
+		    read_relocs(c, elf_getscn(c->elf.elf, i), &c->scns[i].sh, err))
+			return -1;
+	return 0;
+}
+
+static int read_license_version(struct ldr_ctx *c, struct bs_error *err)
+{
+	for (size_t i = 1; i < c->nscns; i++) {
+		struct ldr_section *s = &c->scns[i];
+		if (!s->data)
+			continue;
+		if (strcmp(s->name, "license") == 0) {
+			size_t n = s->data->d_size < sizeof(c->obj->license) - 1 ? s->data->d_size
+										 : sizeof(c->obj->license) - 1;
+			memcpy(c->obj->license, s->data->d_buf, n);
+			c->obj->license[n] = 0;
+		} else if (strcmp(s->name, "version") == 0) {
+			if (s->data->d_size != 4)
+				return ldr_fail(c, err, "section version is %zu bytes, not 4",
+						(size_t)s->data->d_size);
+			memcpy(&c->obj->kversion, s->data->d_buf, 4);
+		}
+	}
+	return 0;
+}
+
+static int read_funcs(struct ldr_ctx *c, struct bs_error *err)
+{
+	c->funcs = calloc(c->nsyms ? c->nsyms : 1, sizeof(*c->funcs));
+	if (!c->funcs)
+		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+	for (size_t i = 0; i < c->nsyms; i++) {
+		const GElf_Sym *sym = &c->syms[i];
+		if (GELF_ST_TYPE(sym->st_info) != STT_FUNC || sym->st_shndx == SHN_UNDEF ||
+		    sym->st_shndx >= c->nscns || !c->scns[sym->st_shndx].exec)
+			continue;
+		const struct ldr_section *s = &c->scns[sym->st_shndx];
+		const char *name = ldr_sym_name(c, sym);
+		if (sym->st_value % 8 || sym->st_size % 8 || sym->st_value > s->sh.sh_size ||
+		    sym->st_size > s->sh.sh_size - sym->st_value || sym->st_size == 0)
+			return ldr_fail(c, err, "function '%s' (offset %llu, %llu bytes) does not fit section %s",
+					name, (unsigned long long)sym->st_value,
+					(unsigned long long)sym->st_size, s->name);
+		struct ldr_func *f = &c->funcs[c->nfuncs++];
+		f->scn = sym->st_shndx;
+		f->off = sym->st_value;
+		f->size = sym->st_size;
+		f->name = strdup(name);
+		f->is_prog = sym->st_shndx != c->text_scn;
+		if (!f->name)
+			return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+	}
+	return 0;
+}
+
+static int add_programs(struct ldr_ctx *c, struct bs_error *err)
+{
+	struct bs_object *o = c->obj;
+	size_t nprogs = 0;
+	for (size_t i = 0; i < c->nfuncs; i++)
+		nprogs += c->funcs[i].is_prog;
+	o->progs = calloc(nprogs ? nprogs : 1, sizeof(*o->progs));
+	if (!o->progs)
+		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+	for (size_t i = 0; i < c->nfuncs; i++) {
+		struct ldr_func *f = &c->funcs[i];
+		if (!f->is_prog)
+			continue;
+		const char *sec = c->scns[f->scn].name;
+		enum bs_prog_type type = ldr_section_type(sec);
+		if (type == BS_PROG_UNSPEC) {
+			ldr_fail(c, err, "program '%s' is in section '%s', which names no program type",
+				 f->name, sec);
+			vm_err_hint(err, "known sections: %.150s ...", bs_object_known_sections());
+			return -1;
+		}
+		struct bs_prog *p = &o->progs[o->nprogs++];
+		p->name = strdup(f->name);
+		p->section = strdup(sec);
+		p->type = type;
+		if (!p->name || !p->section)
+			return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+		if (ldr_link_prog(c, f, p, err))
+			return -1;
+	}
+	if (o->nprogs == 0)
+		return ldr_fail(c, err, "no programs: no function is in a program section (SEC(\"xdp\"), "
+				"SEC(\"tc\"), ...)");
+	return 0;
+}
+
+static int parse(struct ldr_ctx *c, struct bs_error *err)
+{
+	if (read_sections(c, err) || read_license_version(c, err) || read_funcs(c, err))
+		return -1;
+	if (c->btf_maps_scn) {
+		ldr_fail(c, err, "BTF-defined maps (section .maps) are not supported yet");
+		return -1;
+	}
+	if (c->maps_scn && add_legacy_maps(c, err))
+		return -1;
+	for (size_t i = 1; i < c->nscns; i++)
+		if (is_data_section(c->scns[i].name) && (c->scns[i].sh.sh_flags & SHF_ALLOC) &&
+		    !c->scns[i].exec && add_data_map(c, i, err))
+			return -1;
+	return add_programs(c, err);
+}
+
+static char *object_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t len = strlen(base);
+	if (len > 2 && strcmp(base + len - 2, ".o") == 0)
+		len -= 2;
+	return strndup(base, len);
+}
+
+int bs_object_open_mem(const char *name, const void *buf, size_t size, struct bs_object **out,
+		       struct bs_error *err)
+{
+	*out = NULL;
+	bs_error_clear(err);
+	struct ldr_ctx c = {0};
+	uint8_t *image = malloc(size ? size : 1);
+	c.obj = calloc(1, sizeof(*c.obj));
+	if (!image || !c.obj) {
+		free(image);
+		free(c.obj);
+		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+	}
+	memcpy(image, buf, size);
+	c.obj->name = object_name(name);
+	int rc = -1;
+	if (!c.obj->name)
+		goto out;
+	if (ldr_elf_open(&c.elf, name, image, size, err))
+		goto out;
+	rc = parse(&c, err);
+out:
+	ldr_elf_close(&c.elf);
+	for (size_t i = 0; i < c.nscns; i++)
+		free(c.scns ? c.scns[i].relocs : NULL);
+	for (size_t i = 0; i < c.nfuncs; i++)
+		free(c.funcs[i].name);
+	free(c.funcs);
+	free(c.scns);
+	free(c.syms);
+	if (rc)
+		bs_object_close(c.obj);
+	else
+		*out = c.obj;
+	return rc;
+}
+
+int bs_object_open(const char *path, struct bs_object **out, struct bs_error *err)
+{
+	*out = NULL;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return vm_err(err, BS_ERR_IO, BS_NO_PC, "cannot open '%s': %m", path);
+	size_t cap = 1 << 16, n = 0;
+	uint8_t *buf = malloc(cap);
+	while (buf) {
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (n < cap)
+			break;
+		uint8_t *nb = cap >= (1u << 30) ? NULL : realloc(buf, cap * 2);
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = nb;
+		cap *= 2;
+	}
+	bool bad = ferror(f);
+	fclose(f);
+	if (!buf || bad) {
+		free(buf);
+		return vm_err(err, buf ? BS_ERR_IO : BS_ERR_NOMEM, BS_NO_PC, "cannot read '%s'", path);
+	}
+	int rc = bs_object_open_mem(path, buf, n, out, err);
+	free(buf);
+	return rc;
+}
+
+void bs_object_close(struct bs_object *obj)
+{
+	if (!obj)
+		return;
+	for (size_t i = 0; i < obj->nprogs; i++) {
+		struct bs_prog *p = &obj->progs[i];
+		free(p->name);
+		free(p->section);
+		free(p->insns);
+		for (size_t k = 0; k < p->nfuncs; k++)
+			free((char *)p->funcs[k].name);
+		free(p->funcs);
+	}
+	for (size_t i = 0; i < obj->nmaps; i++)
+		free(obj->maps[i].init);
+	free(obj->progs);
+	free(obj->maps);
+	free(obj->name);
+	free(obj);
+}
+
+const char *bs_object_name(const struct bs_object *obj) { return obj->name; }
+const char *bs_object_license(const struct bs_object *obj) { return obj->license; }
+uint32_t bs_object_kversion(const struct bs_object *obj) { return obj->kversion; }
+size_t bs_object_prog_count(const struct bs_object *obj) { return obj->nprogs; }
+
+const struct bs_prog *bs_object_prog(const struct bs_object *obj, size_t i)
+{
+	return i < obj->nprogs ? &obj->progs[i] : NULL;
+}
+
+int bs_object_find_prog(const struct bs_object *obj, const char *name, const struct bs_prog **out,
+			struct bs_error *err)
+{
+	*out = NULL;
+	const struct bs_prog *by_sec = NULL;
+	size_t nsec = 0;
+	for (size_t i = 0; i < obj->nprogs; i++) {
+		if (name && strcmp(obj->progs[i].name, name) == 0) {
+			*out = &obj->progs[i];
+			return 0;
+		}
+		if (name && strcmp(obj->progs[i].section, name) == 0) {
+			by_sec = &obj->progs[i];
+			nsec++;
+		}
+	}
+	if (nsec == 1 || (!name && obj->nprogs == 1)) {
+		*out = nsec == 1 ? by_sec : &obj->progs[0];
+		return 0;
+	}
+	char list[256] = "";
+	size_t at = 0;
+	for (size_t i = 0; i < obj->nprogs && at < sizeof(list) - 1; i++)
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s (%s)", i ? ", " : "",
+				       obj->progs[i].name, obj->progs[i].section);
+	if (!name)
+		vm_err(err, BS_ERR_ARG, BS_NO_PC, "%s has %zu programs; choose one with --prog: %s",
+		       obj->name, obj->nprogs, list);
+	else if (nsec > 1)
+		vm_err(err, BS_ERR_ARG, BS_NO_PC,
+		       "%zu programs are in section '%s'; choose one by function name: %s", nsec, name,
+		       list);
+	else
+		vm_err(err, BS_ERR_ARG, BS_NO_PC, "%s has no program '%s'; it has: %s", obj->name, name,
+		       list);
+	return -1;
+}
+
+const char *bs_prog_name(const struct bs_prog *prog) { return prog->name; }
+const char *bs_prog_section(const struct bs_prog *prog) { return prog->section; }
+enum bs_prog_type bs_prog_type(const struct bs_prog *prog) { return prog->type; }
+
+const struct bs_insn *bs_prog_insns(const struct bs_prog *prog, size_t *n)
+{
+	*n = prog->n;
+	return prog->insns;
+}
+
+size_t bs_prog_func_count(const struct bs_prog *prog) { return prog->nfuncs; }
+
+const struct bs_func *bs_prog_func(const struct bs_prog *prog, size_t i)
+{
+	return i < prog->nfuncs ? &prog->funcs[i] : NULL;
+}
+
+size_t bs_object_map_count(const struct bs_object *obj) { return obj->nmaps; }
+
+const struct bs_map_def *bs_object_map_def(const struct bs_object *obj, size_t i)
+{
+	return i < obj->nmaps ? &obj->maps[i].def : NULL;
+}
+
+const void *bs_object_map_init(const struct bs_object *obj, size_t i, size_t *size)
+{
+	if (i >= obj->nmaps || !obj->maps[i].init) {
+		if (size)
+			*size = 0;
+		return NULL;
+	}
+	if (size)
+		*size = obj->maps[i].init_size;
+	return obj->maps[i].init;
+}
