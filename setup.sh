@@ -17,7 +17,7 @@ demo|test) ;;
 esac
 
 # Debian packages the build and the tests use.
-packages=(meson ninja-build pkg-config gcc clang llvm libcmocka-dev libelf-dev)
+packages=(meson ninja-build pkg-config gcc clang llvm libcmocka-dev libelf-dev libbpf-dev)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -71,9 +71,11 @@ TXT
 way (the jumps skip none here: the packet passes every check).
 Try --json, or a truncated packet:
 TXT
-	echo '$ head -c 36 examples/http_syn.pkt > /tmp/short.pkt; bpfstep run ... --mem /tmp/short.pkt'
-	head -c 36 examples/http_syn.pkt >/tmp/bpfstep-short.pkt
-	./build/cli/bpfstep run --raw build/examples/tcp_port.bin --mem /tmp/bpfstep-short.pkt
+	short=$(mktemp)
+	trap 'rm -f "$short"' EXIT
+	head -c 36 examples/http_syn.pkt >"$short"
+	echo '$ head -c 36 examples/http_syn.pkt > short.pkt; bpfstep run ... --mem short.pkt'
+	./build/cli/bpfstep run --raw build/examples/tcp_port.bin --mem "$short"
 	echo '(36 bytes: the IPv4 header fits, the TCP ports do not, so the program returns 0)'
 	exit 0
 fi

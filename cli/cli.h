@@ -28,8 +28,14 @@ void cli_print_error(FILE *f, const char *prog, const struct bs_error *err);
 int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Reads a whole file ("-" is stdin). malloc'd buffer, NUL-terminated. */
-int cli_read_file(const char *path, uint8_t **buf, size_t *len, struct bs_error *err);
+/* Input size limits: a raw program (the kernel's 1,000,000 instructions),
+ * and any other input file. */
+#define CLI_MAX_PROG_BYTES ((size_t)8000000)
+#define CLI_MAX_FILE_BYTES ((size_t)256 << 20)
+
+/* Reads a whole file ("-" is stdin), refusing more than max bytes.
+ * malloc'd buffer, NUL-terminated. */
+int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, struct bs_error *err);
 /* Reads a file of 8-byte little-endian instructions. */
 int cli_read_raw_prog(const char *path, struct bs_insn **prog, size_t *n, struct bs_error *err);
 /* Parses whitespace-separated hex bytes ("aa bb", "aabb", "0xaa"). */

@@ -2,6 +2,7 @@
 /* bpfstep asm: assemble text into a raw program file. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,15 +30,13 @@ const struct cli_cmd cli_cmd_asm = {
 static int write_all(const char *path, const void *buf, size_t len, struct bs_error *err)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
-	bs_error_clear(err);
-	if (!f || fwrite(buf, 1, len, f) != len || (f != stdout && fclose(f) != 0)) {
-		err->kind = BS_ERR_IO;
-		snprintf(err->message, sizeof(err->message), "cannot write '%s': %s", path,
-			 strerror(errno));
-		if (f && f != stdout)
-			fclose(f);
-		return -1;
-	}
+	if (!f)
+		return bs_error_set(err, BS_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+	bool ok = fwrite(buf, 1, len, f) == len;
+	if (f != stdout)
+		ok = (fclose(f) == 0) && ok;
+	if (!ok)
+		return bs_error_set(err, BS_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
 	if (f == stdout)
 		fflush(stdout);
 	return 0;
@@ -78,15 +77,11 @@ static int cmd_asm(int argc, char **argv)
 	uint8_t *text = NULL;
 	size_t len, n = 0;
 	struct bs_insn *prog = NULL;
-	int rc = cli_read_file(in, &text, &len, &err);
-	if (!rc && memchr(text, 0, len)) {
-		bs_error_clear(&err);
-		err.kind = BS_ERR_PARSE;
-		snprintf(err.message, sizeof(err.message),
-			 "'%s' contains a NUL byte at offset %zu: not assembly text", in,
-			 (size_t)((uint8_t *)memchr(text, 0, len) - text));
-		rc = -1;
-	}
+	int rc = cli_read_file(in, CLI_MAX_FILE_BYTES, &text, &len, &err);
+	if (!rc && memchr(text, 0, len))
+		rc = bs_error_set(&err, BS_ERR_PARSE,
+				  "'%s' contains a NUL byte at offset %zu: not assembly text", in,
+				  (size_t)((uint8_t *)memchr(text, 0, len) - text));
 	if (!rc)
 		rc = bs_asm((const char *)text, in, &prog, &n, &err);
 	if (!rc)

@@ -37,12 +37,13 @@ static int dump_insns(const struct bs_insn *prog, size_t n, const struct bs_func
 	struct bs_error err;
 	char line[512];
 	size_t f = 0;
+	if (bs_prog_check(prog, n, &err)) {
+		if (err.pc >= 0)
+			bs_disasm(prog, n, (size_t)err.pc, err.insn, sizeof(err.insn));
+		cli_print_error(stderr, "bpfstep dump", &err);
+		return CLI_FAIL;
+	}
 	for (size_t pc = 0; pc < n; pc += bs_insn_slots(&prog[pc])) {
-		if (bs_insn_check(prog, n, pc, &err)) {
-			bs_disasm(prog, n, pc, err.insn, sizeof(err.insn));
-			cli_print_error(stderr, "bpfstep dump", &err);
-			return CLI_FAIL;
-		}
 		for (; f < nfuncs && funcs[f].start <= pc; f++)
 			if (funcs[f].start == pc)
 				printf("%s:\n", funcs[f].name);

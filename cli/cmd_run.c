@@ -141,7 +141,7 @@ static int cmd_run(int argc, char **argv)
 	size_t n = 0, mem_len = 0;
 	int rc = cli_read_raw_prog(raw, &prog, &n, &err);
 	if (!rc && mem_path)
-		rc = cli_read_file(mem_path, &mem, &mem_len, &err);
+		rc = cli_read_file(mem_path, CLI_MAX_FILE_BYTES, &mem, &mem_len, &err);
 	if (!rc)
 		rc = cli_run_raw(prog, n, mem, mem_len, &opts, &res, &err);
 

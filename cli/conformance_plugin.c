@@ -55,21 +55,16 @@ int main(int argc, char **argv)
 	uint8_t *text = NULL, *code = NULL, *mem = NULL;
 	size_t text_len, code_len = 0, mem_len = 0;
 	struct bs_run_result res;
-	int rc = cli_read_file("-", &text, &text_len, &err);
-	if (!rc && memchr(text, 0, text_len)) {
-		err.kind = BS_ERR_PARSE;
-		snprintf(err.message, sizeof(err.message), "the program on stdin contains a NUL byte");
-		rc = -1;
-	}
+	/* hex text: two characters and a separator per byte at most */
+	int rc = cli_read_file("-", 3 * CLI_MAX_PROG_BYTES, &text, &text_len, &err);
+	if (!rc && memchr(text, 0, text_len))
+		rc = bs_error_set(&err, BS_ERR_PARSE, "the program on stdin contains a NUL byte");
 	if (!rc)
 		rc = cli_parse_hex((const char *)text, &code, &code_len, &err);
-	if (!rc && (code_len == 0 || code_len % 8)) {
-		bs_error_clear(&err);
-		err.kind = BS_ERR_PARSE;
-		snprintf(err.message, sizeof(err.message),
-			 "the program is %zu bytes; it must be a non-empty multiple of 8", code_len);
-		rc = -1;
-	}
+	if (!rc && (code_len == 0 || code_len % 8))
+		rc = bs_error_set(&err, BS_ERR_PARSE,
+				  "the program is %zu bytes; it must be a non-empty multiple of 8",
+				  code_len);
 	if (!rc && mem_hex)
 		rc = cli_parse_hex(mem_hex, &mem, &mem_len, &err);
 	if (!rc)

@@ -2,46 +2,36 @@
 /* Reading the files and hex text that commands take as input. */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 
-static int fail(struct bs_error *err, enum bs_err_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct bs_error *err, enum bs_err_kind kind, const char *fmt, ...)
-{
-	bs_error_clear(err);
-	err->kind = kind;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-int cli_read_file(const char *path, uint8_t **buf, size_t *len, struct bs_error *err)
+int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, struct bs_error *err)
 {
 	*buf = NULL;
 	*len = 0;
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!f)
-		return fail(err, BS_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+		return bs_error_set(err, BS_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
 	size_t cap = 4096, n = 0;
 	uint8_t *b = malloc(cap + 1);
 	int rc = -1;
 	if (!b) {
-		fail(err, BS_ERR_NOMEM, "out of memory reading '%s'", path);
+		bs_error_set(err, BS_ERR_NOMEM, "out of memory reading '%s'", path);
 		goto out;
 	}
 	for (;;) {
+		if (n > max) {
+			bs_error_set(err, BS_ERR_IO, "'%s' is larger than %zu bytes, more than this input "
+				     "can be", path, max);
+			goto out;
+		}
 		if (n == cap) {
-			uint8_t *nb = cap > (1u << 30) ? NULL : realloc(b, cap * 2 + 1);
+			uint8_t *nb = realloc(b, cap * 2 + 1);
 			if (!nb) {
-				fail(err, BS_ERR_NOMEM, "'%s' is too large to read", path);
+				bs_error_set(err, BS_ERR_NOMEM, "out of memory reading '%s'", path);
 				goto out;
 			}
 			b = nb;
@@ -52,8 +42,13 @@ int cli_read_file(const char *path, uint8_t **buf, size_t *len, struct bs_error 
 		if (got == 0)
 			break;
 	}
+	if (n > max) {
+		bs_error_set(err, BS_ERR_IO, "'%s' is larger than %zu bytes, more than this input can be",
+			     path, max);
+		goto out;
+	}
 	if (ferror(f)) {
-		fail(err, BS_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+		bs_error_set(err, BS_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
 		goto out;
 	}
 	b[n] = 0;
@@ -74,13 +69,19 @@ int cli_read_raw_prog(const char *path, struct bs_insn **prog, size_t *n, struct
 	size_t len;
 	*prog = NULL;
 	*n = 0;
-	if (cli_read_file(path, &buf, &len, err))
+	/* the kernel's limit: 1,000,000 instructions of 8 bytes */
+	if (cli_read_file(path, CLI_MAX_PROG_BYTES, &buf, &len, err))
 		return -1;
-	if (len == 0 || len % 8) {
+	if (len == 0) {
 		free(buf);
-		return fail(err, BS_ERR_PARSE,
-			    "'%s' is %zu bytes: a raw program is a non-empty sequence of 8-byte "
-			    "instructions (the last %zu bytes at file offset %zu are a partial one)",
+		return bs_error_set(err, BS_ERR_PARSE, "'%s' is empty: a raw program is a sequence "
+				    "of 8-byte instructions", path);
+	}
+	if (len % 8) {
+		free(buf);
+		return bs_error_set(err, BS_ERR_PARSE,
+			    "'%s' is %zu bytes: a raw program is a sequence of 8-byte instructions "
+			    "(the last %zu bytes at file offset %zu are a partial one)",
 			    path, len, len % 8, len - len % 8);
 	}
 	*prog = (struct bs_insn *)buf;
@@ -103,7 +104,7 @@ int cli_parse_hex(const char *text, uint8_t **buf, size_t *len, struct bs_error 
 	*buf = NULL;
 	*len = 0;
 	if (!b)
-		return fail(err, BS_ERR_NOMEM, "out of memory parsing hex");
+		return bs_error_set(err, BS_ERR_NOMEM, "out of memory parsing hex");
 	for (size_t i = 0; text[i];) {
 		if (isspace((unsigned char)text[i])) {
 			i++;
@@ -115,7 +116,7 @@ int cli_parse_hex(const char *text, uint8_t **buf, size_t *len, struct bs_error 
 		int lo = hi < 0 ? -1 : hexval((unsigned char)text[i + 1]);
 		if (hi < 0 || lo < 0) {
 			free(b);
-			return fail(err, BS_ERR_PARSE,
+			return bs_error_set(err, BS_ERR_PARSE,
 				    "bad hex at character %zu: expected two hex digits per byte, got '%.8s'",
 				    i, text + i);
 		}

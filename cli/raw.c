@@ -28,9 +28,8 @@ int cli_run_raw(const struct bs_insn *prog, size_t n, uint8_t *mem, size_t mem_l
 	bs_error_clear(err);
 	memset(res, 0, sizeof(*res));
 	if (opts->engine == CLI_ENGINE_JIT) {
-		err->kind = BS_ERR_UNSUPPORTED;
-		strcpy(err->message, "the JIT engine is not available yet in this build");
-		strcpy(err->hint, "use --engine interp");
+		bs_error_set(err, BS_ERR_UNSUPPORTED, "the JIT engine is not available yet in this build");
+		snprintf(err->hint, sizeof(err->hint), "use --engine interp");
 		return -1;
 	}
 	struct bs_vm *vm = NULL;
@@ -48,7 +47,7 @@ int cli_run_raw(const struct bs_insn *prog, size_t n, uint8_t *mem, size_t mem_l
 		if (bs_vm_add_region(vm, "mem", mem, mem_len, BS_REGION_RW, &args[0], err))
 			goto out;
 		args[1] = mem_len;
-		bs_vm_set_packet(vm, mem, mem_len);
+		bs_vm_set_packet(vm, mem, mem_len, 0, 0, 0);
 	}
 	rc = bs_vm_run(vm, args, res, err);
 out:

@@ -235,6 +235,23 @@ static const struct bad_row bad_rows[] = {
 	{"unbounded recursion stops at 8 frames", P(CALL_LOCAL(-1), EXIT()), BS_ERR_CALL_DEPTH, 0,
 	 "too deep"},
 	{"empty program", .n = 0, BS_ERR_INVALID, BS_NO_PC, "empty"},
+	{"constant shift past the width (64)", P(ALU64_IMM(LSH, 0, 64), EXIT()), BS_ERR_INVALID, 0,
+	 "invalid shift 64"},
+	{"constant shift past the width (32)", P(ALU32_IMM(ARSH, 0, 32), EXIT()), BS_ERR_INVALID, 0,
+	 "invalid shift 32"},
+	{"negative constant shift", P(ALU64_IMM(RSH, 0, -1), EXIT()), BS_ERR_INVALID, 0,
+	 "invalid shift -1"},
+	{"constant divisor 0", P(ALU64_IMM(DIV, 0, 0), EXIT()), BS_ERR_INVALID, 0, "div by zero"},
+	{"constant modulus 0 (32-bit)", P(ALU32_IMM(MOD, 0, 0), EXIT()), BS_ERR_INVALID, 0,
+	 "div by zero"},
+	{"constant signed divisor 0", P(INSN(0x37, 0, 0, 1, 0), EXIT()), BS_ERR_INVALID, 0,
+	 "div by zero"},
+	{"jump from the program into a subprogram", P(CALL_LOCAL(2), INSN(0x05, 0, 0, 2, 0), EXIT(),
+	  MOV64_IMM(0, 1), EXIT()), BS_ERR_INVALID, 1, "jump out of range from insn 1 to 4"},
+	{"subprogram falls through into the next", P(MOV64_IMM(0, 7), CALL_LOCAL(1), MOV64_IMM(0, 1),
+	  EXIT()), BS_ERR_INVALID, 2, "last insn is not an exit or jmp"},
+	{"function pointer out of range", P(INSN(0x18, 1, 4, 0, 9), INSN(0, 0, 0, 0, 0), EXIT()),
+	 BS_ERR_INVALID, 0, "function pointer out of range"},
 };
 
 static void test_bad_rows(void **state)
@@ -307,6 +324,49 @@ static void test_ld_abs(void **state)
 	struct bs_insn neg[] = {MOV64_IMM(1, -1), INSN(0x50, 0, 1, 0, 0), MOV64_IMM(0, 9), EXIT()};
 	assert_int_equal(tu_run(neg, 4, pkt, sizeof(pkt), BS_DISPATCH_DEFAULT, &res, &err), 0);
 	assert_int_equal(res.retval, 0);
+
+	/* a failed load inside a subprogram returns 0 from that subprogram only */
+	struct bs_insn sub[] = {CALL_LOCAL(2), ALU64_IMM(ADD, 0, 7), EXIT(),
+				MOV64_IMM(0, 5), INSN(0x30, 0, 0, 0, 100), EXIT()};
+	assert_int_equal(tu_run(sub, 6, pkt, sizeof(pkt), BS_DISPATCH_SWITCH, &res, &err), 0);
+	assert_int_equal(res.retval, 7);
+}
+
+/* SKF_NET_OFF / SKF_LL_OFF read from the network and MAC headers, as the
+ * kernel's bpf_internal_load_pointer_neg_helper does; data starts after an
+ * Ethernet header as it does for socket filters. */
+static void test_ld_abs_negative(void **state)
+{
+	(void)state;
+	uint8_t buf[20];
+	for (int i = 0; i < 20; i++)
+		buf[i] = (uint8_t)(0xa0 + i);
+	struct bs_vm *vm;
+	struct bs_error err;
+	struct bs_run_result res;
+	const int32_t net = -0x100000, ll = -0x200000;
+	struct {
+		int32_t off;
+		uint64_t want;
+	} rows[] = {
+		{0, 0xae},        /* data = buf + 14 */
+		{net, 0xae},      /* network header = data */
+		{net + 1, 0xaf},
+		{ll, 0xa0},       /* MAC header = buf */
+		{ll + 13, 0xad},
+		{-1, 0},          /* between the two: fails */
+		{ll - 1, 0},      /* below SKF_LL_OFF: fails */
+		{6, 0},           /* past the end */
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct bs_insn prog[] = {MOV64_IMM(0, 99), INSN(0x30, 0, 0, 0, rows[i].off), EXIT()};
+		assert_int_equal(bs_vm_new(&vm, &err), 0);
+		assert_int_equal(bs_vm_load(vm, prog, 3, &err), 0);
+		bs_vm_set_packet(vm, buf, sizeof(buf), 14, 0, 14);
+		assert_int_equal(bs_vm_run(vm, NULL, &res, &err), 0);
+		assert_int_equal(res.retval, rows[i].want);
+		bs_vm_free(vm);
+	}
 }
 
 static void test_prng_deterministic(void **state)
@@ -329,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_bad_rows),
 		cmocka_unit_test(test_budget_counts),
 		cmocka_unit_test(test_ld_abs),
+		cmocka_unit_test(test_ld_abs_negative),
 		cmocka_unit_test(test_prng_deterministic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -90,6 +90,28 @@ static void test_read_only_region(void **state)
 	bs_vm_free(vm);
 }
 
+/* An atomic reads what it writes: a write-only region refuses it, naming the
+ * read, while a plain store goes through. */
+static void test_write_only_region(void **state)
+{
+	(void)state;
+	uint8_t wo[8] = {0};
+	struct bs_vm *vm;
+	struct bs_error err;
+	struct bs_run_result res;
+	uint64_t addr;
+	struct bs_insn prog[] = {ST(SZ_DW, 1, 0, 3), MOV64_IMM(2, 1), INSN(0xdb, 1, 2, 0, 0x00), EXIT()};
+	assert_int_equal(bs_vm_new(&vm, &err), 0);
+	assert_int_equal(bs_vm_add_region(vm, "wo", wo, sizeof(wo), BS_REGION_WRITE, &addr, &err), 0);
+	assert_int_equal(bs_vm_load(vm, prog, 4, &err), 0);
+	uint64_t args[5] = {addr};
+	assert_int_not_equal(bs_vm_run(vm, args, &res, &err), 0);
+	assert_int_equal(err.pc, 2);
+	assert_non_null(strstr(err.message, "invalid read of write-only region 'wo' off=0 size=8"));
+	assert_int_equal(wo[0], 3);
+	bs_vm_free(vm);
+}
+
 /* Guest addresses are the same on every run and never host addresses. */
 static void test_deterministic_addresses(void **state)
 {
@@ -127,6 +149,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_read_only_region),
+		cmocka_unit_test(test_write_only_region),
 		cmocka_unit_test(test_deterministic_addresses),
 		cmocka_unit_test(test_translate),
 	};

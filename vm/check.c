@@ -59,6 +59,19 @@ static int check_lddw(const struct bs_insn *prog, size_t n, size_t pc, struct bs
 	return 0;
 }
 
+/* The verifier's check_alu_op refusals for constant operands. */
+static int check_alu_imm(const struct bs_insn *insn, long pc, struct bs_error *err)
+{
+	unsigned op = insn->code & 0xf0;
+	bool is64 = (insn->code & 7) == 7;
+	if ((op == 0x30 || op == 0x90) && insn->imm == 0)
+		return vm_err(err, BS_ERR_INVALID, pc, "div by zero");
+	if ((op == 0x60 || op == 0x70 || op == 0xc0) &&
+	    (insn->imm < 0 || insn->imm >= (is64 ? 64 : 32)))
+		return vm_err(err, BS_ERR_INVALID, pc, "invalid shift %d", insn->imm);
+	return 0;
+}
+
 int bs_insn_check(const struct bs_insn *prog, size_t n, size_t pc, struct bs_error *err)
 {
 	if (pc >= n)
@@ -111,6 +124,8 @@ int bs_insn_check(const struct bs_insn *prog, size_t n, size_t pc, struct bs_err
 	if (writes_src(form) && insn->src_reg == 10)
 		return vm_err(err, BS_ERR_INVALID, (long)pc, "frame pointer is read only");
 
+	if (form == F_ALU_K)
+		return check_alu_imm(insn, (long)pc, err);
 	if (form == F_LDDW)
 		return check_lddw(prog, n, pc, err);
 	return 0;

@@ -35,6 +35,19 @@ void bs_error_clear(struct bs_error *err)
 	err->pc = BS_NO_PC;
 }
 
+int bs_error_set(struct bs_error *err, enum bs_err_kind kind, const char *fmt, ...)
+{
+	if (!err)
+		return -1;
+	bs_error_clear(err);
+	err->kind = kind;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 int vm_err(struct bs_error *err, enum bs_err_kind kind, long pc, const char *fmt, ...)
 {
 	if (!err)

@@ -72,13 +72,26 @@ static inline int32_t smod32(int32_t a, int32_t b)
 }
 
 /* LD_ABS / LD_IND: the kernel's bpf_skb_load_helper_*: big-endian bytes of the
- * linear packet; a negative or out-of-range offset fails, and the program
- * then returns 0. */
+ * linear packet from skb->data; offsets from SKF_NET_OFF and SKF_LL_OFF read
+ * from the network and MAC headers (bpf_internal_load_pointer_neg_helper).
+ * Anything out of range fails, and the (sub)program then returns 0. */
+#define SKF_NET_OFF (-0x100000)
+#define SKF_LL_OFF (-0x200000)
+
 static inline int vm_ld_pkt(const struct bs_vm *vm, int32_t off, unsigned size, uint64_t *out)
 {
-	if (off < 0 || (uint64_t)off + size > vm->pkt_len)
+	uint64_t at;
+	if (off >= 0)
+		at = vm->pkt_data + (uint64_t)off;
+	else if (off >= SKF_NET_OFF)
+		at = vm->pkt_net + (uint64_t)((int64_t)off - SKF_NET_OFF);
+	else if (off >= SKF_LL_OFF)
+		at = vm->pkt_mac + (uint64_t)((int64_t)off - SKF_LL_OFF);
+	else
 		return -1;
-	const uint8_t *p = vm->pkt + off;
+	if (at > vm->pkt_len || size > vm->pkt_len - at)
+		return -1;
+	const uint8_t *p = vm->pkt + at;
 	uint64_t v = 0;
 	for (unsigned i = 0; i < size; i++)
 		v = (v << 8) | p[i];

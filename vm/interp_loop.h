@@ -23,9 +23,9 @@ int VM_LOOP_NAME(struct bs_vm *vm, uint64_t *executed, struct bs_error *err)
 #define SRC reg[I->src]
 #define IMM (I->imm)
 #define OFF ((uint64_t)(int64_t)I->off)
-#define MEM(addr, size, write)                                                        \
+#define MEM(addr, size, need)                                                         \
 	do {                                                                          \
-		p = vm_mem(vm, (addr), (size), (write), err);                        \
+		p = vm_mem(vm, (addr), (size), (need), err);                         \
 		if (!p)                                                               \
 			goto fault;                                                   \
 	} while (0)
@@ -114,9 +114,9 @@ int VM_LOOP_NAME(struct bs_vm *vm, uint64_t *executed, struct bs_error *err)
 	CASE(BSWAP64) { DST = __builtin_bswap64(DST); pc++; NEXT; }
 
 #define LDST(SZ, BYTES)                                                               \
-	CASE(LDX_##SZ) { MEM(SRC + OFF, BYTES, false); DST = vm_load(p, BYTES); pc++; NEXT; } \
-	CASE(ST_##SZ) { MEM(DST + OFF, BYTES, true); vm_store(p, BYTES, IMM); pc++; NEXT; } \
-	CASE(STX_##SZ) { MEM(DST + OFF, BYTES, true); vm_store(p, BYTES, SRC); pc++; NEXT; }
+	CASE(LDX_##SZ) { MEM(SRC + OFF, BYTES, BS_REGION_READ); DST = vm_load(p, BYTES); pc++; NEXT; } \
+	CASE(ST_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_WRITE); vm_store(p, BYTES, IMM); pc++; NEXT; } \
+	CASE(STX_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_WRITE); vm_store(p, BYTES, SRC); pc++; NEXT; }
 	LDST(B, 1)
 	LDST(H, 2)
 	LDST(W, 4)
@@ -124,7 +124,7 @@ int VM_LOOP_NAME(struct bs_vm *vm, uint64_t *executed, struct bs_error *err)
 #undef LDST
 
 #define LDXS(SZ, BYTES)                                                               \
-	CASE(LDXS_##SZ) { MEM(SRC + OFF, BYTES, false); DST = sext(vm_load(p, BYTES), 8 * BYTES); \
+	CASE(LDXS_##SZ) { MEM(SRC + OFF, BYTES, BS_REGION_READ); DST = sext(vm_load(p, BYTES), 8 * BYTES); \
 		pc++; NEXT; }
 	LDXS(B, 1)
 	LDXS(H, 2)
@@ -135,33 +135,33 @@ int VM_LOOP_NAME(struct bs_vm *vm, uint64_t *executed, struct bs_error *err)
  * FETCH forms put the old value (zero-extended from 32 bits) into src;
  * cmpxchg compares with r0 at the access width and always loads r0. */
 #define ATOMIC(SZ, BYTES, T)                                                          \
-	CASE(ATOMIC_ADD_##SZ) { MEM(DST + OFF, BYTES, true);                          \
+	CASE(ATOMIC_ADD_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_RW);                          \
 		vm_store(p, BYTES, (T)vm_load(p, BYTES) + (T)SRC); pc++; NEXT; }      \
-	CASE(ATOMIC_OR_##SZ) { MEM(DST + OFF, BYTES, true);                           \
+	CASE(ATOMIC_OR_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_RW);                           \
 		vm_store(p, BYTES, (T)vm_load(p, BYTES) | (T)SRC); pc++; NEXT; }      \
-	CASE(ATOMIC_AND_##SZ) { MEM(DST + OFF, BYTES, true);                          \
+	CASE(ATOMIC_AND_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_RW);                          \
 		vm_store(p, BYTES, (T)vm_load(p, BYTES) & (T)SRC); pc++; NEXT; }      \
-	CASE(ATOMIC_XOR_##SZ) { MEM(DST + OFF, BYTES, true);                          \
+	CASE(ATOMIC_XOR_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_RW);                          \
 		vm_store(p, BYTES, (T)vm_load(p, BYTES) ^ (T)SRC); pc++; NEXT; }      \
-	CASE(ATOMIC_FADD_##SZ) { MEM(DST + OFF, BYTES, true); T old = (T)vm_load(p, BYTES); \
+	CASE(ATOMIC_FADD_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_RW); T old = (T)vm_load(p, BYTES); \
 		vm_store(p, BYTES, old + (T)SRC); SRC = old; pc++; NEXT; }            \
-	CASE(ATOMIC_FOR_##SZ) { MEM(DST + OFF, BYTES, true); T old = (T)vm_load(p, BYTES); \
+	CASE(ATOMIC_FOR_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_RW); T old = (T)vm_load(p, BYTES); \
 		vm_store(p, BYTES, old | (T)SRC); SRC = old; pc++; NEXT; }            \
-	CASE(ATOMIC_FAND_##SZ) { MEM(DST + OFF, BYTES, true); T old = (T)vm_load(p, BYTES); \
+	CASE(ATOMIC_FAND_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_RW); T old = (T)vm_load(p, BYTES); \
 		vm_store(p, BYTES, old & (T)SRC); SRC = old; pc++; NEXT; }            \
-	CASE(ATOMIC_FXOR_##SZ) { MEM(DST + OFF, BYTES, true); T old = (T)vm_load(p, BYTES); \
+	CASE(ATOMIC_FXOR_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_RW); T old = (T)vm_load(p, BYTES); \
 		vm_store(p, BYTES, old ^ (T)SRC); SRC = old; pc++; NEXT; }            \
-	CASE(ATOMIC_XCHG_##SZ) { MEM(DST + OFF, BYTES, true); T old = (T)vm_load(p, BYTES); \
+	CASE(ATOMIC_XCHG_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_RW); T old = (T)vm_load(p, BYTES); \
 		vm_store(p, BYTES, SRC); SRC = old; pc++; NEXT; }                     \
-	CASE(ATOMIC_CMPXCHG_##SZ) { MEM(DST + OFF, BYTES, true); T old = (T)vm_load(p, BYTES); \
+	CASE(ATOMIC_CMPXCHG_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_RW); T old = (T)vm_load(p, BYTES); \
 		if (old == (T)reg[0]) { vm_store(p, BYTES, SRC); } reg[0] = old; pc++; NEXT; }
 	ATOMIC(W, 4, uint32_t)
 	ATOMIC(DW, 8, uint64_t)
 #undef ATOMIC
 
 #define ACQREL(SZ, BYTES)                                                             \
-	CASE(LOAD_ACQ_##SZ) { MEM(SRC + OFF, BYTES, false); DST = vm_load(p, BYTES); pc++; NEXT; } \
-	CASE(STORE_REL_##SZ) { MEM(DST + OFF, BYTES, true); vm_store(p, BYTES, SRC); pc++; NEXT; }
+	CASE(LOAD_ACQ_##SZ) { MEM(SRC + OFF, BYTES, BS_REGION_READ); DST = vm_load(p, BYTES); pc++; NEXT; } \
+	CASE(STORE_REL_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_WRITE); vm_store(p, BYTES, SRC); pc++; NEXT; }
 	ACQREL(B, 1)
 	ACQREL(H, 2)
 	ACQREL(W, 4)
@@ -174,7 +174,7 @@ int VM_LOOP_NAME(struct bs_vm *vm, uint64_t *executed, struct bs_error *err)
 
 #define LDPKT(NAME, BYTES, OFFSET)                                                    \
 	CASE(NAME) { uint64_t v;                                                      \
-		if (vm_ld_pkt(vm, (int32_t)(OFFSET), BYTES, &v)) { reg[0] = 0; goto out_exit; } \
+		if (vm_ld_pkt(vm, (int32_t)(OFFSET), BYTES, &v)) { reg[0] = 0; goto do_exit; } \
 		reg[0] = v; pc++; NEXT; }
 	LDPKT(LD_ABS_B, 1, IMM)
 	LDPKT(LD_ABS_H, 2, IMM)
@@ -259,7 +259,9 @@ int VM_LOOP_NAME(struct bs_vm *vm, uint64_t *executed, struct bs_error *err)
 		pc += 1 + OFF;
 		NEXT;
 	}
-	CASE(EXIT) {
+	/* the exit the kernel's gen_ld_abs emits also lands here: it leaves only
+	 * the current subprogram */
+	CASE(EXIT) do_exit: {
 		if (vm->depth == 0)
 			goto out_exit;
 		const struct vm_frame *f = &vm->frames[--vm->depth];
@@ -286,7 +288,7 @@ out_budget:
 	vm_err(err, BS_ERR_BUDGET, (long)pc,
 	       "the instruction budget of %llu instructions ran out (a runaway loop?)",
 	       (unsigned long long)budget);
-	vm_err_hint(err, "raise it with --budget N, or 0 for no limit");
+	vm_err_hint(err, "a larger budget (or 0, no limit) lets a long loop finish");
 	*executed = count;
 	return -1;
 fault:

@@ -16,20 +16,6 @@ static const char *pseudo_name(int src)
 	return src >= 0 && src < 7 ? names[src] : "?";
 }
 
-/* A jump may land on any instruction but the second slot of a lddw. */
-static int check_target(const uint8_t *is_second, size_t n, size_t pc, int64_t target,
-			const char *what, struct bs_error *err)
-{
-	if (target < 0 || (uint64_t)target >= n)
-		return vm_err(err, BS_ERR_INVALID, (long)pc, "%s out of range from insn %zu to %lld",
-			      what, pc, (long long)target);
-	if (is_second[target])
-		return vm_err(err, BS_ERR_INVALID, (long)pc,
-			      "%s from insn %zu lands in the middle of the ldimm64 at %lld", what, pc,
-			      (long long)target - 1);
-	return 0;
-}
-
 static int resolve_lddw(struct bs_vm *vm, size_t pc, struct vm_pinsn *p, struct bs_error *err)
 {
 	const struct bs_insn *insn = &vm->prog[pc];
@@ -68,8 +54,7 @@ static int check_call(struct bs_vm *vm, size_t pc, const struct bs_insn *insn,
 	return -1;
 }
 
-static int prepare_one(struct bs_vm *vm, size_t pc, const uint8_t *is_second,
-		       struct bs_error *err)
+static int prepare_one(struct bs_vm *vm, size_t pc, struct bs_error *err)
 {
 	const struct bs_insn *insn = &vm->prog[pc];
 	struct vm_pinsn *p = &vm->code[pc];
@@ -83,15 +68,9 @@ static int prepare_one(struct bs_vm *vm, size_t pc, const uint8_t *is_second,
 	p->imm = (uint64_t)(int64_t)insn->imm;
 
 	switch ((enum vm_form)info->form) {
-	case F_JMP_K: case F_JMP_X: case F_JA: case F_MAY_GOTO:
-		return check_target(is_second, vm->n, pc, (int64_t)pc + 1 + insn->off, "jump", err);
-	case F_GOTOL:
-		p->off = insn->imm;
-		return check_target(is_second, vm->n, pc, (int64_t)pc + 1 + insn->imm, "jump", err);
-	case F_CALL_LOCAL:
-		p->off = insn->imm;
-		return check_target(is_second, vm->n, pc, (int64_t)pc + 1 + insn->imm,
-				    "function call", err);
+	case F_GOTOL: case F_CALL_LOCAL:
+		p->off = insn->imm;  /* both keep their offset in imm */
+		return 0;
 	case F_CALL: case F_CALL_KFUNC:
 		return check_call(vm, pc, insn, err);
 	case F_LDDW:
@@ -122,30 +101,19 @@ int vm_prepare(struct bs_vm *vm, const struct bs_insn *prog, size_t n, struct bs
 			      VM_MAX_INSNS);
 
 	int rc = -1;
-	uint8_t *is_second = calloc(n, 1);
 	vm->prog = malloc(n * sizeof(*prog));
 	vm->code = calloc(n, sizeof(*vm->code));
-	if (!is_second || !vm->prog || !vm->code) {
+	if (!vm->prog || !vm->code) {
 		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory preparing %zu instructions", n);
 		goto out;
 	}
 	memcpy(vm->prog, prog, n * sizeof(*prog));
 	vm->n = n;
 
-	for (size_t pc = 0; pc < n; pc += bs_insn_slots(&prog[pc])) {
-		if (bs_insn_check(prog, n, pc, err))
-			goto out;
-		if (bs_insn_slots(&prog[pc]) == 2)
-			is_second[pc + 1] = 1;
-	}
-	const struct bs_insn *last = &prog[n - 1];
-	if (is_second[n - 1] || (last->code != 0x95 && last->code != 0x05 && last->code != 0x06)) {
-		vm_err(err, BS_ERR_INVALID, (long)(n - 1), "last insn is not an exit or jmp");
-		vm_err_hint(err, "a program must not run off its end");
+	if (bs_prog_check(prog, n, err))
 		goto out;
-	}
 	for (size_t pc = 0; pc < n; pc += bs_insn_slots(&prog[pc]))
-		if (prepare_one(vm, pc, is_second, err))
+		if (prepare_one(vm, pc, err))
 			goto out;
 	rc = 0;
 out:
@@ -157,6 +125,5 @@ out:
 		vm->code = NULL;
 		vm->n = 0;
 	}
-	free(is_second);
 	return rc;
 }

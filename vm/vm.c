@@ -104,10 +104,14 @@ int bs_vm_add_region(struct bs_vm *vm, const char *name, void *host, uint64_t si
 	return place_region(vm, name, host, size, flags, guest, err);
 }
 
-void bs_vm_set_packet(struct bs_vm *vm, const void *data, uint64_t len)
+void bs_vm_set_packet(struct bs_vm *vm, const void *buf, uint64_t len, uint64_t data_off,
+		      uint64_t mac_off, uint64_t net_off)
 {
-	vm->pkt = data;
-	vm->pkt_len = data ? len : 0;
+	vm->pkt = buf;
+	vm->pkt_len = buf ? len : 0;
+	vm->pkt_data = data_off;
+	vm->pkt_mac = mac_off;
+	vm->pkt_net = net_off;
 }
 
 const struct bs_insn *bs_vm_program(const struct bs_vm *vm, size_t *n)
@@ -143,18 +147,27 @@ static bool is_near(const struct vm_region *r, uint64_t addr)
 	return addr >= r->guest ? addr - r->guest < r->size + VM_NEAR : r->guest - addr <= VM_NEAR;
 }
 
-static void fault(struct bs_vm *vm, uint64_t addr, uint64_t size, bool write,
+static void fault(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need,
 		  const struct vm_region *r, struct bs_error *err)
 {
+	uint64_t lo = r == &vm->regions[0] ? vm->stack_lo : r ? r->guest : 0;
+	bool inside = r && addr >= lo && addr + size <= r->guest + r->size && addr + size >= addr;
+	/* a permission fault names the missing permission (an atomic needs both) */
+	bool write = inside ? (need & BS_REGION_WRITE) && !(r->flags & BS_REGION_WRITE)
+			    : (need & BS_REGION_WRITE) != 0;
 	const char *what = write ? "write" : "read";
 	unsigned long long usize = (unsigned long long)size;
 	if (!r || !is_near(r, addr)) {
-		vm_err(err, BS_ERR_MEMORY, BS_NO_PC,
-		       "invalid %s of size %llu at 0x%llx: not in any region of the program", what,
-		       usize, (unsigned long long)addr);
 		if (r)
-			vm_err_hint(err, "the nearest region is '%s' at 0x%llx (%llu bytes)", r->name,
-				    (unsigned long long)r->guest, (unsigned long long)r->size);
+			vm_err(err, BS_ERR_MEMORY, BS_NO_PC,
+			       "invalid %s of size %llu at 0x%llx: not in any region of the program "
+			       "(nearest: %s%+lld)",
+			       what, usize, (unsigned long long)addr, r->name,
+			       (long long)(addr - r->guest));
+		else
+			vm_err(err, BS_ERR_MEMORY, BS_NO_PC,
+			       "invalid %s of size %llu at 0x%llx: not in any region of the program",
+			       what, usize, (unsigned long long)addr);
 		return;
 	}
 	long long off = (long long)(addr - r->guest);
@@ -162,21 +175,23 @@ static void fault(struct bs_vm *vm, uint64_t addr, uint64_t size, bool write,
 		/* stack offsets are relative to the current frame, as the verifier states them */
 		long long fpoff = (long long)(addr - (vm->stack_lo + BS_STACK_SIZE));
 		vm_err(err, BS_ERR_MEMORY, BS_NO_PC,
-		       "invalid %s of stack off=%lld size=%llu (the frame is fp-512..fp-1)", what,
-		       fpoff, usize);
-	} else if (addr + size <= r->guest + r->size && addr >= r->guest) {
+		       "invalid %s of stack off=%lld size=%llu (address 0x%llx; the frame is "
+		       "fp-512..fp-1)",
+		       what, fpoff, usize, (unsigned long long)addr);
+	} else if (inside) {
 		vm_err(err, BS_ERR_MEMORY, BS_NO_PC,
-		       "invalid %s of read-only region '%s' off=%lld size=%llu", what, r->name, off,
-		       usize);
+		       "invalid %s of %s region '%s' off=%lld size=%llu (address 0x%llx)", what,
+		       write ? "read-only" : "write-only", r->name, off, usize,
+		       (unsigned long long)addr);
 	} else {
 		vm_err(err, BS_ERR_MEMORY, BS_NO_PC,
-		       "invalid %s of %s off=%lld size=%llu ('%s' is %llu bytes, at 0x%llx)", what,
-		       r->name, off, usize, r->name, (unsigned long long)r->size,
-		       (unsigned long long)r->guest);
+		       "invalid %s of %s off=%lld size=%llu (address 0x%llx; '%s' is %llu bytes)",
+		       what, r->name, off, usize, (unsigned long long)addr, r->name,
+		       (unsigned long long)r->size);
 	}
 }
 
-void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, bool write, struct bs_error *err)
+void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need, struct bs_error *err)
 {
 	uint64_t end = addr + size;
 	if (end < addr)
@@ -188,22 +203,22 @@ void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, bool write, struct 
 	for (unsigned i = 1; i < vm->nregions; i++) {
 		const struct vm_region *r = &vm->regions[i];
 		if (addr >= r->guest && end <= r->guest + r->size) {
-			if (!(r->flags & (write ? BS_REGION_WRITE : BS_REGION_READ))) {
-				fault(vm, addr, size, write, r, err);
+			if ((r->flags & need) != need) {
+				fault(vm, addr, size, need, r, err);
 				return NULL;
 			}
 			return r->host + (addr - r->guest);
 		}
 	}
 bad:
-	fault(vm, addr, size, write, nearest_region(vm, addr), err);
+	fault(vm, addr, size, need, nearest_region(vm, addr), err);
 	return NULL;
 }
 
 void *bs_vm_translate(struct bs_vm *vm, uint64_t addr, uint64_t size, bool write,
 		      struct bs_error *err)
 {
-	return vm_mem(vm, addr, size, write, err);
+	return vm_mem(vm, addr, size, write ? BS_REGION_WRITE : BS_REGION_READ, err);
 }
 
 int bs_vm_load(struct bs_vm *vm, const struct bs_insn *prog, size_t n, struct bs_error *err)

@@ -71,8 +71,8 @@ struct bs_vm {
 	uint64_t stack_lo;
 	uint8_t stack[BS_MAX_FRAMES * BS_STACK_SIZE] __attribute__((aligned(16)));
 
-	const uint8_t *pkt;
-	uint64_t pkt_len;
+	const uint8_t *pkt;   /* LD_ABS view: see bs_vm_set_packet */
+	uint64_t pkt_len, pkt_data, pkt_mac, pkt_net;
 
 	uint64_t budget;
 	enum bs_dispatch dispatch;
@@ -90,7 +90,7 @@ static inline uint64_t vm_stack_top(const struct bs_vm *vm)
 }
 
 /* The checked translation every load and store goes through. */
-BS_HIDDEN void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, bool write,
+BS_HIDDEN void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need,
 		       struct bs_error *err);
 
 /* The interpreter loops, one per dispatch mode, from vm/interp_loop.h. */

@@ -47,6 +47,11 @@ const char *bs_err_kind_name(enum bs_err_kind kind);
 /* Clears err to BS_OK. */
 void bs_error_clear(struct bs_error *err);
 
+/* Sets err to kind with a formatted message (pc unknown); returns -1 so that
+ * `return bs_error_set(...)` reads as the failure it is. */
+int bs_error_set(struct bs_error *err, enum bs_err_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus

@@ -20,7 +20,9 @@ struct bs_insn {
 	int32_t imm;
 };
 
+#ifndef __cplusplus
 _Static_assert(sizeof(struct bs_insn) == 8, "eBPF instructions are 8 bytes");
+#endif
 
 #define BS_MAX_REG 11          /* r0..r10 */
 #define BS_STACK_SIZE 512      /* bytes per frame */

@@ -22,6 +22,12 @@ extern "C" {
 BS_MUST_CHECK int bs_insn_check(const struct bs_insn *prog, size_t n, size_t pc,
 				struct bs_error *err);
 
+/* Checks a whole program the way the kernel does before data-flow analysis:
+ * every instruction (bs_insn_check), call and function-pointer targets,
+ * jumps that stay inside their subprogram and never land in the middle of a
+ * lddw, and subprograms that end in exit or a jump. */
+BS_MUST_CHECK int bs_prog_check(const struct bs_insn *prog, size_t n, struct bs_error *err);
+
 /* Number of slots the instruction at pc occupies (2 for lddw, else 1). */
 size_t bs_insn_slots(const struct bs_insn *insn);
 

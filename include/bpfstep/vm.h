@@ -70,8 +70,13 @@ BS_MUST_CHECK int bs_vm_add_region(struct bs_vm *vm, const char *name, void *hos
 				   uint64_t size, unsigned flags, uint64_t *guest,
 				   struct bs_error *err);
 
-/* The bytes LD_ABS / LD_IND read (the skb's linear data). */
-void bs_vm_set_packet(struct bs_vm *vm, const void *data, uint64_t len);
+/* What LD_ABS / LD_IND read: the skb's linear buffer [buf, buf + len), with
+ * skb->data, the MAC header and the network header at the given offsets into
+ * it. A load at offset k >= 0 reads buf[data_off + k]; the kernel's negative
+ * offsets SKF_NET_OFF + k and SKF_LL_OFF + k read from the network and MAC
+ * headers. Raw programs use one buffer with all three offsets 0. */
+void bs_vm_set_packet(struct bs_vm *vm, const void *buf, uint64_t len, uint64_t data_off,
+		      uint64_t mac_off, uint64_t net_off);
 
 /* Translates a guest range to host memory, checked against the regions, as
  * helpers must before touching program memory. NULL with err on violation. */
