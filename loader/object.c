@@ -9,8 +9,6 @@
 #include "loader/parse.h"
 #include "vm/error.h"
 
-#define BPF_F_RDONLY_PROG (1u << 7)
-
 int ldr_fail(struct ldr_ctx *c, struct bs_error *err, const char *fmt, ...)
 {
 	bs_error_clear(err);
@@ -88,134 +86,6 @@ static int read_relocs(struct ldr_ctx *c, Elf_Scn *scn, const GElf_Shdr *sh, str
 	t->nrelocs = n;
 	qsort(t->relocs, n, sizeof(*t->relocs), cmp_reloc);
 	return 0;
-}
-
-static bool is_data_section(const char *name)
-{
-	static const char *const pfx[] = {".data", ".rodata", ".bss"};
-	for (size_t i = 0; i < 3; i++) {
-		size_t l = strlen(pfx[i]);
-		if (strncmp(name, pfx[i], l) == 0 && (name[l] == 0 || name[l] == '.'))
-			return true;
-	}
-	return false;
-}
-
-static struct ldr_map *add_map(struct ldr_ctx *c, struct bs_error *err)
-{
-	struct bs_object *o = c->obj;
-	struct ldr_map *m = realloc(o->maps, (o->nmaps + 1) * sizeof(*m));
-	if (!m) {
-		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory adding a map");
-		return NULL;
-	}
-	o->maps = m;
-	m = &o->maps[o->nmaps++];
-	memset(m, 0, sizeof(*m));
-	m->def.name = m->name;
-	return m;
-}
-
-/* libbpf's internal map names: a prefix of the object name, then the section
- * (".bss"), within the kernel's 15-character map names. */
-static void internal_map_name(struct ldr_ctx *c, const char *sec, char *out, size_t len)
-{
-	size_t room = 15 > strlen(sec) ? 15 - strlen(sec) : 0;
-	size_t pfx = strlen(c->obj->name) < room ? strlen(c->obj->name) : room;
-	if (pfx > 8)
-		pfx = 8;
-	snprintf(out, len, "%.*s%s", (int)pfx, c->obj->name, sec);
-}
-
-static int add_data_map(struct ldr_ctx *c, size_t i, struct bs_error *err)
-{
-	struct ldr_section *s = &c->scns[i];
-	if (s->sh.sh_size == 0)
-		return 0;
-	if (s->sh.sh_size > UINT32_MAX)
-		return ldr_fail(c, err, "section %s is too large (%llu bytes)", s->name,
-				(unsigned long long)s->sh.sh_size);
-	struct ldr_map *m = add_map(c, err);
-	if (!m)
-		return -1;
-	internal_map_name(c, s->name, m->name, sizeof(m->name));
-	m->def.type = BS_MAP_ARRAY;
-	m->def.key_size = 4;
-	m->def.value_size = (uint32_t)s->sh.sh_size;
-	m->def.max_entries = 1;
-	m->def.flags = strncmp(s->name, ".rodata", 7) == 0 ? BPF_F_RDONLY_PROG : 0;
-	m->scn = i;
-	s->map_index = (int)(c->obj->nmaps - 1);
-	if (s->sh.sh_type != SHT_NOBITS) {
-		if (!s->data || s->data->d_size != s->sh.sh_size)
-			return ldr_fail(c, err, "section %s: cannot read its %llu bytes", s->name,
-					(unsigned long long)s->sh.sh_size);
-		m->init = malloc(s->sh.sh_size);
-		if (!m->init)
-			return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
-		memcpy(m->init, s->data->d_buf, s->sh.sh_size);
-		m->init_size = s->sh.sh_size;
-	}
-	return 0;
-}
-
-static int cmp_sym_off(const void *a, const void *b)
-{
-	const GElf_Sym *x = *(const GElf_Sym *const *)a, *y = *(const GElf_Sym *const *)b;
-	return x->st_value < y->st_value ? -1 : x->st_value > y->st_value;
-}
-
-/* The legacy "maps" section: one struct bpf_map_def per symbol. */
-static int add_legacy_maps(struct ldr_ctx *c, struct bs_error *err)
-{
-	struct ldr_section *s = &c->scns[c->maps_scn];
-	const GElf_Sym **syms = calloc(c->nsyms ? c->nsyms : 1, sizeof(*syms));
-	size_t n = 0;
-	int rc = -1;
-	if (!syms)
-		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
-	for (size_t i = 0; i < c->nsyms; i++)
-		if (c->syms[i].st_shndx == c->maps_scn && GELF_ST_TYPE(c->syms[i].st_info) != STT_SECTION &&
-		    *ldr_sym_name(c, &c->syms[i]))
-			syms[n++] = &c->syms[i];
-	if (n == 0 || !s->data) {
-		rc = ldr_fail(c, err, "section maps has no map symbols");
-		goto out;
-	}
-	qsort(syms, n, sizeof(*syms), cmp_sym_off);
-	size_t def_sz = s->data->d_size / n;
-	if (def_sz < 5 * sizeof(uint32_t) || def_sz % 4) {
-		rc = ldr_fail(c, err,
-			      "section maps: %zu bytes for %zu maps gives %zu-byte definitions; struct "
-			      "bpf_map_def needs at least 20",
-			      (size_t)s->data->d_size, n, def_sz);
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		uint64_t off = syms[i]->st_value;
-		if (off % def_sz || off + def_sz > s->data->d_size) {
-			rc = ldr_fail(c, err, "map '%s' at offset %llu of section maps is misplaced",
-				      ldr_sym_name(c, syms[i]), (unsigned long long)off);
-			goto out;
-		}
-		uint32_t f[5];
-		memcpy(f, (const uint8_t *)s->data->d_buf + off, sizeof(f));
-		struct ldr_map *m = add_map(c, err);
-		if (!m)
-			goto out;
-		snprintf(m->name, sizeof(m->name), "%s", ldr_sym_name(c, syms[i]));
-		m->def.type = f[0];
-		m->def.key_size = f[1];
-		m->def.value_size = f[2];
-		m->def.max_entries = f[3];
-		m->def.flags = f[4];
-		m->scn = c->maps_scn;
-		m->sym_off = off;
-	}
-	rc = 0;
-out:
-	free(syms);
-	return rc;
 }
 
 static int read_sections(struct ldr_ctx *c, struct bs_error *err)
@@ -354,15 +224,14 @@ static int parse(struct ldr_ctx *c, struct bs_error *err)
 {
 	if (read_sections(c, err) || read_license_version(c, err) || read_funcs(c, err))
 		return -1;
-	if (c->btf_maps_scn) {
-		ldr_fail(c, err, "BTF-defined maps (section .maps) are not supported yet");
+	/* libbpf's order, which lddw map indexes follow: legacy, BTF, global data */
+	if (c->maps_scn && ldr_add_legacy_maps(c, err))
 		return -1;
-	}
-	if (c->maps_scn && add_legacy_maps(c, err))
+	if (c->btf_maps_scn && ldr_add_btf_maps(c, err))
 		return -1;
 	for (size_t i = 1; i < c->nscns; i++)
-		if (is_data_section(c->scns[i].name) && (c->scns[i].sh.sh_flags & SHF_ALLOC) &&
-		    !c->scns[i].exec && add_data_map(c, i, err))
+		if (ldr_is_data_section(c->scns[i].name) && (c->scns[i].sh.sh_flags & SHF_ALLOC) &&
+		    !c->scns[i].exec && ldr_add_data_map(c, i, err))
 			return -1;
 	return add_programs(c, err);
 }

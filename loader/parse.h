@@ -35,6 +35,12 @@ struct ldr_ctx {
 	size_t nfuncs;
 };
 
+/* loader/object_maps.c: the maps of an object, in libbpf's order */
+BS_HIDDEN struct ldr_map *ldr_add_map(struct ldr_ctx *c, struct bs_error *err);
+BS_HIDDEN int ldr_add_legacy_maps(struct ldr_ctx *c, struct bs_error *err);
+BS_HIDDEN int ldr_add_btf_maps(struct ldr_ctx *c, struct bs_error *err);
+BS_HIDDEN bool ldr_is_data_section(const char *name);
+BS_HIDDEN int ldr_add_data_map(struct ldr_ctx *c, size_t scn, struct bs_error *err);
 BS_HIDDEN const char *ldr_sym_name(struct ldr_ctx *c, const GElf_Sym *sym);
 /* Fills err with a parse error naming the object, and returns -1. */
 BS_HIDDEN int ldr_fail(struct ldr_ctx *c, struct bs_error *err, const char *fmt, ...)

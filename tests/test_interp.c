@@ -155,6 +155,8 @@ static const struct row rows[] = {
 	{"the virtual clock advances per read", P(CALL_HELPER(5), MOV64_REG(6, 0), CALL_HELPER(5),
 	  ALU64_REG(SUB, 0, 6), EXIT()), 1000},
 	{"lddw loads 64 bits", P(LDDW(0, 0x8877665544332211ULL), EXIT()), 0x8877665544332211ULL},
+	{"lddw of a function pointer loads its handle", P(INSN(0x18, 0, 4, 0, 2), INSN(0, 0, 0, 0, 0),
+	  EXIT(), MOV64_IMM(0, 0), EXIT()), BS_FUNC_HANDLE_BASE + 8 * 3},
 };
 
 static void test_rows(void **state)

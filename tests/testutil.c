@@ -21,7 +21,7 @@ int tu_run(const struct bs_insn *prog, size_t n, void *mem, size_t len,
 		if (bs_vm_add_region(vm, "mem", mem, len, BS_REGION_RW, &args[0], err))
 			goto out;
 		args[1] = len;
-		bs_vm_set_packet(vm, mem, len);
+		bs_vm_set_packet(vm, mem, len, 0, 0, 0);
 	}
 	rc = bs_vm_run(vm, args, res, err);
 out:

@@ -23,6 +23,11 @@ static int resolve_lddw(struct bs_vm *vm, size_t pc, struct vm_pinsn *p, struct 
 		p->imm = ((uint64_t)(uint32_t)insn[1].imm << 32) | (uint32_t)insn->imm;
 		return 0;
 	}
+	if (insn->src_reg == BS_PSEUDO_FUNC) {
+		/* bs_prog_check has made sure the target starts a subprogram */
+		p->imm = BS_FUNC_HANDLE_BASE + 8 * (uint64_t)((int64_t)pc + 1 + insn->imm);
+		return 0;
+	}
 	if (!vm->resolver) {
 		vm_err(err, BS_ERR_UNSUPPORTED, (long)pc,
 		       "ldimm64 with pseudo source %s (src_reg=%d) refers to a map or function, "

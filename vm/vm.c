@@ -94,6 +94,13 @@ void bs_vm_set_lddw_resolver(struct bs_vm *vm, bs_lddw_resolver_fn fn, void *use
 	vm->resolver_user = user;
 }
 
+bs_lddw_resolver_fn bs_vm_lddw_resolver(const struct bs_vm *vm, void **user)
+{
+	if (user)
+		*user = vm->resolver_user;
+	return vm->resolver;
+}
+
 int bs_vm_add_region(struct bs_vm *vm, const char *name, void *host, uint64_t size,
 		     unsigned flags, uint64_t *guest, struct bs_error *err)
 {

@@ -8,6 +8,7 @@
 #include "bpfstep/isa.h"
 #include "bpfstep/vm.h"
 #include "bpfstep/helpers.h"
+#include "bpfstep/maps.h"
 #include "bpfstep/object.h"
 
 #endif

@@ -57,6 +57,13 @@ void bs_vm_set_dispatch(struct bs_vm *vm, enum bs_dispatch dispatch);
 BS_MUST_CHECK int bs_vm_set_helper(struct bs_vm *vm, int32_t id, const char *name,
 				   bs_helper_fn fn, void *user, struct bs_error *err);
 void bs_vm_set_lddw_resolver(struct bs_vm *vm, bs_lddw_resolver_fn fn, void *user);
+/* The resolver installed now (NULL if none), so a new one can forward to it. */
+bs_lddw_resolver_fn bs_vm_lddw_resolver(const struct bs_vm *vm, void **user);
+
+/* A function pointer (lddw with BS_PSEUDO_FUNC, e.g. a bpf_loop callback)
+ * loads this base plus 8 times the target instruction's index: outside every
+ * region, so it cannot be dereferenced, and helpers can decode it. */
+#define BS_FUNC_HANDLE_BASE 0xffffa00000000000ULL
 
 /* Checks the program (opcodes, reserved fields, jump targets, helper ids,
  * the last instruction) and prepares it for execution. The instructions are

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+/* The maps an object defines, in libbpf's order (which lddw map indexes
+ * follow): legacy "maps" section definitions, BTF-defined maps of .maps, and
+ * one single-entry array per global-data section (.data, .rodata*, .bss). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfstep/btf.h"
+#include "loader/parse.h"
+#include "vm/error.h"
+
+#define BPF_F_RDONLY_PROG (1u << 7)
+
+bool ldr_is_data_section(const char *name)
+{
+	static const char *const pfx[] = {".data", ".rodata", ".bss"};
+	for (size_t i = 0; i < 3; i++) {
+		size_t l = strlen(pfx[i]);
+		if (strncmp(name, pfx[i], l) == 0 && (name[l] == 0 || name[l] == '.'))
+			return true;
+	}
+	return false;
+}
+
+struct ldr_map *ldr_add_map(struct ldr_ctx *c, struct bs_error *err)
+{
+	struct bs_object *o = c->obj;
+	struct ldr_map *m = realloc(o->maps, (o->nmaps + 1) * sizeof(*m));
+	if (!m) {
+		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory adding a map");
+		return NULL;
+	}
+	o->maps = m;
+	m = &o->maps[o->nmaps++];
+	memset(m, 0, sizeof(*m));
+	m->def.name = m->name;
+	return m;
+}
+
+/* libbpf's internal map names: a prefix of the object name, then the section
+ * (".bss"), within the kernel's 15-character map names. */
+static void internal_map_name(struct ldr_ctx *c, const char *sec, char *out, size_t len)
+{
+	size_t room = 15 > strlen(sec) ? 15 - strlen(sec) : 0;
+	size_t pfx = strlen(c->obj->name) < room ? strlen(c->obj->name) : room;
+	if (pfx > 8)
+		pfx = 8;
+	snprintf(out, len, "%.*s%s", (int)pfx, c->obj->name, sec);
+}
+
+int ldr_add_data_map(struct ldr_ctx *c, size_t i, struct bs_error *err)
+{
+	struct ldr_section *s = &c->scns[i];
+	if (s->sh.sh_size == 0)
+		return 0;
+	if (s->sh.sh_size > UINT32_MAX)
+		return ldr_fail(c, err, "section %s is too large (%llu bytes)", s->name,
+				(unsigned long long)s->sh.sh_size);
+	struct ldr_map *m = ldr_add_map(c, err);
+	if (!m)
+		return -1;
+	internal_map_name(c, s->name, m->name, sizeof(m->name));
+	m->def.type = BS_MAP_ARRAY;
+	m->def.key_size = 4;
+	m->def.value_size = (uint32_t)s->sh.sh_size;
+	m->def.max_entries = 1;
+	m->def.flags = strncmp(s->name, ".rodata", 7) == 0 ? BPF_F_RDONLY_PROG : 0;
+	m->scn = i;
+	s->map_index = (int)(c->obj->nmaps - 1);
+	if (s->sh.sh_type != SHT_NOBITS) {
+		if (!s->data || s->data->d_size != s->sh.sh_size)
+			return ldr_fail(c, err, "section %s: cannot read its %llu bytes", s->name,
+					(unsigned long long)s->sh.sh_size);
+		m->init = malloc(s->sh.sh_size);
+		if (!m->init)
+			return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+		memcpy(m->init, s->data->d_buf, s->sh.sh_size);
+		m->init_size = s->sh.sh_size;
+	}
+	return 0;
+}
+
+static int cmp_sym_off(const void *a, const void *b)
+{
+	const GElf_Sym *x = *(const GElf_Sym *const *)a, *y = *(const GElf_Sym *const *)b;
+	return x->st_value < y->st_value ? -1 : x->st_value > y->st_value;
+}
+
+/* The legacy "maps" section: one struct bpf_map_def per symbol. */
+int ldr_add_legacy_maps(struct ldr_ctx *c, struct bs_error *err)
+{
+	struct ldr_section *s = &c->scns[c->maps_scn];
+	const GElf_Sym **syms = calloc(c->nsyms ? c->nsyms : 1, sizeof(*syms));
+	size_t n = 0;
+	int rc = -1;
+	if (!syms)
+		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+	for (size_t i = 0; i < c->nsyms; i++)
+		if (c->syms[i].st_shndx == c->maps_scn && GELF_ST_TYPE(c->syms[i].st_info) != STT_SECTION &&
+		    *ldr_sym_name(c, &c->syms[i]))
+			syms[n++] = &c->syms[i];
+	if (n == 0 || !s->data) {
+		rc = ldr_fail(c, err, "section maps has no map symbols");
+		goto out;
+	}
+	qsort(syms, n, sizeof(*syms), cmp_sym_off);
+	size_t def_sz = s->data->d_size / n;
+	if (def_sz < 5 * sizeof(uint32_t) || def_sz % 4) {
+		rc = ldr_fail(c, err,
+			      "section maps: %zu bytes for %zu maps gives %zu-byte definitions; struct "
+			      "bpf_map_def needs at least 20",
+			      (size_t)s->data->d_size, n, def_sz);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t off = syms[i]->st_value;
+		if (off % def_sz || off + def_sz > s->data->d_size) {
+			rc = ldr_fail(c, err, "map '%s' at offset %llu of section maps is misplaced",
+				      ldr_sym_name(c, syms[i]), (unsigned long long)off);
+			goto out;
+		}
+		uint32_t f[5];
+		memcpy(f, (const uint8_t *)s->data->d_buf + off, sizeof(f));
+		struct ldr_map *m = ldr_add_map(c, err);
+		if (!m)
+			goto out;
+		snprintf(m->name, sizeof(m->name), "%s", ldr_sym_name(c, syms[i]));
+		m->def.type = f[0];
+		m->def.key_size = f[1];
+		m->def.value_size = f[2];
+		m->def.max_entries = f[3];
+		m->def.flags = f[4];
+		m->scn = c->maps_scn;
+		m->sym_off = off;
+	}
+	rc = 0;
+out:
+	free(syms);
+	return rc;
+}
+
+int ldr_add_btf_maps(struct ldr_ctx *c, struct bs_error *err)
+{
+	Elf_Data *d = NULL;
+	if (!ldr_elf_find(&c->elf, ".BTF", &d) || !d)
+		return ldr_fail(c, err, "section .maps needs the object's .BTF to describe its maps, "
+				"and there is none (compile with clang -g)");
+	struct bs_btf *btf = NULL;
+	if (bs_btf_parse(d->d_buf, d->d_size, &btf, err)) {
+		snprintf(err->file, sizeof(err->file), "%s", c->elf.path);
+		return -1;
+	}
+	int rc = -1;
+	uint32_t sec_id = bs_btf_find_by_name(btf, ".maps", BS_BTF_DATASEC);
+	const struct bs_btf_type *sec = sec_id ? bs_btf_type_by_id(btf, sec_id) : NULL;
+	if (!sec) {
+		ldr_fail(c, err, ".BTF has no DATASEC '.maps' describing section .maps");
+		goto out;
+	}
+	for (uint16_t i = 0; i < sec->vlen; i++) {
+		const struct bs_btf_var_secinfo *v = &sec->vars[i];
+		struct bs_btf_map_def def;
+		if (bs_btf_map_def(btf, v->type, &def, err)) {
+			snprintf(err->file, sizeof(err->file), "%s", c->elf.path);
+			goto out;
+		}
+		struct ldr_map *m = ldr_add_map(c, err);
+		if (!m)
+			goto out;
+		snprintf(m->name, sizeof(m->name), "%s", def.name);
+		m->def.type = def.attrs.map_type;
+		m->def.key_size = def.attrs.key_size;
+		m->def.value_size = def.attrs.value_size;
+		m->def.max_entries = def.attrs.max_entries;
+		m->def.flags = def.attrs.map_flags;
+		m->scn = c->btf_maps_scn;
+		m->sym_off = v->offset;
+	}
+	rc = 0;
+out:
+	bs_btf_free(btf);
+	return rc;
+}
