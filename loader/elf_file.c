@@ -37,8 +37,11 @@ int ldr_elf_open(struct ldr_elf *f, const char *path, uint8_t *image, size_t siz
 	f->size = size;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return fail(f, err, "libelf is unusable: %s", elf_errmsg(-1));
-	if (size < EI_NIDENT || memcmp(image, ELFMAG, SELFMAG) != 0)
+	if (size < SELFMAG || memcmp(image, ELFMAG, SELFMAG) != 0)
 		return fail(f, err, "%s is not an ELF file (no ELF magic at file offset 0)", path);
+	if (size < sizeof(Elf64_Ehdr))
+		return fail(f, err, "%s is truncated: %zu bytes, shorter than an ELF header (%zu)", path,
+			    size, sizeof(Elf64_Ehdr));
 	if (image[EI_CLASS] != ELFCLASS64)
 		return fail(f, err, "%s is not a 64-bit ELF object (EI_CLASS at file offset %d)", path,
 			    EI_CLASS);
@@ -56,6 +59,11 @@ int ldr_elf_open(struct ldr_elf *f, const char *path, uint8_t *image, size_t siz
 	if (f->ehdr.e_type != ET_REL)
 		return fail(f, err, "%s is not a relocatable object (e_type %u); pass the .o that "
 			    "clang -target bpf -c writes", path, (unsigned)f->ehdr.e_type);
+	if (f->ehdr.e_shoff > size || (uint64_t)f->ehdr.e_shnum * sizeof(Elf64_Shdr) > size - f->ehdr.e_shoff)
+		return fail(f, err,
+			    "%s is truncated or corrupt: its section header table (file offset %llu, "
+			    "%u entries) extends past the end of the file (%zu bytes)",
+			    path, (unsigned long long)f->ehdr.e_shoff, (unsigned)f->ehdr.e_shnum, size);
 	if (elf_getshdrnum(f->elf, &f->nsections) || elf_getshdrstrndx(f->elf, &f->shstrndx))
 		return fail(f, err, "%s: corrupt section header table at file offset %llu", path,
 			    (unsigned long long)f->ehdr.e_shoff);

@@ -21,9 +21,11 @@ enum {
 struct link {
 	struct ldr_ctx *c;
 	struct bs_prog *p;
-	size_t cap;
 	struct ldr_func **placed;  /* function of each entry of p->funcs */
+	unsigned depth;            /* of resolve() recursion */
 };
+
+static int resolve(struct link *l, size_t i, struct bs_error *err);
 
 static struct ldr_func *func_at(struct ldr_ctx *c, size_t scn, uint64_t off)
 {
@@ -33,7 +35,8 @@ static struct ldr_func *func_at(struct ldr_ctx *c, size_t scn, uint64_t off)
 	return NULL;
 }
 
-/* Start of f in the linked program, appending it the first time. */
+/* Start of f in the linked program. The first time, f is appended and
+ * resolved at once, so subprograms come in libbpf's depth-first order. */
 static int place(struct link *l, struct ldr_func *f, size_t *start, struct bs_error *err)
 {
 	struct bs_prog *p = l->p;
@@ -63,7 +66,7 @@ static int place(struct link *l, struct ldr_func *f, size_t *start, struct bs_er
 	l->placed[p->nfuncs++] = f;
 	*start = p->n;
 	p->n += n;
-	return 0;
+	return resolve(l, p->nfuncs - 1, err);
 }
 
 static const struct ldr_reloc *reloc_at(const struct ldr_section *s, uint64_t off)
@@ -162,6 +165,11 @@ static int apply_reloc(struct link *l, size_t k, const struct ldr_reloc *r, stru
 /* Resolves the instructions of placed function i. */
 static int resolve(struct link *l, size_t i, struct bs_error *err)
 {
+	/* each level places a new function, so depth is bounded by their number;
+	 * the cap keeps a crafted object from exhausting the host stack */
+	if (++l->depth > 1000)
+		return ldr_fail(l->c, err, "prog '%s': calls nest more than 1000 functions deep",
+				l->p->name);
 	struct ldr_func *f = l->placed[i];
 	const struct ldr_section *s = &l->c->scns[f->scn];
 	size_t start = l->p->funcs[i].start, n = f->size / sizeof(struct bs_insn);
@@ -178,6 +186,7 @@ static int resolve(struct link *l, size_t i, struct bs_error *err)
 				return -1;
 		}
 	}
+	l->depth--;
 	return 0;
 }
 
@@ -187,9 +196,6 @@ int ldr_link_prog(struct ldr_ctx *c, struct ldr_func *entry, struct bs_prog *p,
 	struct link l = {.c = c, .p = p};
 	size_t start;
 	int rc = place(&l, entry, &start, err);
-	/* placing appends to p->funcs, so this walks every function reached */
-	for (size_t i = 0; !rc && i < p->nfuncs; i++)
-		rc = resolve(&l, i, err);
 	free(l.placed);
 	return rc;
 }

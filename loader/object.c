@@ -66,25 +66,32 @@ static int read_relocs(struct ldr_ctx *c, Elf_Scn *scn, const GElf_Shdr *sh, str
 				ldr_elf_scn_name(&c->elf, scn), (unsigned long long)sh->sh_offset,
 				(unsigned long long)sh->sh_entsize);
 	size_t n = d->d_size / sizeof(Elf64_Rel);
-	t->relocs = calloc(n ? n : 1, sizeof(*t->relocs));
-	if (!t->relocs)
+	/* a section may have several relocation sections: append, then sort */
+	struct ldr_reloc *all = realloc(t->relocs, (t->nrelocs + n + 1) * sizeof(*all));
+	if (!all)
 		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory reading relocations");
+	t->relocs = all;
+	const char *name = ldr_elf_scn_name(&c->elf, scn);
 	for (size_t i = 0; i < n; i++) {
 		GElf_Rel r;
+		unsigned long long at = (unsigned long long)(sh->sh_offset + i * sizeof(Elf64_Rel));
 		if (!gelf_getrel(d, (int)i, &r))
-			return ldr_fail(c, err, "relocation %zu of %s is unreadable", i,
-					ldr_elf_scn_name(&c->elf, scn));
-		t->relocs[i].off = r.r_offset;
-		t->relocs[i].sym = (uint32_t)GELF_R_SYM(r.r_info);
-		t->relocs[i].type = (uint32_t)GELF_R_TYPE(r.r_info);
-		if (t->relocs[i].sym >= c->nsyms)
+			return ldr_fail(c, err, "relocation %zu of %s is unreadable", i, name);
+		struct ldr_reloc *x = &t->relocs[t->nrelocs++];
+		x->off = r.r_offset;
+		x->sym = (uint32_t)GELF_R_SYM(r.r_info);
+		x->type = (uint32_t)GELF_R_TYPE(r.r_info);
+		if (x->sym >= c->nsyms)
 			return ldr_fail(c, err, "relocation %zu of %s (file offset %llu) names symbol %u of %zu",
-					i, ldr_elf_scn_name(&c->elf, scn),
-					(unsigned long long)(sh->sh_offset + i * sizeof(Elf64_Rel)),
-					t->relocs[i].sym, c->nsyms);
+					i, name, at, x->sym, c->nsyms);
+		if (t->exec && (x->off % sizeof(struct bs_insn) || x->off >= t->sh.sh_size))
+			return ldr_fail(c, err,
+					"relocation %zu of %s (file offset %llu) is at offset %llu of %s, "
+					"which is not an instruction of its %llu bytes",
+					i, name, at, (unsigned long long)x->off, t->name,
+					(unsigned long long)t->sh.sh_size);
 	}
-	t->nrelocs = n;
-	qsort(t->relocs, n, sizeof(*t->relocs), cmp_reloc);
+	qsort(t->relocs, t->nrelocs, sizeof(*t->relocs), cmp_reloc);
 	return 0;
 }
 
@@ -202,7 +209,9 @@ static int add_programs(struct ldr_ctx *c, struct bs_error *err)
 		if (type == BS_PROG_UNSPEC) {
 			ldr_fail(c, err, "program '%s' is in section '%s', which names no program type",
 				 f->name, sec);
-			vm_err_hint(err, "known sections: %.150s ...", bs_object_known_sections());
+			vm_err_hint(err, "e.g. xdp, tc, tc/ingress, classifier, socket, cgroup_skb/ingress, "
+				    "kprobe/FN, tracepoint/CAT/NAME, raw_tp/NAME, fentry/FN; "
+				    "docs/loader.md lists them all");
 			return -1;
 		}
 		struct bs_prog *p = &o->progs[o->nprogs++];
@@ -233,17 +242,19 @@ static int parse(struct ldr_ctx *c, struct bs_error *err)
 		if (ldr_is_data_section(c->scns[i].name) && (c->scns[i].sh.sh_flags & SHF_ALLOC) &&
 		    !c->scns[i].exec && ldr_add_data_map(c, i, err))
 			return -1;
+	/* the maps array has stopped moving: point each definition at its name */
+	for (size_t i = 0; i < c->obj->nmaps; i++)
+		c->obj->maps[i].def.name = c->obj->maps[i].name;
 	return add_programs(c, err);
 }
 
+/* libbpf's object name: the file name up to its first dot */
 static char *object_name(const char *path)
 {
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	size_t len = strlen(base);
-	if (len > 2 && strcmp(base + len - 2, ".o") == 0)
-		len -= 2;
-	return strndup(base, len);
+	const char *dot = strchr(base, '.');
+	return strndup(base, dot && dot != base ? (size_t)(dot - base) : strlen(base));
 }
 
 int bs_object_open_mem(const char *name, const void *buf, size_t size, struct bs_object **out,

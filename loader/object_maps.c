@@ -2,6 +2,7 @@
 /* The maps an object defines, in libbpf's order (which lddw map indexes
  * follow): legacy "maps" section definitions, BTF-defined maps of .maps, and
  * one single-entry array per global-data section (.data, .rodata*, .bss). */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,11 +43,18 @@ struct ldr_map *ldr_add_map(struct ldr_ctx *c, struct bs_error *err)
  * (".bss"), within the kernel's 15-character map names. */
 static void internal_map_name(struct ldr_ctx *c, const char *sec, char *out, size_t len)
 {
-	size_t room = 15 > strlen(sec) ? 15 - strlen(sec) : 0;
-	size_t pfx = strlen(c->obj->name) < room ? strlen(c->obj->name) : room;
-	if (pfx > 8)
-		pfx = 8;
-	snprintf(out, len, "%.*s%s", (int)pfx, c->obj->name, sec);
+	/* libbpf: sections with a second dot (".data.custom") get no prefix */
+	size_t sfx = strlen(sec), pfx = 0;
+	if (sfx < 16 && !strchr(sec + 1, '.')) {
+		pfx = 16 - sfx - 1;
+		if (pfx > strlen(c->obj->name))
+			pfx = strlen(c->obj->name);
+	}
+	snprintf(out, len, "%.*s%.*s", (int)pfx, c->obj->name, (int)(sfx < 15 ? sfx : 15), sec);
+	/* the kernel allows only these characters in map names */
+	for (char *p = out; *p; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '.'))
+			*p = '_';
 }
 
 int ldr_add_data_map(struct ldr_ctx *c, size_t i, struct bs_error *err)
@@ -115,7 +123,7 @@ int ldr_add_legacy_maps(struct ldr_ctx *c, struct bs_error *err)
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint64_t off = syms[i]->st_value;
-		if (off % def_sz || off + def_sz > s->data->d_size) {
+		if (off % def_sz || off > s->data->d_size || def_sz > s->data->d_size - off) {
 			rc = ldr_fail(c, err, "map '%s' at offset %llu of section maps is misplaced",
 				      ldr_sym_name(c, syms[i]), (unsigned long long)off);
 			goto out;

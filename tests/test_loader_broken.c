@@ -36,8 +36,8 @@ static int known_bugs;
 
 static bool strict(void)
 {
-	const char *s = getenv("BS_STRICT_LOADER");
-	return s && *s && strcmp(s, "0") != 0;
+	/* the bugs these tests once documented are fixed: any return is a failure */
+	return true;
 }
 
 static void known_bug(const char *id, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -10,5 +10,6 @@
 #include "bpfstep/helpers.h"
 #include "bpfstep/maps.h"
 #include "bpfstep/object.h"
+#include "bpfstep/run.h"
 
 #endif

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* Running a program of an object once, the way BPF_PROG_TEST_RUN does:
+ * packet and context in, return value, packet and context out. */
+#ifndef BPFSTEP_RUN_H
+#define BPFSTEP_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpfstep/error.h"
+#include "bpfstep/helpers.h"
+#include "bpfstep/maps.h"
+#include "bpfstep/object.h"
+#include "bpfstep/vm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+struct bs_test_run {
+	/* in */
+	const void *data_in;
+	size_t data_size_in;
+	const void *ctx_in;     /* xdp_md / __sk_buff fields to set, or NULL */
+	size_t ctx_size_in;
+	uint64_t budget;        /* 0: BS_DEFAULT_BUDGET */
+	enum bs_dispatch dispatch;
+	struct bs_env *env;     /* NULL: bs_env_default() */
+	/* out: the caller frees data_out and ctx_out */
+	uint64_t retval;
+	uint64_t insns_executed;
+	uint8_t *data_out;
+	size_t data_size_out;
+	uint8_t *ctx_out;
+	size_t ctx_size_out;
+};
+
+/* Creates the object's maps in *out (index i = map i of the object, global
+ * data loaded with its initial contents). */
+BS_MUST_CHECK int bs_object_create_maps(const struct bs_object *obj, struct bs_maps **out,
+					struct bs_error *err);
+
+/* Runs prog once. maps (from bs_object_create_maps) keeps its contents
+ * across runs. Program types with a context: xdp (struct xdp_md over a
+ * packet with 256 bytes of headroom), sched_cls / sched_act / socket_filter
+ * / cgroup_skb (struct __sk_buff; socket filters and cgroup_skb see the
+ * packet from the network header, as the kernel pulls the Ethernet header).
+ * Other types are refused with BS_ERR_UNSUPPORTED. Input the kernel would
+ * refuse (a packet shorter than an Ethernet header) is refused the same way. */
+BS_MUST_CHECK int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps,
+			      struct bs_test_run *tr, struct bs_error *err);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+#endif
