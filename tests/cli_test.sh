@@ -183,6 +183,31 @@ else
 	check "dump executable" 1 "is not a relocatable object (e_type 2)" -- "$bs" dump "$tmp/exec.o"
 fi
 
+# run of an ELF object: BPF_PROG_TEST_RUN semantics
+if [ -n "$ex" ]; then
+	pk=$src/examples
+	check "run object xdp" 0 "Return value: 2 (0x2)" -- "$bs" run "$ex/xdp_firewall.bpf.o" --data-in "$pk/xdp_firewall_allowed.pkt"
+	check "run object tc --json" 0 '"retval": 0, "insns_executed": ' -- "$bs" run "$ex/pkt_counter.bpf.o" --data-in "$pk/pkt_counter_udp.pkt" --json
+	check "run object --json data_out" 0 '"data_out": "020000000002' -- "$bs" run "$ex/pkt_counter.bpf.o" --data-in "$pk/pkt_counter_udp.pkt" --json
+	check "run object --prog" 0 "Return value:" -- "$bs" run "$ex/subprogs.bpf.o" --prog tc_len --data-in "$pk/subprogs_syn.pkt"
+	check "run object needs --prog" 1 "choose one with --prog" -- "$bs" run "$ex/subprogs.bpf.o" --data-in "$pk/subprogs_syn.pkt"
+	check "run object unknown --prog" 1 "has no program 'nope'" -- "$bs" run "$ex/subprogs.bpf.o" --prog nope --data-in "$pk/subprogs_syn.pkt"
+	check "run object needs --data-in" 2 "needs a packet: --data-in" -- "$bs" run "$ex/xdp_firewall.bpf.o"
+	check "run object refuses --mem" 2 "--mem is for --raw" -- "$bs" run "$ex/xdp_firewall.bpf.o" --mem "$tmp/mem.bin"
+	check "run --raw refuses --data-in" 2 "are for ELF objects" -- "$bs" run --raw "$tmp/ldxb.bin" --data-in "$tmp/mem.bin"
+	check "run object short packet" 1 "at least an Ethernet header (14)" -- "$bs" run "$ex/xdp_firewall.bpf.o" --data-in "$tmp/mem.bin"
+	check "run object --data-out" 0 "Return value" -- "$bs" run "$ex/xdp_firewall.bpf.o" --data-in "$pk/xdp_firewall_allowed.pkt" --data-out "$tmp/out.pkt"
+	check "run object --data-out bytes" 0 "" -- cmp "$tmp/out.pkt" "$pk/xdp_firewall_allowed.pkt"
+	check "run object --ctx-out" 0 "Return value" -- "$bs" run "$ex/xdp_firewall.bpf.o" --data-in "$pk/xdp_firewall_allowed.pkt" --ctx-out "$tmp/ctx.bin"
+	check "run object --ctx-out is an xdp_md" 0 "24" -- sh -c "wc -c < '$tmp/ctx.bin'"
+	head -c 24 /dev/zero >"$tmp/ctx0.bin"
+	check "run object --ctx-in" 0 "Return value" -- "$bs" run "$ex/xdp_firewall.bpf.o" --data-in "$pk/xdp_firewall_allowed.pkt" --ctx-in "$tmp/ctx0.bin"
+	head -c 200 /dev/zero >"$tmp/ctxbig.bin"
+	check "run object --ctx-in too big" 1 "more than struct xdp_md" -- "$bs" run "$ex/xdp_firewall.bpf.o" --data-in "$pk/xdp_firewall_allowed.pkt" --ctx-in "$tmp/ctxbig.bin"
+	check "run object missing helper" 1 "helper bpf_trace_printk#6 is not available here" -- "$bs" run "$ex/globals.bpf.o" --data-in "$pk/globals_big.pkt"
+	check "run object --engine jit" 1 "JIT engine is not available" -- "$bs" run "$ex/xdp_firewall.bpf.o" --data-in "$pk/xdp_firewall_allowed.pkt" --engine jit
+fi
+
 echo "cli: $pass passed, $fail failed"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
