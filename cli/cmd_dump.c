@@ -13,15 +13,17 @@ const struct cli_cmd cli_cmd_dump = {
 	.run = cmd_dump,
 	.summary = "disassemble a program in the kernel verifier's syntax",
 	.usage =
-		"Usage: bpfstep dump FILE.o [--prog NAME] [xlated] [opcodes]\n"
+		"Usage: bpfstep dump FILE.o [--prog NAME] [xlated] [opcodes] [linum]\n"
 		"       bpfstep dump --raw PROG.bin [xlated] [opcodes]\n"
 		"\n"
 		"Prints each instruction the way `bpftool prog dump xlated` does:\n"
 		"   0: (b7) r0 = 0\n"
 		"With 'opcodes', each line is followed by the instruction's raw bytes.\n"
 		"For an ELF object, each program is shown after linking (subprograms\n"
-		"appended, map references as lddw pseudo sources numbered by map index),\n"
-		"with a 'name:' line where each function starts.\n"
+		"appended), with a 'name:' line where each function starts, map\n"
+		"references as map[NAME], bpf-to-bpf calls as call pc+N#NAME, and, from\n"
+		".BTF.ext, the source line as '; text' where it starts ('linum' adds\n"
+		"[file:line col N]).\n"
 		"The program is checked first; an invalid instruction is reported with its pc.\n"
 		"\n"
 		"Options:\n"
@@ -30,10 +32,45 @@ const struct cli_cmd cli_cmd_dump = {
 		"  -h, --help   show this help\n",
 };
 
+enum { DUMP_LINUM = 1u << 16 };  /* beside the BS_DISASM_* flags */
+
+/* What an object's program refers to, for the disassembler's names. */
+struct dump_ctx {
+	const struct bs_object *obj;
+	const struct bs_prog *prog;
+};
+
+static const char *map_name(void *user, uint32_t idx)
+{
+	const struct dump_ctx *d = user;
+	const struct bs_map_def *def = bs_object_map_def(d->obj, idx);
+	return def ? def->name : NULL;
+}
+
+static const char *func_name(void *user, size_t insn)
+{
+	const struct dump_ctx *d = user;
+	for (size_t i = 0; i < bs_prog_func_count(d->prog); i++)
+		if (bs_prog_func(d->prog, i)->start == insn)
+			return bs_prog_func(d->prog, i)->name;
+	return NULL;
+}
+
+/* "; source text", and with linum its place, where a line record starts. */
+static void print_line(const struct bs_line *l, unsigned flags)
+{
+	printf("; %s", l->src);
+	if (flags & DUMP_LINUM)
+		printf(" [%s:%u col %u]", l->file, l->line, l->col);
+	putchar('\n');
+}
+
 /* Prints insns; function starts get a "name:" line. Returns CLI_OK or CLI_FAIL. */
 static int dump_insns(const struct bs_insn *prog, size_t n, const struct bs_func *funcs,
-		      size_t nfuncs, unsigned flags)
+		      size_t nfuncs, const struct dump_ctx *d, unsigned flags)
 {
+	struct bs_disasm_names names = {map_name, func_name, (void *)d};
+	size_t li = 0, nlines = d ? bs_prog_line_count(d->prog) : 0;
 	struct bs_error err;
 	char line[512];
 	size_t f = 0;
@@ -47,7 +84,11 @@ static int dump_insns(const struct bs_insn *prog, size_t n, const struct bs_func
 		for (; f < nfuncs && funcs[f].start <= pc; f++)
 			if (funcs[f].start == pc)
 				printf("%s:\n", funcs[f].name);
-		bs_disasm_line(prog, n, pc, flags, line, sizeof(line));
+		for (; li < nlines && bs_prog_line(d->prog, li)->insn <= pc; li++)
+			if (bs_prog_line(d->prog, li)->insn == pc)
+				print_line(bs_prog_line(d->prog, li), flags);
+		bs_disasm_line_names(prog, n, pc, flags & BS_DISASM_OPCODES, d ? &names : NULL, line,
+				     sizeof(line));
 		puts(line);
 	}
 	return CLI_OK;
@@ -79,7 +120,8 @@ static int dump_object(const char *path, const char *prog_name, unsigned flags)
 		if (!only)
 			printf("%sprog '%s' (section %s, type %s):\n", i ? "\n" : "", bs_prog_name(p),
 			       bs_prog_section(p), bs_prog_type_name(bs_prog_type(p)));
-		rc = dump_insns(insns, n, funcs, nf, flags);
+		struct dump_ctx d = {obj, p};
+		rc = dump_insns(insns, n, funcs, nf, &d, flags);
 	}
 	bs_object_close(obj);
 	return rc;
@@ -114,13 +156,16 @@ static int cmd_dump(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		if (strcmp(argv[i], "opcodes") == 0)
 			flags |= BS_DISASM_OPCODES;
+		else if (strcmp(argv[i], "linum") == 0)
+			flags |= DUMP_LINUM;
 		else if (strcmp(argv[i], "xlated") == 0)
 			continue;
 		else if (!file && !raw && i == optind)
 			file = argv[i];
 		else
 			return cli_usage_error(&cli_cmd_dump,
-					       "unknown keyword '%s' (expected xlated or opcodes)", argv[i]);
+					       "unknown keyword '%s' (expected xlated, opcodes or linum)",
+					       argv[i]);
 	}
 	if (!raw && !file)
 		return cli_usage_error(&cli_cmd_dump, "a program is required: FILE.o or --raw PROG.bin");
@@ -136,7 +181,7 @@ static int cmd_dump(int argc, char **argv)
 		cli_print_error(stderr, "bpfstep dump", &err);
 		return CLI_FAIL;
 	}
-	int rc = dump_insns(prog, n, NULL, 0, flags);
+	int rc = dump_insns(prog, n, NULL, 0, NULL, flags);
 	free(prog);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpfstep/btf.h"
 #include "loader/parse.h"
 #include "vm/error.h"
 
@@ -33,6 +34,35 @@ static struct ldr_func *func_at(struct ldr_ctx *c, size_t scn, uint64_t off)
 		if (c->funcs[i].scn == scn && c->funcs[i].off == off)
 			return &c->funcs[i];
 	return NULL;
+}
+
+/* The .BTF.ext line records of f, moved to where f now starts. */
+static int add_lines(struct link *l, const struct ldr_func *f, size_t start, struct bs_error *err)
+{
+	const struct bs_btf_ext_sec *sec =
+		l->c->obj->btf_ext ? bs_btf_ext_find_sec(l->c->obj->btf_ext, l->c->scns[f->scn].name)
+				   : NULL;
+	if (!sec)
+		return 0;
+	uint64_t first = f->off / sizeof(struct bs_insn), end = first + f->size / sizeof(struct bs_insn);
+	struct bs_prog *p = l->p;
+	for (size_t i = 0; i < sec->nr_line_info; i++) {
+		const struct bs_btf_line_info *li = &sec->line_info[i];
+		if (li->insn < first || li->insn >= end)
+			continue;
+		struct bs_line *lines = realloc(p->lines, (p->nlines + 1) * sizeof(*lines));
+		if (!lines)
+			return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+		p->lines = lines;
+		p->lines[p->nlines++] = (struct bs_line){
+			.insn = start + (li->insn - first),
+			.file = li->file_name,
+			.src = li->line,
+			.line = li->line_num,
+			.col = li->col,
+		};
+	}
+	return 0;
 }
 
 /* Start of f in the linked program. The first time, f is appended and
@@ -66,6 +96,8 @@ static int place(struct link *l, struct ldr_func *f, size_t *start, struct bs_er
 	l->placed[p->nfuncs++] = f;
 	*start = p->n;
 	p->n += n;
+	if (add_lines(l, f, *start, err))
+		return -1;
 	return resolve(l, p->nfuncs - 1, err);
 }
 

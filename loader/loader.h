@@ -30,6 +30,8 @@ struct ldr_map {
 };
 
 struct bs_prog {
+	struct bs_line *lines;  /* sorted by insn; strings live in the object's BTF */
+	size_t nlines;
 	char *name;
 	char *section;
 	enum bs_prog_type type;
@@ -39,7 +41,13 @@ struct bs_prog {
 	size_t nfuncs;
 };
 
+struct bs_btf;
+struct bs_btf_ext;
+
 struct bs_object {
+	struct bs_btf *btf;          /* NULL without a usable .BTF */
+	struct bs_btf_ext *btf_ext;  /* NULL without a usable .BTF.ext */
+	char btf_note[400];          /* why .BTF / .BTF.ext were not used, or "" */
 	char *name;
 	char license[128];
 	uint32_t kversion;

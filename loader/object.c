@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpfstep/btf.h"
 #include "loader/parse.h"
 #include "vm/error.h"
 
@@ -229,10 +230,29 @@ static int add_programs(struct ldr_ctx *c, struct bs_error *err)
 	return 0;
 }
 
+/* .BTF and .BTF.ext are optional: without them there are no BTF maps and no
+ * source lines, so a broken one is noted, not fatal (.maps then fails). */
+static void read_btf(struct ldr_ctx *c)
+{
+	Elf_Data *d = NULL, *x = NULL;
+	struct bs_error e;
+	if (!ldr_elf_find(&c->elf, ".BTF", &d) || !d)
+		return;
+	if (bs_btf_parse(d->d_buf, d->d_size, &c->obj->btf, &e)) {
+		snprintf(c->obj->btf_note, sizeof(c->obj->btf_note), ".BTF is unusable: %s", e.message);
+		return;
+	}
+	if (ldr_elf_find(&c->elf, ".BTF.ext", &x) && x &&
+	    bs_btf_ext_parse(c->obj->btf, x->d_buf, x->d_size, &c->obj->btf_ext, &e))
+		snprintf(c->obj->btf_note, sizeof(c->obj->btf_note), ".BTF.ext is unusable: %s",
+			 e.message);
+}
+
 static int parse(struct ldr_ctx *c, struct bs_error *err)
 {
 	if (read_sections(c, err) || read_license_version(c, err) || read_funcs(c, err))
 		return -1;
+	read_btf(c);
 	/* libbpf's order, which lddw map indexes follow: legacy, BTF, global data */
 	if (c->maps_scn && ldr_add_legacy_maps(c, err))
 		return -1;
@@ -340,8 +360,12 @@ void bs_object_close(struct bs_object *obj)
 			free((char *)p->funcs[k].name);
 		free(p->funcs);
 	}
+	for (size_t i = 0; i < obj->nprogs; i++)
+		free(obj->progs[i].lines);
 	for (size_t i = 0; i < obj->nmaps; i++)
 		free(obj->maps[i].init);
+	bs_btf_ext_free(obj->btf_ext);
+	bs_btf_free(obj->btf);
 	free(obj->progs);
 	free(obj->maps);
 	free(obj->name);
@@ -430,4 +454,13 @@ const void *bs_object_map_init(const struct bs_object *obj, size_t i, size_t *si
 	if (size)
 		*size = obj->maps[i].init_size;
 	return obj->maps[i].init;
+}
+
+const char *bs_object_btf_note(const struct bs_object *obj) { return obj->btf_note; }
+
+size_t bs_prog_line_count(const struct bs_prog *prog) { return prog->nlines; }
+
+const struct bs_line *bs_prog_line(const struct bs_prog *prog, size_t i)
+{
+	return i < prog->nlines ? &prog->lines[i] : NULL;
 }

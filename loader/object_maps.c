@@ -150,15 +150,11 @@ out:
 
 int ldr_add_btf_maps(struct ldr_ctx *c, struct bs_error *err)
 {
-	Elf_Data *d = NULL;
-	if (!ldr_elf_find(&c->elf, ".BTF", &d) || !d)
-		return ldr_fail(c, err, "section .maps needs the object's .BTF to describe its maps, "
-				"and there is none (compile with clang -g)");
-	struct bs_btf *btf = NULL;
-	if (bs_btf_parse(d->d_buf, d->d_size, &btf, err)) {
-		snprintf(err->file, sizeof(err->file), "%s", c->elf.path);
-		return -1;
-	}
+	const struct bs_btf *btf = c->obj->btf;
+	if (!btf)
+		return ldr_fail(c, err, "section .maps needs the object's .BTF to describe its maps: %s",
+				c->obj->btf_note[0] ? c->obj->btf_note
+						    : "there is none (compile with clang -g)");
 	int rc = -1;
 	uint32_t sec_id = bs_btf_find_by_name(btf, ".maps", BS_BTF_DATASEC);
 	const struct bs_btf_type *sec = sec_id ? bs_btf_type_by_id(btf, sec_id) : NULL;
@@ -187,6 +183,5 @@ int ldr_add_btf_maps(struct ldr_ctx *c, struct bs_error *err)
 	}
 	rc = 0;
 out:
-	bs_btf_free(btf);
 	return rc;
 }

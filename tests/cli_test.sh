@@ -141,7 +141,7 @@ else
 	check "dump --prog SECTION" 0 "call bpf_skb_load_bytes#26" -- "$bs" dump "$ex/sock_filter.bpf.o" --prog socket
 	check "dump socket filter" 0 "prog 'sock_filter' (section socket, type socket_filter):" -- "$bs" dump "$ex/sock_filter.bpf.o"
 	check "dump global data" 0 "call bpf_trace_printk#6" -- "$bs" dump "$ex/globals.bpf.o"
-	check "dump global data reference" 0 "(18) r1 = map[id:" -- "$bs" dump "$ex/globals.bpf.o" --prog globals
+	check "dump global data reference" 0 "(18) r1 = map[globals.data]+0" -- "$bs" dump "$ex/globals.bpf.o" --prog globals
 	check "dump object opcodes" 0 "       95 00 00 00 00 00 00 00" -- "$bs" dump "$ex/globals.bpf.o" opcodes
 	check "dump object xlated" 0 "(95) exit" -- "$bs" dump "$ex/sock_filter.bpf.o" xlated
 	check "dump --prog unknown" 1 "has no program 'nope'; it has: xdp_sum (xdp), tc_len (tc)" -- \
@@ -152,7 +152,10 @@ else
 	check "dump --prog with --raw" 2 "--prog selects a program of an ELF object" -- \
 		"$bs" dump --raw "$tmp/ldxb.bin" --prog x
 	check "dump --prog needs a value" 2 "needs a value" -- "$bs" dump "$ex/subprogs.bpf.o" --prog
-	check "dump legacy maps" 0 "r1 = map[id:1]" -- "$bs" dump "$ldr/legacy_maps.o"
+	check "dump legacy maps" 0 "r1 = map[flows]" -- "$bs" dump "$ldr/legacy_maps.o"
+	check "dump source lines" 0 "; 	__u64 *v = bpf_map_lookup_elem(&counts, &key);" -- "$bs" dump "$ldr/legacy_maps.o"
+	check "dump linum" 0 "legacy_maps.c:" -- "$bs" dump "$ldr/legacy_maps.o" linum
+	check "dump callee names" 0 "call pc+8#csum_words" -- "$bs" dump "$ex/subprogs.bpf.o" --prog xdp_sum
 	check "dump function pointer" 0 "add_square:" -- "$bs" dump "$ldr/callback.o"
 	check "dump unknown section" 1 "program 'weird' is in section 'frobnicate', which names no program type" -- \
 		"$bs" dump "$ldr/unknown_section.o"
@@ -162,7 +165,7 @@ else
 	# BTF-defined maps: loaded once the loader supports .maps, refused until then
 	for obj in xdp_firewall pkt_counter; do
 		check "dump $obj" 0 "prog '$obj'" -- "$bs" dump "$ex/$obj.bpf.o"
-		check "dump $obj map reference" 0 "r1 = map[id:" -- "$bs" dump "$ex/$obj.bpf.o" --prog "$obj"
+		check "dump $obj map reference" 0 "r1 = map[" -- "$bs" dump "$ex/$obj.bpf.o" --prog "$obj"
 		check "dump $obj lookup" 0 "call bpf_map_lookup_elem#1" -- "$bs" dump "$ex/$obj.bpf.o"
 	done
 	# corrupt objects: exit 1, the file named, no crash

@@ -8,10 +8,19 @@
 #include "helpers/helper_names.h"
 #include "vm/isa.h"
 
-static int print_lddw(const struct bs_insn *insn, bool has_next, char *buf, size_t len)
+static int print_lddw(const struct bs_insn *insn, bool has_next, const struct bs_disasm_names *nm,
+		      char *buf, size_t len)
 {
 	uint32_t hi = has_next ? (uint32_t)insn[1].imm : 0;
 	uint64_t imm = ((uint64_t)hi << 32) | (uint32_t)insn->imm;
+	const char *map = nm && nm->map && (insn->src_reg == BS_PSEUDO_MAP_FD ||
+					     insn->src_reg == BS_PSEUDO_MAP_VALUE)
+				  ? nm->map(nm->user, (uint32_t)insn->imm)
+				  : NULL;
+	if (map)
+		return insn->src_reg == BS_PSEUDO_MAP_FD
+			       ? snprintf(buf, len, "r%d = map[%s]", insn->dst_reg, map)
+			       : snprintf(buf, len, "r%d = map[%s]+%u", insn->dst_reg, map, hi);
 	switch (insn->src_reg) {
 	case BS_PSEUDO_MAP_FD:
 		return snprintf(buf, len, "r%d = map[id:%u]", insn->dst_reg, (uint32_t)insn->imm);
@@ -28,10 +37,16 @@ static int print_lddw(const struct bs_insn *insn, bool has_next, char *buf, size
 	}
 }
 
-static int print_call(const struct bs_insn *insn, char *buf, size_t len)
+static int print_call(const struct bs_insn *insn, size_t pc, const struct bs_disasm_names *nm,
+		      char *buf, size_t len)
 {
-	if (insn->src_reg == BS_CALL_LOCAL)
-		return snprintf(buf, len, "call pc%+d", insn->imm);
+	if (insn->src_reg == BS_CALL_LOCAL) {
+		const char *callee = nm && nm->func
+					     ? nm->func(nm->user, pc + 1 + (size_t)(int64_t)insn->imm)
+					     : NULL;
+		return callee ? snprintf(buf, len, "call pc%+d#%s", insn->imm, callee)
+			      : snprintf(buf, len, "call pc%+d", insn->imm);
+	}
 	if (insn->src_reg == BS_CALL_KFUNC)
 		return snprintf(buf, len, "call kernel-function#%d", insn->imm);
 	/* the kernel names helpers only for src_reg 0; anything else is "unknown" */
@@ -114,7 +129,8 @@ static int fallback_stx(const struct bs_insn *i, char *buf, size_t len)
 	return snprintf(buf, len, "BUG_%02x", i->code);
 }
 
-static int fallback_jmp(const struct bs_insn *prog, size_t pc, char *buf, size_t len)
+static int fallback_jmp(const struct bs_insn *prog, size_t pc, const struct bs_disasm_names *nm,
+			char *buf, size_t len)
 {
 	const struct bs_insn *i = &prog[pc];
 	bool j32 = (i->code & 7) == 6;
@@ -123,7 +139,7 @@ static int fallback_jmp(const struct bs_insn *prog, size_t pc, char *buf, size_t
 	if (op == 0x8) {
 		int k = snprintf(buf, len, "(%02x) ", i->code);
 		size_t at = k > 0 && (size_t)k < len ? (size_t)k : len;
-		return k + print_call(i, buf + at, len - at);
+		return k + print_call(i, pc, nm, buf + at, len - at);
 	}
 	if (i->code == 0x05)
 		return snprintf(buf, len, "(%02x) goto pc%+d", i->code, i->off);
@@ -140,7 +156,8 @@ static int fallback_jmp(const struct bs_insn *prog, size_t pc, char *buf, size_t
 			NN(k_jmp[op]), (uint32_t)i->imm, i->off);
 }
 
-static int print_fallback(const struct bs_insn *prog, size_t n, size_t pc, char *buf, size_t len)
+static int print_fallback(const struct bs_insn *prog, size_t n, size_t pc,
+			  const struct bs_disasm_names *nm, char *buf, size_t len)
 {
 	const struct bs_insn *i = &prog[pc];
 	unsigned mode = i->code & 0xe0;
@@ -155,7 +172,7 @@ static int print_fallback(const struct bs_insn *prog, size_t n, size_t pc, char 
 		if (i->code == 0x18) {
 			int k = snprintf(buf, len, "(%02x) ", i->code);
 			size_t at = k > 0 && (size_t)k < len ? (size_t)k : len;
-			return k + print_lddw(i, pc + 1 < n, buf + at, len - at);
+			return k + print_lddw(i, pc + 1 < n, nm, buf + at, len - at);
 		}
 		return snprintf(buf, len, "BUG_ld_%02x", i->code);
 	case 1: /* LDX */
@@ -175,15 +192,15 @@ static int print_fallback(const struct bs_insn *prog, size_t n, size_t pc, char 
 	case 4: case 7:
 		return fallback_alu(i, buf, len);
 	default:
-		return fallback_jmp(prog, pc, buf, len);
+		return fallback_jmp(prog, pc, nm, buf, len);
 	}
 }
 
 #undef NN
 
 /* A valid instruction, by its table row's form; no "(code) " prefix. */
-static int print_row(const struct bs_insn *prog, size_t n, size_t pc, enum vm_op op, char *buf,
-		     size_t len)
+static int print_row(const struct bs_insn *prog, size_t n, size_t pc, enum vm_op op,
+		     const struct bs_disasm_names *nm, char *buf, size_t len)
 {
 	const struct bs_insn *i = &prog[pc];
 	const struct vm_opinfo *r = &vm_ops[op];
@@ -233,7 +250,7 @@ static int print_row(const struct bs_insn *prog, size_t n, size_t pc, enum vm_op
 		return snprintf(buf, len, "store_release((%s *)(r%d %+d), r%d)", ty, i->dst_reg,
 				i->off, i->src_reg);
 	case F_LDDW:
-		return print_lddw(i, pc + 1 < n, buf, len);
+		return print_lddw(i, pc + 1 < n, nm, buf, len);
 	case F_LD_ABS:
 		return snprintf(buf, len, "r0 = *(%s *)skb[%d]", ty, i->imm);
 	case F_LD_IND:
@@ -253,7 +270,7 @@ static int print_row(const struct bs_insn *prog, size_t n, size_t pc, enum vm_op
 	case F_CALL:
 	case F_CALL_LOCAL:
 	case F_CALL_KFUNC:
-		return print_call(i, buf, len);
+		return print_call(i, pc, nm, buf, len);
 	case F_EXIT:
 		return snprintf(buf, len, "exit");
 	case F_ADDR_SPACE_CAST:
@@ -266,15 +283,15 @@ static int print_row(const struct bs_insn *prog, size_t n, size_t pc, enum vm_op
 }
 
 /* The kernel's whole line for the instruction at pc: "(b7) r0 = 0". */
-static int print_kernel_line(const struct bs_insn *prog, size_t n, size_t pc, char *buf,
-			     size_t len)
+static int print_kernel_line(const struct bs_insn *prog, size_t n, size_t pc,
+			     const struct bs_disasm_names *nm, char *buf, size_t len)
 {
 	enum vm_op op = vm_op_lookup(&prog[pc]);
 	if (op == VM_OP_INVALID)
-		return print_fallback(prog, n, pc, buf, len);
+		return print_fallback(prog, n, pc, nm, buf, len);
 	int k = snprintf(buf, len, "(%02x) ", prog[pc].code);
 	size_t at = k > 0 && (size_t)k < len ? (size_t)k : len;
-	return k + print_row(prog, n, pc, op, buf + at, len - at);
+	return k + print_row(prog, n, pc, op, nm, buf + at, len - at);
 }
 
 int bs_disasm(const struct bs_insn *prog, size_t n, size_t pc, char *buf, size_t len)
@@ -283,9 +300,9 @@ int bs_disasm(const struct bs_insn *prog, size_t n, size_t pc, char *buf, size_t
 		return snprintf(buf, len, "<pc %zu out of range>", pc);
 	enum vm_op op = vm_op_lookup(&prog[pc]);
 	if (op != VM_OP_INVALID)
-		return print_row(prog, n, pc, op, buf, len);
+		return print_row(prog, n, pc, op, NULL, buf, len);
 	char tmp[192];
-	print_fallback(prog, n, pc, tmp, sizeof(tmp));
+	print_fallback(prog, n, pc, NULL, tmp, sizeof(tmp));
 	/* the fallback writes the kernel's "(xx) " prefix; this API omits it */
 	return snprintf(buf, len, "%s", tmp[0] == '(' ? tmp + 5 : tmp);
 }
@@ -293,9 +310,15 @@ int bs_disasm(const struct bs_insn *prog, size_t n, size_t pc, char *buf, size_t
 int bs_disasm_line(const struct bs_insn *prog, size_t n, size_t pc, unsigned flags, char *buf,
 		   size_t len)
 {
+	return bs_disasm_line_names(prog, n, pc, flags, NULL, buf, len);
+}
+
+int bs_disasm_line_names(const struct bs_insn *prog, size_t n, size_t pc, unsigned flags,
+			 const struct bs_disasm_names *nm, char *buf, size_t len)
+{
 	char text[192];
 	if (pc < n)
-		print_kernel_line(prog, n, pc, text, sizeof(text));
+		print_kernel_line(prog, n, pc, nm, text, sizeof(text));
 	else
 		snprintf(text, sizeof(text), "<pc %zu out of range>", pc);
 	/* bpftool's "% 4d: ": a space leads even past 999 */

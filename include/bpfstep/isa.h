@@ -45,6 +45,18 @@ enum bs_disasm_flags {
 int bs_disasm_line(const struct bs_insn *prog, size_t n, size_t pc, unsigned flags,
 		   char *buf, size_t len);
 
+/* Names for what instructions refer to, when the program came from an object:
+ * maps print as map[NAME] (map[NAME]+OFF for a value address) and
+ * bpf-to-bpf calls as call pc+N#NAME. A callback returning NULL falls back to
+ * the plain text. */
+struct bs_disasm_names {
+	const char *(*map)(void *user, uint32_t map_index);
+	const char *(*func)(void *user, size_t insn);  /* the function starting at insn */
+	void *user;
+};
+int bs_disasm_line_names(const struct bs_insn *prog, size_t n, size_t pc, unsigned flags,
+			 const struct bs_disasm_names *names, char *buf, size_t len);
+
 /* Assembles text in either dialect, line by line:
  *   the conformance-vector dialect  ("mov32 %r0, 0", "ldxw %r0, [%r1+4]",
  *                                    "lock fetch add [%r10-8], %r1", "call local f")

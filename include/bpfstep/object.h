@@ -94,6 +94,20 @@ const struct bs_insn *bs_prog_insns(const struct bs_prog *prog, size_t *n);
 size_t bs_prog_func_count(const struct bs_prog *prog);
 const struct bs_func *bs_prog_func(const struct bs_prog *prog, size_t i);
 
+/* Source lines from .BTF.ext line_info, moved to the linked instructions:
+ * each record applies from insn until the next record. */
+struct bs_line {
+	size_t insn;
+	const char *file;  /* as the compiler saw it */
+	const char *src;   /* the line's text, "" if the object has none */
+	uint32_t line, col;
+};
+size_t bs_prog_line_count(const struct bs_prog *prog);
+const struct bs_line *bs_prog_line(const struct bs_prog *prog, size_t i);
+/* Why the object's .BTF or .BTF.ext could not be used ("" if they could, or
+ * if it has none). */
+const char *bs_object_btf_note(const struct bs_object *obj);
+
 /* Maps the object defines: BTF maps (.maps), legacy maps ("maps") and global
  * data (.data, .rodata*, .bss), in the order lddw imm numbers them. */
 struct bs_map_def;
