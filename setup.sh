@@ -17,7 +17,7 @@ demo|test) ;;
 esac
 
 # Debian packages the build and the tests use.
-packages=(meson ninja-build pkg-config gcc clang llvm libcmocka-dev libelf-dev libbpf-dev)
+packages=(meson ninja-build pkg-config gcc clang llvm libcmocka-dev libelf-dev libbpf-dev bpftool)
 
 missing=()
 for p in "${packages[@]}"; do

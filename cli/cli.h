@@ -20,7 +20,7 @@ struct cli_cmd {
 	const char *usage;  /* full --help text */
 };
 
-extern const struct cli_cmd cli_cmd_run, cli_cmd_dump, cli_cmd_asm;
+extern const struct cli_cmd cli_cmd_run, cli_cmd_dump, cli_cmd_asm, cli_cmd_btf;
 
 /* Prints an error value: "bpfstep: error: MSG", then where and the hint. */
 void cli_print_error(FILE *f, const char *prog, const struct bs_error *err);

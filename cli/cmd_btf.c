@@ -108,7 +108,8 @@ static int cmd_btf(int argc, char **argv)
 	struct bs_error err;
 	struct bs_btf *btf;
 	if (load(path, &btf, &err)) {
-		if (!err.file[0])
+		/* a parse error names the section and offset; add the file */
+		if (!err.file[0] && err.kind == BS_ERR_PARSE)
 			snprintf(err.file, sizeof(err.file), "%s", path);
 		cli_print_error(stderr, "bpfstep btf", &err);
 		return CLI_FAIL;

@@ -6,7 +6,6 @@
 
 #include "cli/cli.h"
 
-extern const struct cli_cmd cli_cmd_btf; /* cli/cmd_btf.c */
 static const struct cli_cmd *const commands[] = {
 	&cli_cmd_run,
 	&cli_cmd_dump,

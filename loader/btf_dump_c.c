@@ -14,7 +14,8 @@
  *    where a pointer meets an array or function: int (*fn[3])(char).
  * Layout is reproduced with explicit padding (unnamed bitfields such as
  * `long: 64;`) where natural alignment would place a member elsewhere, and
- * with __attribute__((packed)) where the BTF offsets are not aligned. */
+ * with __attribute__((packed)) where the BTF offsets are not aligned; the
+ * alignment rules are in loader/btf_dump_layout.c. */
 #include "bpfstep/btf.h"
 
 #include <inttypes.h>
@@ -23,9 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "loader/btf_private.h"
 #include "vm/error.h"
 
-#define MAX_DEPTH 1024  /* nesting of types; real kernels stay below 100 */
+#define MAX_DEPTH LDR_BTF_MAX_DEPTH
 
 /* ---- growable text ---- */
 
@@ -106,9 +108,7 @@ enum {
 	S_DONE_DECL = 1 << 3, /* everything it refers to is declared */
 	S_DONE_DEF = 1 << 4,  /* ... and complete where used by value */
 	S_REFERENCED = 1 << 5,
-	S_PACKED_KNOWN = 1 << 6,
-	S_PACKED = 1 << 7,
-	S_WRITING = 1 << 8,   /* typedef: being written early, from a declaration */
+	S_WRITING = 1 << 6,   /* typedef: being written early, from a declaration */
 };
 
 struct cd {
@@ -118,7 +118,7 @@ struct cd {
 	void *user;
 	struct bs_error *err;
 	uint16_t *st;
-	uint8_t *align;         /* cached alignment in bytes, 0 = not known yet */
+	struct ldr_btf_layout lay;
 	const char **tname;     /* the C name of each named type, made unique */
 	const char **vname;     /* enumerator names, from vbase[id] */
 	uint32_t *vbase;
@@ -127,6 +127,8 @@ struct cd {
 	int depth;
 	uint32_t cont;          /* the definition whose needs are being met */
 	uint64_t cont_skips;    /* forward declarations left out inside cont */
+	uint64_t decls_left;    /* declarators we are still willing to write */
+	uint64_t decl_budget;
 	bool failed;
 };
 
@@ -282,125 +284,6 @@ static void mark_referenced(struct cd *d)
 	}
 }
 
-/* ---- layout ---- */
-
-/* The bitfield width of m (0 if none) and its real bit offset; with kflag
- * unset, old encoders wrote bitfields as INTs of fewer bits. */
-static uint32_t member_bits(const struct cd *d, const struct bs_btf_member *m, uint64_t *bit_off)
-{
-	*bit_off = m->bit_offset;
-	if (m->bitfield_size)
-		return m->bitfield_size;
-	const struct bs_btf_type *t = ty(d, bs_btf_skip_mods(d->btf, m->type));
-	if (t->kind == BS_BTF_INT && t->int_info.bits < t->size * 8) {
-		*bit_off += t->int_info.bit_offset;
-		return t->int_info.bits;
-	}
-	return 0;
-}
-
-static uint64_t size_of(const struct cd *d, uint32_t id)
-{
-	uint64_t s;
-	struct bs_error e;
-	return bs_btf_resolve_size(d->btf, id, &s, &e) ? 0 : s;
-}
-
-static bool is_packed(struct cd *d, uint32_t id);
-
-/* Natural alignment in bytes, as clang gives it for BPF and x86-64. */
-static unsigned align_of(struct cd *d, uint32_t id)
-{
-	if (d->align[id])
-		return d->align[id];
-	if (!enter(d, id))
-		return 1;
-	const struct bs_btf_type *t = ty(d, id);
-	unsigned a = 1;
-	switch (t->kind) {
-	case BS_BTF_INT:
-	case BS_BTF_FLOAT:
-	case BS_BTF_ENUM:
-	case BS_BTF_ENUM64:
-		/* sizes are powers of two up to 16 (FLOAT may be 12: 4-aligned) */
-		a = t->size == 12 ? 4 : t->size ? t->size : 1;
-		break;
-	case BS_BTF_PTR:
-		a = 8;
-		break;
-	case BS_BTF_ARRAY:
-		a = align_of(d, t->array.type);
-		break;
-	case BS_BTF_STRUCT:
-	case BS_BTF_UNION:
-		if (is_packed(d, id))
-			break;
-		for (unsigned i = 0; i < t->vlen; i++) {
-			unsigned ma = align_of(d, t->members[i].type);
-			a = ma > a ? ma : a;
-		}
-		break;
-	case BS_BTF_TYPEDEF:
-	case BS_BTF_CONST:
-	case BS_BTF_VOLATILE:
-	case BS_BTF_RESTRICT:
-	case BS_BTF_TYPE_TAG:
-		a = t->type ? align_of(d, t->type) : 1;
-		break;
-	default:
-		break;
-	}
-	d->depth--;
-	d->align[id] = (uint8_t)(a > 16 ? 16 : a);
-	return d->align[id];
-}
-
-/* True if the offsets cannot come from natural alignment: a member off
- * its alignment, a bitfield across its storage unit, or a size that is
- * not a multiple of the alignment. */
-static bool is_packed(struct cd *d, uint32_t id)
-{
-	if (d->st[id] & S_PACKED_KNOWN)
-		return d->st[id] & S_PACKED;
-	const struct bs_btf_type *t = ty(d, id);
-	bool packed = false;
-	unsigned max = 1;
-	if (!enter(d, id))
-		return false;
-	for (unsigned i = 0; i < t->vlen && !packed; i++) {
-		const struct bs_btf_member *m = &t->members[i];
-		uint64_t off;
-		uint32_t bits = member_bits(d, m, &off);
-		unsigned a = align_of(d, m->type);
-		max = a > max ? a : max;
-		if (!bits) {
-			packed = off % (a * 8u) != 0;
-		} else {
-			uint64_t unit = size_of(d, m->type) * 8;
-			packed = unit && off % unit + bits > unit;
-		}
-	}
-	if (t->size % max)
-		packed = true;
-	d->depth--;
-	d->st[id] |= S_PACKED_KNOWN | (packed ? S_PACKED : 0);
-	return packed;
-}
-
-/* Where a compiler would put member m if the previous one ended at cur. */
-static uint64_t natural_offset(struct cd *d, bool packed, const struct bs_btf_member *m,
-			       uint32_t bits, uint64_t cur)
-{
-	if (bits) {
-		uint64_t unit = size_of(d, m->type) * 8;
-		if (packed || !unit || cur % unit + bits <= unit)
-			return cur;
-		return (cur + unit - 1) / unit * unit;
-	}
-	uint64_t a = packed ? 8 : align_of(d, m->type) * 8u;
-	return (cur + a - 1) / a * a;
-}
-
 /* Fills [cur, next) with unnamed bitfields. An unnamed `T: n` starts
  * where the previous field ended if it fits in the current T-aligned unit,
  * and never changes the struct's alignment; so each step fills up to the
@@ -415,6 +298,14 @@ static void pad(struct sbuf *b, int lvl, uint64_t cur, uint64_t next)
 	while (cur < next) {
 		uint64_t gap = next - cur, bits = gap;
 		const char *name = "char";
+		if (cur % 8 == 0 && gap >= 8 * 128) {
+			/* a long gap (a page-aligned member, or a corrupt size) as one
+			 * char array, not thousands of lines; it has alignment 1 */
+			sb_indent(b, lvl);
+			sb_addf(b, "unsigned char __pad_%" PRIu64 "[%" PRIu64 "];", cur / 8, gap / 8);
+			cur += gap / 8 * 8;
+			continue;
+		}
 		for (unsigned i = 0; i < 4; i++) {
 			uint64_t room = types[i].bits - cur % types[i].bits;
 			if (room <= gap) {
@@ -437,7 +328,7 @@ static void struct_body(struct cd *d, struct sbuf *b, uint32_t id, int lvl)
 {
 	const struct bs_btf_type *t = ty(d, id);
 	bool is_struct = t->kind == BS_BTF_STRUCT;
-	bool packed = is_packed(d, id);
+	bool packed = ldr_btf_packed(&d->lay, id);
 	bool any = t->vlen > 0;
 	uint64_t cur = 0;
 	unsigned max_align = 1;
@@ -450,17 +341,17 @@ static void struct_body(struct cd *d, struct sbuf *b, uint32_t id, int lvl)
 	for (unsigned i = 0; i < t->vlen; i++) {
 		const struct bs_btf_member *m = &t->members[i];
 		uint64_t off;
-		uint32_t bits = member_bits(d, m, &off);
-		unsigned a = align_of(d, m->type);
+		uint32_t bits = ldr_btf_member_bits(d->btf, m, &off);
+		unsigned a = ldr_btf_align(&d->lay, m->type);
 		max_align = a > max_align ? a : max_align;
-		if (is_struct && off > cur && natural_offset(d, packed, m, bits, cur) != off)
+		if (is_struct && off > cur && ldr_btf_natural_offset(&d->lay, packed, m, bits, cur) != off)
 			pad(b, lvl + 1, cur, off);
 		sb_indent(b, lvl + 1);
 		decl(d, b, m->type, m->name, lvl + 1);
 		if (bits)
 			sb_addf(b, ": %u", bits);
 		sb_add(b, ";");
-		uint64_t end = off + (bits ? bits : size_of(d, m->type) * 8);
+		uint64_t end = off + (bits ? bits : ldr_btf_size(d->btf, m->type) * 8);
 		cur = is_struct || end > cur ? end : cur;
 	}
 	if (is_struct) {
@@ -546,6 +437,13 @@ static void decl(struct cd *d, struct sbuf *b, uint32_t id, const char *name, in
 	sb_add(&dcl, name);
 	if (!enter(d, id))
 		goto out_nodepth;
+	if (d->decls_left-- == 0) {
+		/* BTF may share one anonymous struct among many members; written
+		 * out at each, a few such levels would make gigabytes of text */
+		fail(d, id, "the C text would hold more than %" PRIu64 " declarations: anonymous "
+		     "types are shared too deeply to be written inline", d->decl_budget);
+		goto out;
+	}
 	/* chains are finite after parsing and need() refused loops through
 	 * prototypes before anything is written; the bound is a backstop */
 	for (uint32_t steps = 0;; steps++) {
@@ -695,6 +593,8 @@ static void write_def(struct cd *d, uint32_t id)
 		struct_body(d, &b, id, 0);
 	}
 	sb_add(&b, ";\n\n");
+	if (d->lay.too_deep)
+		fail(d, id, "types nest more than %d levels deep", MAX_DEPTH);
 	flush(d, &b);
 }
 
@@ -865,15 +765,20 @@ int bs_btf_dump_c(const struct bs_btf *btf, bs_btf_out_fn out, void *user, struc
 	int rc = -1;
 	bs_error_clear(err);
 	d.st = calloc((size_t)d.n + 1, sizeof(*d.st));
-	d.align = calloc((size_t)d.n + 1, 1);
 	d.tname = calloc((size_t)d.n + 1, sizeof(char *));
 	d.vbase = calloc((size_t)d.n + 1, sizeof(uint32_t));
-	if (!d.st || !d.align || !d.tname || !d.vbase || make_names(&d)) {
+	if (!d.st || !d.tname || !d.vbase || ldr_btf_layout_init(&d.lay, btf) || make_names(&d)) {
 		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, ".BTF: out of memory writing C");
 		goto out;
 	}
 	d.tname[0] = "void";
 	mark_referenced(&d);
+	/* every member, parameter and typedef written once, and each shared
+	 * anonymous type up to a few dozen times */
+	uint64_t entries = d.n;
+	for (uint32_t id = 1; id <= d.n; id++)
+		entries += ty(&d, id)->vlen;
+	d.decl_budget = d.decls_left = 32 * entries + 100000;
 
 	out(user, "#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n"
 		  "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n"
@@ -912,7 +817,7 @@ out:
 		free(d.owned[i]);
 	free(d.owned);
 	free(d.st);
-	free(d.align);
+	ldr_btf_layout_free(&d.lay);
 	free(d.tname);
 	free(d.vname);
 	free(d.vbase);

@@ -211,6 +211,46 @@ if [ -n "$ex" ]; then
 	check "run object --engine jit" 1 "JIT engine is not available" -- "$bs" run "$ex/xdp_firewall.bpf.o" --data-in "$pk/xdp_firewall_allowed.pkt" --engine jit
 fi
 
+# btf: raw and C dumps of .BTF (docs/btf.md)
+bd=$src/tests/data/btf
+check "btf --help" 0 "Usage: bpfstep btf FILE [format raw|c]" -- "$bs" btf --help
+check "main help btf" 0 "format c" -- "$bs" help btf
+check "btf raw blob" 0 "[19] ENUM64 'wide' encoding=UNSIGNED size=8 vlen=2" -- "$bs" btf "$bd/all_kinds.btf"
+check "btf raw is bpftool's text" 0 "" -- sh -c "'$bs' btf '$bd/all_kinds.btf' format raw | cmp - '$bd/all_kinds.raw'"
+check "btf format c" 0 "typedef struct pair pair_t;" -- "$bs" btf "$bd/all_kinds.btf" format c
+head -c 100 "$bd/all_kinds.btf" >"$tmp/short.btf"
+check "btf truncated blob" 1 ".BTF: type section (offset 0, 592 bytes" -- "$bs" btf "$tmp/short.btf"
+cp "$bd/all_kinds.btf" "$tmp/bad.btf"
+printf '\377\377\000\000' | dd of="$tmp/bad.btf" bs=1 seek=$((0x5c)) conv=notrunc 2>/dev/null
+check "btf corrupt member type" 1 "type 4 at offset 0x4c: member 0 ('a') references type 65535, but there are 29 types" -- "$bs" btf "$tmp/bad.btf"
+check "btf not BTF" 1 "is not an ELF file" -- "$bs" btf "$src/tests/cli_test.sh"
+check "btf missing file" 1 "cannot open" -- "$bs" btf "$tmp/none.o"
+check "btf without file" 2 "a file is required" -- "$bs" btf
+check "btf format without value" 2 "'format' needs a value" -- "$bs" btf "$bd/all_kinds.btf" format
+check "btf unknown format" 2 "unknown format 'json'" -- "$bs" btf "$bd/all_kinds.btf" format json
+check "btf extra argument" 2 "unexpected argument 'x'" -- "$bs" btf "$bd/all_kinds.btf" x
+check "btf unknown option" 2 "unknown option '--frob'" -- "$bs" btf --frob
+if command -v clang >/dev/null 2>&1; then
+	ma=$(clang -print-multiarch 2>/dev/null)
+	bcf="-O2 -target bpf -I/usr/include/$ma"
+	if clang $bcf -g -c "$bd/types.bpf.c" -o "$tmp/types.o" 2>"$tmp/clang.err"; then
+		check "btf object raw" 0 "STRUCT 'node' size=" -- "$bs" btf "$tmp/types.o"
+		check "btf object c" 0 "typedef struct node *node_ptr;" -- "$bs" btf "$tmp/types.o" format c
+		"$bs" btf "$tmp/types.o" format c >"$tmp/types.h"
+		check "btf object c compiles" 0 "" -- clang -target bpf -fsyntax-only -Wall -Werror "$tmp/types.h"
+		clang $bcf -c "$bd/types.bpf.c" -o "$tmp/nobtf.o"
+		check "btf object without .BTF" 1 "has no .BTF section" -- "$bs" btf "$tmp/nobtf.o"
+		check "btf object without .BTF hint" 1 "hint: clang writes BTF with -g" -- "$bs" btf "$tmp/nobtf.o"
+		head -c 600 "$tmp/types.o" >"$tmp/types_cut.o"
+		check "btf truncated object" 1 "past the end of the file" -- "$bs" btf "$tmp/types_cut.o"
+	else
+		echo "FAIL btf: clang cannot build tests/data/btf/types.bpf.c:"; head -5 "$tmp/clang.err"
+		fail=$((fail + 1))
+	fi
+else
+	echo "skip btf object checks: no clang"
+fi
+
 echo "cli: $pass passed, $fail failed"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -9,6 +9,7 @@
 #include "bpfstep/vm.h"
 #include "bpfstep/helpers.h"
 #include "bpfstep/maps.h"
+#include "bpfstep/btf.h"
 #include "bpfstep/object.h"
 #include "bpfstep/run.h"
 
