@@ -77,6 +77,24 @@ TXT
 	echo '$ head -c 36 examples/http_syn.pkt > short.pkt; bpfstep run ... --mem short.pkt'
 	./build/cli/bpfstep run --raw build/examples/tcp_port.bin --mem "$short"
 	echo '(36 bytes: the IPv4 header fits, the TCP ports do not, so the program returns 0)'
+	cat <<'TXT'
+
+== An object from clang -target bpf ========================================
+examples/xdp_firewall.bpf.c is an XDP program in C: it drops IPv4 packets
+whose source address is in the hash map `blocked`. The build compiled it with
+clang; bpfstep loads the object the way libbpf does and shows it with its
+source lines and map names:
+TXT
+	echo '$ bpfstep dump build/examples/xdp_firewall.bpf.o | head -24'
+	./build/cli/bpfstep dump build/examples/xdp_firewall.bpf.o | sed -n '1,24p'
+	echo '$ bpfstep run build/examples/xdp_firewall.bpf.o --data-in examples/xdp_firewall_blocked.pkt'
+	./build/cli/bpfstep run build/examples/xdp_firewall.bpf.o --data-in examples/xdp_firewall_blocked.pkt
+	cat <<'TXT'
+
+The run is a BPF_PROG_TEST_RUN in user space: r1 points to a struct xdp_md
+over the packet, the map starts empty, and the return value 2 is XDP_PASS
+(nothing is blocked yet). docs/run.md and docs/examples.md say more.
+TXT
 	exit 0
 fi
 
