@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/dump.h"
 
 static int cmd_dump(int argc, char **argv);
 
@@ -13,8 +13,8 @@ const struct cli_cmd cli_cmd_dump = {
 	.run = cmd_dump,
 	.summary = "disassemble a program in the kernel verifier's syntax",
 	.usage =
-		"Usage: bpfstep dump FILE.o [--prog NAME] [xlated] [opcodes] [linum]\n"
-		"       bpfstep dump --raw PROG.bin [xlated] [opcodes]\n"
+		"Usage: bpfstep dump FILE.o [--prog NAME] [xlated] [opcodes] [linum] [visual]\n"
+		"       bpfstep dump --raw PROG.bin [xlated] [opcodes] [visual]\n"
 		"\n"
 		"Prints each instruction the way `bpftool prog dump xlated` does:\n"
 		"   0: (b7) r0 = 0\n"
@@ -24,6 +24,8 @@ const struct cli_cmd cli_cmd_dump = {
 		"references as map[NAME], bpf-to-bpf calls as call pc+N#NAME, and, from\n"
 		".BTF.ext, the source line as '; text' where it starts ('linum' adds\n"
 		"[file:line col N]).\n"
+		"'visual' prints the control-flow graph as graphviz dot instead, one\n"
+		"cluster per function (bpfstep dump F visual | dot -Tpng > cfg.png).\n"
 		"The program is checked first; an invalid instruction is reported with its pc.\n"
 		"\n"
 		"Options:\n"
@@ -32,7 +34,7 @@ const struct cli_cmd cli_cmd_dump = {
 		"  -h, --help   show this help\n",
 };
 
-enum { DUMP_LINUM = 1u << 16 };  /* beside the BS_DISASM_* flags */
+enum { DUMP_LINUM = 1u << 16, DUMP_VISUAL = 1u << 17 };  /* beside the BS_DISASM_* flags */
 
 /* What an object's program refers to, for the disassembler's names. */
 struct dump_ctx {
@@ -80,6 +82,10 @@ static int dump_insns(const struct bs_insn *prog, size_t n, const struct bs_func
 		cli_print_error(stderr, "bpfstep dump", &err);
 		return CLI_FAIL;
 	}
+	if (flags & DUMP_VISUAL) {
+		dump_visual(prog, n, funcs, nfuncs, d ? &names : NULL);
+		return CLI_OK;
+	}
 	for (size_t pc = 0; pc < n; pc += bs_insn_slots(&prog[pc])) {
 		for (; f < nfuncs && funcs[f].start <= pc; f++)
 			if (funcs[f].start == pc)
@@ -117,7 +123,7 @@ static int dump_object(const char *path, const char *prog_name, unsigned flags)
 		struct bs_func funcs[nf ? nf : 1];
 		for (size_t k = 0; k < nf; k++)
 			funcs[k] = *bs_prog_func(p, k);
-		if (!only)
+		if (!only && !(flags & DUMP_VISUAL))
 			printf("%sprog '%s' (section %s, type %s):\n", i ? "\n" : "", bs_prog_name(p),
 			       bs_prog_section(p), bs_prog_type_name(bs_prog_type(p)));
 		struct dump_ctx d = {obj, p};
@@ -158,13 +164,15 @@ static int cmd_dump(int argc, char **argv)
 			flags |= BS_DISASM_OPCODES;
 		else if (strcmp(argv[i], "linum") == 0)
 			flags |= DUMP_LINUM;
+		else if (strcmp(argv[i], "visual") == 0)
+			flags |= DUMP_VISUAL;
 		else if (strcmp(argv[i], "xlated") == 0)
 			continue;
 		else if (!file && !raw && i == optind)
 			file = argv[i];
 		else
 			return cli_usage_error(&cli_cmd_dump,
-					       "unknown keyword '%s' (expected xlated, opcodes or linum)",
+					       "unknown keyword '%s' (expected xlated, opcodes, linum or visual)",
 					       argv[i]);
 	}
 	if (!raw && !file)

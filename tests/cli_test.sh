@@ -251,6 +251,17 @@ else
 	echo "skip btf object checks: no clang"
 fi
 
+# dump ... visual: a graphviz CFG
+if [ -n "$ex" ]; then
+	check "dump visual" 0 'digraph "DOT graph for eBPF program"' -- "$bs" dump "$ex/subprogs.bpf.o" --prog xdp_sum visual
+	check "dump visual clusters per function" 0 'label="func_1 (csum_words)"' -- "$bs" dump "$ex/subprogs.bpf.o" --prog xdp_sum visual
+	check "dump visual jump edge" 0 'fn_0_bb_0:s -> fn_0_bb_' -- "$bs" dump "$ex/xdp_firewall.bpf.o" visual
+	check "dump --raw visual" 0 'label="func_0 (main)"' -- "$bs" dump --raw "$tmp/ldxb.bin" visual
+	if command -v dot >/dev/null 2>&1; then
+		check "dump visual is valid dot" 0 "<svg" -- sh -c "'$bs' dump '$ex/xdp_firewall.bpf.o' visual | dot -Tsvg"
+	fi
+fi
+
 echo "cli: $pass passed, $fail failed"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
