@@ -109,7 +109,7 @@ run_suite() { # BUILD_DIR [meson test options...]
 	passed=$((passed + $(awk '/^Ok:/ {print $2}' "$out")))
 	failed=$((failed + $(awk '/^Fail:/ {print $2}' "$out")))
 	# the counts the suites print: conformance vectors, kernel programs, CLI checks
-	grep -hE '^(conformance|kdiff|cli): ' "$dir/meson-logs/testlog.txt" | sed "s|^|  [$dir] |" || true
+	grep -hE '^(conformance|kdiff|kernel-objects|maps-kernel|cli): ' "$dir/meson-logs/testlog.txt" | sed "s|^|  [$dir] |" || true
 	rm -f "$out"
 	return "$status"
 }

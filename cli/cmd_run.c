@@ -43,9 +43,35 @@ const struct cli_cmd cli_cmd_run = {
 		"\n"
 		"Output: 'Return value: N (0xN)' and the instruction count; with --json\n"
 		"{\"retval\": N, \"insns_executed\": N, \"error\": null | {\"kind\", \"message\", \"pc\", \"insn\"}}\n"
-		"and, for FILE.o, \"data_out\" and \"ctx_out\" as hex strings.\n"
+		"and, for FILE.o, \"data_out\" and \"ctx_out\" as hex strings and \"trace\", the\n"
+		"bpf_trace_printk lines (printed as 'bpf_trace_printk: LINE' without --json).\n"
 		"Exit status: 0 if the program ran to exit, 1 on any error, 2 on bad usage.\n",
 };
+
+/* bpf_trace_printk lines of one run, in order */
+struct trace_lines {
+	char **line;
+	size_t n;
+};
+
+static void on_trace(void *user, const char *text)
+{
+	struct trace_lines *t = user;
+	char **more = realloc(t->line, (t->n + 1) * sizeof(*more));
+	if (!more)
+		return;
+	t->line = more;
+	t->line[t->n] = strdup(text);
+	if (t->line[t->n])
+		t->n++;
+}
+
+static void free_trace(struct trace_lines *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->line[i]);
+	free(t->line);
+}
 
 static void json_string(FILE *f, const char *s)
 {
@@ -71,13 +97,21 @@ static void json_hex(const char *key, const uint8_t *b, size_t n)
 }
 
 static void print_json(const struct bs_run_result *res, const struct bs_test_run *tr,
-		       const struct bs_error *err, int rc)
+		       const struct trace_lines *trace, const struct bs_error *err, int rc)
 {
 	printf("{\"retval\": %" PRIu64 ", \"insns_executed\": %" PRIu64, rc ? 0 : res->retval,
 	       res->insns_executed);
 	if (tr && !rc) {
 		json_hex("data_out", tr->data_out, tr->data_size_out);
 		json_hex("ctx_out", tr->ctx_out, tr->ctx_size_out);
+	}
+	if (tr) {
+		printf(", \"trace\": [");
+		for (size_t i = 0; i < trace->n; i++) {
+			printf("%s", i ? ", " : "");
+			json_string(stdout, trace->line[i]);
+		}
+		printf("]");
 	}
 	printf(", \"error\": ");
 	if (!rc) {
@@ -116,11 +150,17 @@ struct run_args {
 	const char *file, *prog, *raw, *mem, *data_in, *data_out, *ctx_in, *ctx_out;
 	bool json;
 	struct cli_raw_opts opts;
+	struct trace_lines trace;
 };
 
 /* FILE.o: the program with its maps and context, as BPF_PROG_TEST_RUN runs it. */
-static int run_object(const struct run_args *a, struct bs_test_run *tr, struct bs_error *err)
+static int run_object(struct run_args *a, struct bs_test_run *tr, struct bs_error *err)
 {
+	struct bs_env env;
+	bs_env_default(&env);
+	env.trace = on_trace;
+	env.trace_user = &a->trace;
+	tr->env = &env;
 	struct bs_object *obj = NULL;
 	struct bs_maps *maps = NULL;
 	const struct bs_prog *prog;
@@ -264,8 +304,12 @@ static int cmd_run(int argc, char **argv)
 	} else {
 		rc = run_raw(&a, &res, &err);
 	}
+	/* the lines a kernel would put in trace_pipe come before the result */
+	for (size_t i = 0; !a.json && i < a.trace.n; i++)
+		printf("bpf_trace_printk: %s%s", a.trace.line[i],
+		       strchr(a.trace.line[i], '\n') ? "" : "\n");
 	if (a.json)
-		print_json(&res, a.file ? &tr : NULL, &err, rc);
+		print_json(&res, a.file ? &tr : NULL, &a.trace, &err, rc);
 	else if (rc)
 		cli_print_error(stderr, "bpfstep run", &err);
 	else
@@ -274,5 +318,6 @@ static int cmd_run(int argc, char **argv)
 		       res.retval, res.retval, res.insns_executed);
 	free(tr.data_out);
 	free(tr.ctx_out);
+	free_trace(&a.trace);
 	return rc ? CLI_FAIL : CLI_OK;
 }

@@ -2,6 +2,7 @@
 /* Helpers that depend only on the deterministic environment. */
 #include "bpfstep/helpers.h"
 #include "helpers/helper_names.h"
+#include "helpers/trace_printk.h"
 
 void bs_env_default(struct bs_env *env)
 {
@@ -9,6 +10,8 @@ void bs_env_default(struct bs_env *env)
 	env->time_step_ns = 1000;
 	env->seed = 1;
 	env->cpu = 0;
+	env->trace = NULL;
+	env->trace_user = NULL;
 }
 
 static int h_ktime(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0,
@@ -50,6 +53,7 @@ int bs_helpers_register_env(struct bs_vm *vm, struct bs_env *env, struct bs_erro
 		bs_helper_fn fn;
 	} table[] = {
 		{5, h_ktime},     /* bpf_ktime_get_ns */
+		{6, hlp_trace_printk},
 		{7, h_prandom},   /* bpf_get_prandom_u32 */
 		{8, h_cpu},       /* bpf_get_smp_processor_id */
 		{125, h_ktime},   /* bpf_ktime_get_boot_ns */

@@ -1,22 +1,40 @@
 // SPDX-License-Identifier: MIT
 /* One run of an object's program with the context its type gets, the way
- * the kernel's BPF_PROG_TEST_RUN (net/bpf/test_run.c) builds it. */
+ * the kernel's BPF_PROG_TEST_RUN (net/bpf/test_run.c, Linux 6.18) builds it.
+ * Every rule here was checked against the running kernel by
+ * tests/kernel_objects.c; docs/run.md lists them. */
 #include <linux/bpf.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bpfstep/run.h"
+#include "helpers/skb_helpers.h"
 #include "vm/error.h"
 
 #define ETH_HLEN 14
+#define PAGE_SIZE_ 4096
 #define XDP_PACKET_HEADROOM 256
 /* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) on x86-64: the tailroom
  * test runs reserve, which also caps the linear data of a page */
 #define TEST_RUN_TAILROOM 320
-#define PAGE_SIZE_ 4096
-#define XDP_MAX_LINEAR (PAGE_SIZE_ - XDP_PACKET_HEADROOM - TEST_RUN_TAILROOM)
+/* sizeof(struct xdp_frame): it lives in the XDP headroom, so metadata may
+ * take at most XDP_PACKET_HEADROOM - XDP_FRAME_SIZE bytes of it */
+#define XDP_FRAME_SIZE 40
+/* what does not fit the linear part of an XDP test run goes to fragments of
+ * one page each, at most MAX_SKB_FRAGS of them */
+#define XDP_MAX_FRAGS 17
+/* NET_SKB_PAD + NET_IP_ALIGN on x86-64: the headroom of an skb test run */
+#define SKB_HEADROOM 64
+#define SKB_MAX_DATA (PAGE_SIZE_ - SKB_HEADROOM - TEST_RUN_TAILROOM)
+#define GSO_LEGACY_MAX_SIZE 65536
+#define GSO_MAX_SEGS 65535
+#define LOOPBACK_IFINDEX 1
 
-enum { PACKET_HOST = 0, PACKET_BROADCAST = 1, PACKET_MULTICAST = 2, PACKET_OTHERHOST = 3 };
+enum { PACKET_HOST = 0, PACKET_MULTICAST = 2, PACKET_OTHERHOST = 3 };
+enum { AF_UNSPEC_ = 0, AF_INET_ = 2, AF_INET6_ = 10 };
+enum { ETH_P_802_3_ = 0x0001, ETH_P_802_2_ = 0x0004, ETH_P_802_3_MIN_ = 0x0600,
+       ETH_P_IP_ = 0x0800, ETH_P_IPV6_ = 0x86dd };
+enum { TCP_CLOSE_ = 7 };
 
 int bs_object_create_maps(const struct bs_object *obj, struct bs_maps **out, struct bs_error *err)
 {
@@ -47,105 +65,346 @@ fail:
 	return -1;
 }
 
-/* Where each part lives for one run. */
-struct run_mem {
-	uint8_t *buf;        /* headroom + packet + tailroom */
-	size_t data_off, data_len;
-	union {
-		struct xdp_md xdp;
-		struct __sk_buff skb;
-	} ctx;
-	size_t ctx_size;
+union run_ctx {
+	struct xdp_md xdp;
+	struct __sk_buff skb;
 };
 
-static int check_ctx_in(const struct bs_test_run *tr, size_t ctx_size, const char *name,
-			struct bs_error *err)
+/* Where each part lives for one run. */
+struct run_mem {
+	uint8_t *buf;           /* headroom + the whole input + tailroom */
+	size_t out_off, out_len;/* what data_out returns */
+	bool zero_l2;           /* data_out's Ethernet header reads as zeros */
+	union run_ctx ctx;      /* what the program sees */
+	union run_ctx in;       /* ctx_in, zero-extended: ctx_out starts from it */
+	size_t ctx_size;
+	struct bpf_sock sk;     /* the socket an skb test run attaches */
+	struct hlp_skb skb;     /* what the skb helpers read and write */
+};
+
+static uint16_t be16(const uint8_t *p)
 {
-	if (tr->ctx_in && tr->ctx_size_in > ctx_size)
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint16_t to_be16(uint16_t v)
+{
+	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+	uint16_t r;
+	memcpy(&r, b, 2);
+	return r;
+}
+
+static bool all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* ctx_in as bpf_ctx_init takes it: shorter than the struct is zero-extended,
+ * longer must be zeros past it (bpf_check_uarg_tail_zero: E2BIG). */
+static int take_ctx_in(const struct bs_test_run *tr, size_t ctx_size, const char *name, void *in,
+		       struct bs_error *err)
+{
+	if (!tr->ctx_in)
+		return 0;
+	if (tr->ctx_size_in > ctx_size &&
+	    !all_zero((const uint8_t *)tr->ctx_in + ctx_size, tr->ctx_size_in - ctx_size))
 		return vm_err(err, BS_ERR_ARG, BS_NO_PC,
-			      "ctx_in is %zu bytes, more than struct %s (%zu bytes)", tr->ctx_size_in,
-			      name, ctx_size);
+			      "ctx_in is %zu bytes and not all zero past struct %s (%zu bytes); the "
+			      "kernel refuses that (E2BIG)", tr->ctx_size_in, name, ctx_size);
+	memcpy(in, tr->ctx_in, tr->ctx_size_in < ctx_size ? tr->ctx_size_in : ctx_size);
 	return 0;
 }
 
+static int refuse(struct bs_error *err, const char *msg)
+{
+	return vm_err(err, BS_ERR_ARG, BS_NO_PC, "%s", msg);
+}
+
+/* bpf_prog_test_run_xdp: the frame sits after XDP_PACKET_HEADROOM bytes of
+ * headroom, metadata (ctx_in->data bytes of data_in) just in front of it;
+ * ctx_in->data_end is where the linear part ends, the rest goes to page
+ * fragments the program reaches only through helpers. */
 static int setup_xdp(struct bs_vm *vm, const struct bs_test_run *tr, struct run_mem *m,
 		     uint64_t *r1, struct bs_error *err)
 {
-	if (check_ctx_in(tr, sizeof(struct xdp_md), "xdp_md", err))
+	const struct xdp_md *in = &m->in.xdp;
+	if (take_ctx_in(tr, sizeof(struct xdp_md), "xdp_md", &m->in.xdp, err))
 		return -1;
-	/* frames past one page keep only their linear part here (no frags yet) */
-	m->data_len = tr->data_size_in < XDP_MAX_LINEAR ? tr->data_size_in : XDP_MAX_LINEAR;
-	m->data_off = XDP_PACKET_HEADROOM;
+	size_t size = tr->data_size_in, meta = 0, linear = size;
+	if (tr->ctx_in) {
+		if (in->data_meta)
+			return refuse(err, "ctx_in data_meta must be 0: no data may come before the "
+				      "metadata (the kernel: EINVAL)");
+		if (in->data_end > size)
+			return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+				      "ctx_in data_end (%u) is past the end of data_in (%zu bytes); the "
+				      "kernel refuses that (EINVAL)", in->data_end, size);
+		if (in->data > in->data_end)
+			return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+				      "ctx_in data (%u) is past data_end (%u) (the kernel: EINVAL)",
+				      in->data, in->data_end);
+		meta = in->data;
+		if (meta % 4 || meta > XDP_PACKET_HEADROOM - XDP_FRAME_SIZE)
+			return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+				      "ctx_in data (%zu) is the metadata length, which must be a multiple "
+				      "of 4 and at most %d (the kernel: EINVAL)", meta,
+				      XDP_PACKET_HEADROOM - XDP_FRAME_SIZE);
+		linear = in->data_end;
+	}
+	size_t max_linear = PAGE_SIZE_ - (XDP_PACKET_HEADROOM - meta) - TEST_RUN_TAILROOM;
+	if (linear > max_linear)
+		linear = max_linear;
+	if (size - meta < ETH_HLEN)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+			      "the frame after %zu bytes of metadata is %zu bytes; the kernel's test "
+			      "run needs at least an Ethernet header (14) (EINVAL)", meta, size - meta);
+	if ((size - linear + PAGE_SIZE_ - 1) / PAGE_SIZE_ > XDP_MAX_FRAGS)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+			      "data_in is %zu bytes: the %zu past the linear part (%zu) need more "
+			      "than %d page fragments (the kernel: ENOMEM)", size, size - linear,
+			      linear, XDP_MAX_FRAGS);
+	if (tr->ctx_in) {
+		if (in->egress_ifindex)
+			return refuse(err, "ctx_in egress_ifindex must be 0 (the kernel: EINVAL)");
+		if (!in->ingress_ifindex && in->rx_queue_index)
+			return refuse(err, "ctx_in rx_queue_index needs an ingress_ifindex (the kernel: "
+				      "EINVAL)");
+		if (in->ingress_ifindex == LOOPBACK_IFINDEX && in->rx_queue_index)
+			return refuse(err, "ctx_in rx_queue_index: the loopback device has one receive "
+				      "queue, 0 (the kernel: EINVAL)");
+	}
+	size_t start = XDP_PACKET_HEADROOM - meta;
+	memcpy(m->buf + start, tr->data_in, size);
+	m->out_off = start;
+	m->out_len = size;
 	m->ctx_size = sizeof(struct xdp_md);
 	uint64_t pkt;
-	if (bs_vm_add_region(vm, "pkt", m->buf + m->data_off, m->data_len, BS_REGION_RW, &pkt, err))
+	if (bs_vm_add_region(vm, "pkt", m->buf + start, linear, BS_REGION_RW, &pkt, err))
 		return -1;
-	/* a test run receives on the loopback device, queue 0 */
-	if (tr->ctx_in)
-		memcpy(&m->ctx.xdp, tr->ctx_in, tr->ctx_size_in);
-	m->ctx.xdp.data = (uint32_t)pkt;
-	m->ctx.xdp.data_meta = (uint32_t)pkt;
-	m->ctx.xdp.data_end = (uint32_t)(pkt + m->data_len);
-	if (!m->ctx.xdp.ingress_ifindex)
-		m->ctx.xdp.ingress_ifindex = 1;
-	return bs_vm_add_region(vm, "ctx", &m->ctx, m->ctx_size, BS_REGION_READ, r1, err);
+	struct xdp_md *x = &m->ctx.xdp;
+	x->data_meta = (uint32_t)pkt;
+	x->data = (uint32_t)(pkt + meta);
+	x->data_end = (uint32_t)(pkt + linear);
+	/* the receive queue is the loopback device's queue 0 unless ctx_in names
+	 * another device; bpfstep knows no other device, and takes the ifindex
+	 * and queue as given (the kernel checks they exist) */
+	x->ingress_ifindex = in->ingress_ifindex ? in->ingress_ifindex : LOOPBACK_IFINDEX;
+	x->rx_queue_index = in->rx_queue_index;
+	return bs_vm_add_region(vm, "ctx", x, m->ctx_size, BS_REGION_READ, r1, err);
 }
 
-/* eth_type_trans on the loopback device, whose address is all zeros */
+/* xdp_convert_buff_to_md: offsets from data_meta; the rest as ctx_in had it */
+static void xdp_ctx_out(const struct run_mem *m, struct xdp_md *out)
+{
+	*out = m->in.xdp;
+	out->data = m->ctx.xdp.data - m->ctx.xdp.data_meta;
+	out->data_end = m->ctx.xdp.data_end - m->ctx.xdp.data_meta;
+	out->data_meta = 0;
+}
+
+/* eth_type_trans on the loopback device, whose address and broadcast
+ * address are both all zeros (`ip link show lo`): the packet type, and
+ * skb->protocol in network byte order. ff:ff:ff:ff:ff:ff is not lo's
+ * broadcast address, so it is only multicast; PACKET_BROADCAST never occurs. */
 static uint32_t pkt_type(const uint8_t *eth)
 {
-	static const uint8_t zero[6], bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-	if (memcmp(eth, zero, 6) == 0)
+	static const uint8_t lo_addr[6];
+	if (memcmp(eth, lo_addr, 6) == 0)
 		return PACKET_HOST;
-	if (eth[0] & 1)
-		return memcmp(eth, bcast, 6) == 0 ? PACKET_BROADCAST : PACKET_MULTICAST;
-	return PACKET_OTHERHOST;
+	return eth[0] & 1 ? PACKET_MULTICAST : PACKET_OTHERHOST;
 }
 
+static uint16_t eth_protocol(const uint8_t *eth, size_t size)
+{
+	uint16_t proto = be16(eth + 12);
+	if (proto >= ETH_P_802_3_MIN_)
+		return to_be16(proto);
+	/* a length field: raw 802.3 (Novell's IPX) says so with 0xffff where the
+	 * 802.2 header would start, anything else is 802.2 LLC */
+	if (size >= ETH_HLEN + 2 && be16(eth + ETH_HLEN) == 0xffff)
+		return to_be16(ETH_P_802_3_);
+	return to_be16(ETH_P_802_2_);
+}
+
+/* The __sk_buff fields ctx_in may set; convert___skb_to_skb refuses any
+ * other non-zero byte (EINVAL). */
+static const struct {
+	const char *name;
+	size_t off, size;
+} skb_settable[] = {
+#define F(f) {#f, offsetof(struct __sk_buff, f), sizeof(((struct __sk_buff *)0)->f)}
+	F(mark), F(priority), F(ingress_ifindex), F(ifindex), F(cb), F(tstamp), F(wire_len),
+	F(gso_segs), F(gso_size), F(hwtstamp),
+#undef F
+};
+
+/* The first byte of ctx_in outside the settable fields that is not zero. */
+static long skb_unsettable(const struct __sk_buff *in)
+{
+	const uint8_t *b = (const uint8_t *)in;
+	for (size_t i = 0; i < sizeof(*in); i++) {
+		bool settable = false;
+		for (size_t j = 0; j < sizeof(skb_settable) / sizeof(skb_settable[0]); j++)
+			settable |= i >= skb_settable[j].off &&
+				    i < skb_settable[j].off + skb_settable[j].size;
+		if (!settable && b[i])
+			return (long)i;
+	}
+	return -1;
+}
+
+/* The socket bpf_prog_test_run_skb attaches (skb->sk): a fresh AF_UNSPEC
+ * one, turned AF_INET / AF_INET6 with the packet's addresses (the receiving
+ * side's view: the source is the peer) for IPv4 / IPv6 packets. */
+static void fill_sock(struct bpf_sock *sk, uint16_t proto, const uint8_t *net)
+{
+	memset(sk, 0, sizeof(*sk));
+	sk->state = TCP_CLOSE_;
+	sk->rx_queue_mapping = -1;
+	if (proto == to_be16(ETH_P_IP_)) {
+		sk->family = AF_INET_;
+		memcpy(&sk->src_ip4, net + 12, 4);
+		memcpy(&sk->dst_ip4, net + 16, 4);
+	} else if (proto == to_be16(ETH_P_IPV6_)) {
+		sk->family = AF_INET6_;
+		memcpy(sk->src_ip6, net + 8, 16);
+		memcpy(sk->dst_ip6, net + 24, 16);
+	}
+}
+
+/* bpf_prog_test_run_skb: an skb over the frame on the loopback device, its
+ * Ethernet header consumed by eth_type_trans, then pushed back for tc. */
 static int setup_skb(struct bs_vm *vm, enum bs_prog_type type, const struct bs_test_run *tr,
 		     struct run_mem *m, uint64_t *r1, struct bs_error *err)
 {
-	if (check_ctx_in(tr, sizeof(struct __sk_buff), "__sk_buff", err))
+	const struct __sk_buff *in = &m->in.skb;
+	if (take_ctx_in(tr, sizeof(struct __sk_buff), "__sk_buff", &m->in.skb, err))
 		return -1;
+	size_t size = tr->data_size_in;
+	if (size > SKB_MAX_DATA)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+			      "the packet is %zu bytes; an skb test run takes at most %d (a page "
+			      "less headroom and tailroom) (the kernel: EINVAL)", size, SKB_MAX_DATA);
+	const uint8_t *frame = tr->data_in;
+	uint16_t proto = eth_protocol(frame, size);
+	size_t net_len = size - ETH_HLEN;
+	if (proto == to_be16(ETH_P_IP_) && net_len < 20)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+			      "an IPv4 packet needs its 20-byte header: %zu bytes after the Ethernet "
+			      "header (the kernel: EINVAL)", net_len);
+	if (proto == to_be16(ETH_P_IPV6_) && net_len < 40)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+			      "an IPv6 packet needs its 40-byte header: %zu bytes after the Ethernet "
+			      "header (the kernel: EINVAL)", net_len);
 	/* tc programs see the Ethernet header; the others start at the network header */
 	bool is_l2 = type == BS_PROG_SCHED_CLS || type == BS_PROG_SCHED_ACT;
-	size_t pull = is_l2 ? 0 : ETH_HLEN;
-	m->data_off = XDP_PACKET_HEADROOM + pull;
-	m->data_len = tr->data_size_in - pull;
+	size_t pull = is_l2 ? 0 : ETH_HLEN, len = size - pull;
+	if (tr->ctx_in) {
+		long off = skb_unsettable(in);
+		if (off >= 0)
+			return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+				      "ctx_in byte %ld is not zero: BPF_PROG_TEST_RUN takes only mark, "
+				      "priority, ingress_ifindex, ifindex, cb, tstamp, wire_len, gso_segs, "
+				      "gso_size and hwtstamp (the kernel: EINVAL)", off);
+		if (in->ifindex > LOOPBACK_IFINDEX)
+			return vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC,
+				      "ctx_in ifindex %u: bpfstep knows only the loopback device (1); the "
+				      "kernel receives on that device, whose address decides pkt_type",
+				      in->ifindex);
+		if (in->wire_len && (in->wire_len < len || in->wire_len > GSO_LEGACY_MAX_SIZE))
+			return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+				      "ctx_in wire_len %u is not within skb->len (%zu) .. %d (the "
+				      "kernel: EINVAL)", in->wire_len, len, GSO_LEGACY_MAX_SIZE);
+		if (in->gso_segs > GSO_MAX_SEGS)
+			return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+				      "ctx_in gso_segs %u is more than %d (the kernel: EINVAL)",
+				      in->gso_segs, GSO_MAX_SEGS);
+	}
+	memcpy(m->buf + XDP_PACKET_HEADROOM, frame, size);
+	const uint8_t *eth = m->buf + XDP_PACKET_HEADROOM;
+	m->out_off = XDP_PACKET_HEADROOM;
+	m->out_len = size;
+	/* for the pulled types the kernel pushes the header back as zeros */
+	m->zero_l2 = !is_l2;
 	m->ctx_size = sizeof(struct __sk_buff);
-	uint64_t pkt;
-	if (bs_vm_add_region(vm, "pkt", m->buf + m->data_off, m->data_len, BS_REGION_RW, &pkt, err))
+	uint64_t pkt, sk;
+	if (bs_vm_add_region(vm, "pkt", m->buf + XDP_PACKET_HEADROOM + pull, len, BS_REGION_RW,
+			     &pkt, err))
+		return -1;
+	fill_sock(&m->sk, proto, eth + ETH_HLEN);
+	if (bs_vm_add_region(vm, "sk", &m->sk, sizeof(m->sk), BS_REGION_READ, &sk, err))
 		return -1;
 	struct __sk_buff *s = &m->ctx.skb;
-	if (tr->ctx_in)
-		memcpy(s, tr->ctx_in, tr->ctx_size_in);
-	const uint8_t *eth = m->buf + XDP_PACKET_HEADROOM;
-	s->len = (uint32_t)m->data_len;
+	s->len = (uint32_t)len;
 	s->pkt_type = pkt_type(eth);
-	memcpy(&s->protocol, eth + 12, 2);  /* network byte order, as skb->protocol */
-	s->ifindex = 1;
+	s->protocol = proto;
+	s->ifindex = LOOPBACK_IFINDEX;
 	s->data = (uint32_t)pkt;
 	s->data_meta = (uint32_t)pkt;
-	s->data_end = (uint32_t)(pkt + m->data_len);
-	if (!s->wire_len)
-		s->wire_len = (uint32_t)tr->data_size_in;
-	bs_vm_set_packet(vm, eth, tr->data_size_in, pull, 0, ETH_HLEN);
+	s->data_end = (uint32_t)(pkt + len);
+	/* a 64-bit guest address in a pointer-sized field (__bpf_md_ptr) */
+	memcpy(&s->sk, &sk, sizeof(sk));
+	/* the skb's socket fields (cgroup_skb reads them) */
+	s->family = m->sk.family;
+	s->remote_ip4 = m->sk.dst_ip4;
+	s->local_ip4 = m->sk.src_ip4;
+	memcpy(s->remote_ip6, m->sk.dst_ip6, sizeof(s->remote_ip6));
+	memcpy(s->local_ip6, m->sk.src_ip6, sizeof(s->local_ip6));
+	/* what ctx_in sets (convert___skb_to_skb); without one, wire_len stays 0 */
+	s->mark = in->mark;
+	s->priority = in->priority;
+	s->ingress_ifindex = in->ingress_ifindex;
+	memcpy(s->cb, in->cb, sizeof(s->cb));
+	s->tstamp = in->tstamp;
+	if (tr->ctx_in)
+		s->wire_len = in->wire_len ? in->wire_len : (uint32_t)len;
+	s->gso_segs = in->gso_segs;
+	s->gso_size = in->gso_size;
+	s->hwtstamp = in->hwtstamp;
+	bs_vm_set_packet(vm, eth, size, pull, 0, ETH_HLEN);
+	m->skb.data = m->buf + XDP_PACKET_HEADROOM + pull;
+	m->skb.len = len;
 	return bs_vm_add_region(vm, "ctx", s, m->ctx_size, BS_REGION_RW, r1, err);
 }
 
-static int copy_out(struct bs_test_run *tr, const struct run_mem *m, enum bs_prog_type type,
+/* convert_skb_to___skb: these fields from the skb, the rest as ctx_in had it */
+static void skb_ctx_out(const struct run_mem *m, struct __sk_buff *out)
+{
+	const struct __sk_buff *s = &m->ctx.skb;
+	*out = m->in.skb;
+	out->mark = s->mark;
+	out->priority = s->priority;
+	out->ingress_ifindex = s->ingress_ifindex;
+	out->ifindex = s->ifindex;
+	out->tstamp = s->tstamp;
+	memcpy(out->cb, s->cb, sizeof(out->cb));
+	out->wire_len = s->wire_len;
+	out->gso_segs = s->gso_segs;
+	out->hwtstamp = s->hwtstamp;
+}
+
+static int copy_out(struct bs_test_run *tr, const struct run_mem *m, bool xdp,
 		    struct bs_error *err)
 {
-	/* data_out always starts at the Ethernet header, as the kernel pushes it back */
-	size_t start = type == BS_PROG_XDP ? m->data_off : XDP_PACKET_HEADROOM;
-	size_t len = m->data_off + m->data_len - start;
-	tr->data_out = malloc(len ? len : 1);
+	tr->data_out = malloc(m->out_len ? m->out_len : 1);
 	tr->ctx_out = malloc(m->ctx_size);
 	if (!tr->data_out || !tr->ctx_out)
 		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
-	memcpy(tr->data_out, m->buf + start, len);
-	tr->data_size_out = len;
-	memcpy(tr->ctx_out, &m->ctx, m->ctx_size);
+	memcpy(tr->data_out, m->buf + m->out_off, m->out_len);
+	if (m->zero_l2)
+		memset(tr->data_out, 0, ETH_HLEN);
+	tr->data_size_out = m->out_len;
+	union run_ctx out;
+	if (xdp)
+		xdp_ctx_out(m, &out.xdp);
+	else
+		skb_ctx_out(m, &out.skb);
+	memcpy(tr->ctx_out, &out, m->ctx_size);
 	tr->ctx_size_out = m->ctx_size;
 	return 0;
 }
@@ -168,8 +427,23 @@ int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_test
 	if (tr->data_size_in < ETH_HLEN)
 		return vm_err(err, BS_ERR_ARG, BS_NO_PC,
 			      "the packet is %zu bytes; the kernel's test run needs at least an "
-			      "Ethernet header (14)",
+			      "Ethernet header (14) (EINVAL)",
 			      tr->data_size_in);
+	/* the most any XDP run takes (the largest linear part, with the most
+	 * metadata, and every fragment), checked exactly in setup_xdp; this
+	 * only keeps absurd sizes from being allocated */
+	size_t xdp_cap = PAGE_SIZE_ - XDP_FRAME_SIZE - TEST_RUN_TAILROOM +
+			 (size_t)XDP_MAX_FRAGS * PAGE_SIZE_;
+	if (xdp && tr->data_size_in > xdp_cap)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+			      "the packet is %zu bytes; an XDP test run takes at most %zu (the linear "
+			      "part and %d page fragments) (the kernel: ENOMEM)",
+			      tr->data_size_in, xdp_cap, XDP_MAX_FRAGS);
+	if (skb && tr->data_size_in > SKB_MAX_DATA)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+			      "the packet is %zu bytes; an skb test run takes at most %d (a page "
+			      "less headroom and tailroom) (the kernel: EINVAL)",
+			      tr->data_size_in, SKB_MAX_DATA);
 
 	struct bs_env env_default;
 	struct bs_env *env = tr->env;
@@ -191,9 +465,12 @@ int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_test
 		       tr->data_size_in);
 		goto out;
 	}
-	memcpy(m.buf + XDP_PACKET_HEADROOM, tr->data_in, tr->data_size_in);
 	if (bs_vm_new(&vm, err) || bs_helpers_register_env(vm, env, err) ||
 	    (maps && bs_maps_attach(maps, vm, err)))
+		goto out;
+	/* helpers are checked when the program loads, so they come first; the
+	 * skb they read is filled in by setup_skb */
+	if (!xdp && hlp_register_skb(vm, &m.skb, err))
 		goto out;
 	bs_vm_set_budget(vm, tr->budget ? tr->budget : BS_DEFAULT_BUDGET);
 	bs_vm_set_dispatch(vm, tr->dispatch);
@@ -206,7 +483,7 @@ int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_test
 	/* the kernel's test run reports the program's u32 return value */
 	tr->retval = (uint32_t)res.retval;
 	if (!rc)
-		rc = copy_out(tr, &m, type, err);
+		rc = copy_out(tr, &m, xdp, err);
 out:
 	if (rc) {
 		free(tr->data_out);

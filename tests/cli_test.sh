@@ -81,6 +81,8 @@ printf '\x95\x00\x00' >"$tmp/trunc.bin"
 check "run truncated program" 1 "partial one" -- "$bs" run --raw "$tmp/trunc.bin"
 printf '\xff\x00\x00\x00\x00\x00\x00\x00\x95\x00\x00\x00\x00\x00\x00\x00' >"$tmp/badop.bin"
 check "run unknown opcode" 1 "unknown opcode ff" -- "$bs" run --raw "$tmp/badop.bin"
+printf '\x85\x00\x00\x00\x01\x00\x00\x00\x95\x00\x00\x00\x00\x00\x00\x00' >"$tmp/lookup.bin"
+check "run helper not available" 1 "helper bpf_map_lookup_elem#1 is not available here" -- "$bs" run --raw "$tmp/lookup.bin"
 check "run missing --mem file" 1 "cannot open" -- "$bs" run --raw "$tmp/ldxb.bin" --mem "$tmp/none"
 
 # dump
@@ -206,8 +208,11 @@ if [ -n "$ex" ]; then
 	head -c 24 /dev/zero >"$tmp/ctx0.bin"
 	check "run object --ctx-in" 0 "Return value" -- "$bs" run "$ex/xdp_firewall.bpf.o" --data-in "$pk/xdp_firewall_allowed.pkt" --ctx-in "$tmp/ctx0.bin"
 	head -c 200 /dev/zero >"$tmp/ctxbig.bin"
-	check "run object --ctx-in too big" 1 "more than struct xdp_md" -- "$bs" run "$ex/xdp_firewall.bpf.o" --data-in "$pk/xdp_firewall_allowed.pkt" --ctx-in "$tmp/ctxbig.bin"
-	check "run object missing helper" 1 "helper bpf_trace_printk#6 is not available here" -- "$bs" run "$ex/globals.bpf.o" --data-in "$pk/globals_big.pkt"
+	printf '\001' >>"$tmp/ctxbig.bin"
+	check "run object --ctx-in too big" 1 "not all zero past struct xdp_md" -- "$bs" run "$ex/xdp_firewall.bpf.o" --data-in "$pk/xdp_firewall_allowed.pkt" --ctx-in "$tmp/ctxbig.bin"
+	check "run object trace_printk" 0 "bpf_trace_printk: globals: packet of 1514 bytes" -- "$bs" run "$ex/globals.bpf.o" --data-in "$pk/globals_big.pkt"
+	check "run object skb_load_bytes" 0 "Return value: 64 (0x40)" -- "$bs" run "$ex/sock_filter.bpf.o" --data-in "$pk/sock_filter_http.pkt"
+	check "run object --json trace" 0 '"trace": ["globals: packet of 1514 bytes"]' -- "$bs" run "$ex/globals.bpf.o" --data-in "$pk/globals_big.pkt" --json
 	check "run object --engine jit" 1 "JIT engine is not available" -- "$bs" run "$ex/xdp_firewall.bpf.o" --data-in "$pk/xdp_firewall_allowed.pkt" --engine jit
 fi
 

@@ -20,13 +20,18 @@ struct bs_env {
 	uint64_t time_step_ns;/* advance per read (default 1000) */
 	uint64_t seed;        /* bpf_get_prandom_u32 stream */
 	uint32_t cpu;         /* bpf_get_smp_processor_id */
+	/* bpf_trace_printk's lines (the message, without trace_pipe's prefix);
+	 * NULL discards them */
+	void (*trace)(void *user, const char *line);
+	void *trace_user;
 };
 
 void bs_env_default(struct bs_env *env);
 
 /* Registers the helpers that need nothing but the environment:
- * bpf_ktime_get_ns (5), bpf_get_prandom_u32 (7), bpf_get_smp_processor_id (8),
- * bpf_ktime_get_boot_ns (125), bpf_ktime_get_coarse_ns (160).
+ * bpf_ktime_get_ns (5), bpf_trace_printk (6), bpf_get_prandom_u32 (7),
+ * bpf_get_smp_processor_id (8), bpf_ktime_get_boot_ns (125),
+ * bpf_ktime_get_coarse_ns (160).
  * env must outlive vm. */
 BS_MUST_CHECK int bs_helpers_register_env(struct bs_vm *vm, struct bs_env *env,
 					  struct bs_error *err);

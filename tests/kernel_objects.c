@@ -1,0 +1,1471 @@
+// SPDX-License-Identifier: MIT
+/* kernel-objects: every example object against the Linux kernel.
+ *
+ * For every BPF object (OBJDIR/ *.bpf.o, the examples the build compiled),
+ * every program in it, and every input that fits it, the program runs twice
+ * in a row on the same maps in two places:
+ *
+ *   kernel:   libbpf opens and loads the object, the map preload goes in
+ *             with bpf_map_update_elem, BPF_PROG_TEST_RUN runs the program
+ *             (data_in, data_out, ctx_in, ctx_out), then every map is read
+ *             back with the syscall (global data .data/.bss/.rodata too);
+ *   bpfstep:  bs_object_open, bs_object_create_maps, the same preload with
+ *             bs_map_update, bs_test_run, then bs_map_next_key/bs_map_lookup.
+ *
+ * and the two must agree on: whether the input is refused, the 32-bit
+ * return value, data_out (length and bytes), ctx_out (when a ctx_in is
+ * given: the fields the kernel writes back) and every map's contents after
+ * each run. A program that calls a helper bpfstep does not provide yet
+ * (BS_ERR_HELPER "... is not available here") is counted as skipped with the
+ * helper named, not as a failure.
+ *
+ * Inputs: the packet files of the object (PKTDIR/NAME_*.pkt for NAME.bpf.o),
+ * a few generated frames (a 14-byte frame, 1500 bytes, random bytes), each
+ * without a context, with an empty one and with every settable field set;
+ * then the edges of what BPF_PROG_TEST_RUN accepts (sizes, context fields).
+ * Map preloads (e.g. the blocked source in xdp_firewall's `blocked`) are
+ * applied to both sides before the first run.
+ *
+ * Besides the examples, small probe objects are generated in memory (an ELF
+ * with one program each): one per context field and program type, reading
+ * the field (r0 = *(u32 *)(r1 + off)) and returning it (cgroup_skb, whose
+ * return value is 0/1, stores it in cb[0], which ctx_out returns). They pin
+ * down what every field of xdp_md / __sk_buff holds. A probe the kernel's
+ * verifier refuses (a field that type may not read) is not counted.
+ *
+ * Output: one line per mismatch (object/program/input and the first
+ * difference), the skipped programs with the helper they need, then
+ *   kernel-objects: N cases, M mismatches, S skipped (unsupported helper)
+ *   N passed, M failed, S skipped
+ * Exit: 0 all agree, 1 a mismatch, 77 bpf() is not usable here (meson's
+ * skip code), 2 bad usage.
+ *
+ * usage: kernel_objects [-v] OBJDIR PKTDIR */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/bpf.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bpfstep/helpers.h"
+#include "bpfstep/maps.h"
+#include "bpfstep/object.h"
+#include "bpfstep/run.h"
+
+#ifndef EM_BPF
+#define EM_BPF 247
+#endif
+
+#define MAX_PKT (80 * 1024)       /* the largest input: 73,153 bytes */
+#define MAX_CTX 256
+#define MAX_OBJS 512
+#define MAX_INPUTS 96
+#define MAX_MAPS 16
+#define MAX_ENTRIES 4096          /* entries compared per map */
+
+static bool verbose;
+
+/* ------------------------------------------------------------ utilities */
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p) {
+		fprintf(stderr, "kernel-objects: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p) {
+		fprintf(stderr, "kernel-objects: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p) {
+		fprintf(stderr, "kernel-objects: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+static bool read_file(const char *path, uint8_t **out, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	uint8_t *buf = xmalloc(MAX_PKT);
+	size_t n = fread(buf, 1, MAX_PKT, f);
+	bool ok = !ferror(f);
+	fclose(f);
+	if (!ok) {
+		free(buf);
+		return false;
+	}
+	*out = buf;
+	*len = n;
+	return true;
+}
+
+static uint64_t rng_state = 0x6b6f626a73ULL;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* "0a0b0c..." of at most 24 bytes, for messages */
+static const char *hex(const void *p, size_t n, char *buf, size_t len)
+{
+	const uint8_t *b = p;
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && i < 24 && o + 3 < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%02x", b[i]);
+	if (n > 24 && o + 4 < len)
+		snprintf(buf + o, len - o, "...");
+	return buf;
+}
+
+/* libbpf's warnings, kept for the message when a load fails */
+static char libbpf_log[4096];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	size_t o = strlen(libbpf_log);
+	if (o + 1 < sizeof(libbpf_log))
+		vsnprintf(libbpf_log + o, sizeof(libbpf_log) - o, fmt, ap);
+	return 0;
+}
+
+/* ----------------------------------------------------- context layouts */
+
+struct field {
+	const char *name;
+	uint32_t off, size;
+};
+
+#define SKB_F(f) {#f, offsetof(struct __sk_buff, f), sizeof(((struct __sk_buff *)0)->f)}
+static const struct field skb_fields[] = {
+	SKB_F(len), SKB_F(pkt_type), SKB_F(mark), SKB_F(queue_mapping), SKB_F(protocol),
+	SKB_F(vlan_present), SKB_F(vlan_tci), SKB_F(vlan_proto), SKB_F(priority),
+	SKB_F(ingress_ifindex), SKB_F(ifindex), SKB_F(tc_index),
+	{"cb[0]", offsetof(struct __sk_buff, cb[0]), 4}, {"cb[1]", offsetof(struct __sk_buff, cb[1]), 4},
+	{"cb[2]", offsetof(struct __sk_buff, cb[2]), 4}, {"cb[3]", offsetof(struct __sk_buff, cb[3]), 4},
+	{"cb[4]", offsetof(struct __sk_buff, cb[4]), 4},
+	SKB_F(hash), SKB_F(tc_classid), SKB_F(data), SKB_F(data_end), SKB_F(napi_id), SKB_F(family),
+	SKB_F(remote_ip4), SKB_F(local_ip4),
+	{"remote_ip6[0]", offsetof(struct __sk_buff, remote_ip6[0]), 4},
+	{"remote_ip6[1]", offsetof(struct __sk_buff, remote_ip6[1]), 4},
+	{"remote_ip6[2]", offsetof(struct __sk_buff, remote_ip6[2]), 4},
+	{"remote_ip6[3]", offsetof(struct __sk_buff, remote_ip6[3]), 4},
+	{"local_ip6[0]", offsetof(struct __sk_buff, local_ip6[0]), 4},
+	{"local_ip6[1]", offsetof(struct __sk_buff, local_ip6[1]), 4},
+	{"local_ip6[2]", offsetof(struct __sk_buff, local_ip6[2]), 4},
+	{"local_ip6[3]", offsetof(struct __sk_buff, local_ip6[3]), 4},
+	SKB_F(remote_port), SKB_F(local_port), SKB_F(data_meta),
+	{"flow_keys", offsetof(struct __sk_buff, flow_keys), 8}, SKB_F(tstamp), SKB_F(wire_len),
+	SKB_F(gso_segs), {"sk", offsetof(struct __sk_buff, sk), 8}, SKB_F(gso_size),
+	SKB_F(tstamp_type), SKB_F(hwtstamp),
+};
+
+#define XDP_F(f) {#f, offsetof(struct xdp_md, f), sizeof(((struct xdp_md *)0)->f)}
+static const struct field xdp_fields[] = {
+	XDP_F(data), XDP_F(data_end), XDP_F(data_meta), XDP_F(ingress_ifindex),
+	XDP_F(rx_queue_index), XDP_F(egress_ifindex),
+};
+
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *field_at(bool xdp, size_t off)
+{
+	const struct field *f = xdp ? xdp_fields : skb_fields;
+	size_t n = xdp ? NFIELDS(xdp_fields) : NFIELDS(skb_fields);
+	for (size_t i = 0; i < n; i++)
+		if (off >= f[i].off && off < f[i].off + f[i].size)
+			return f[i].name;
+	return "(padding)";
+}
+
+/* ------------------------------------------------------------- objects */
+
+struct object {
+	char name[80];          /* "xdp_firewall", "probe_tc_mark" */
+	char *path;             /* a file, or NULL for a generated one */
+	uint8_t *elf;           /* generated: the ELF in memory */
+	size_t elf_size;
+	bool probe;             /* generated: a kernel load failure is not counted */
+	struct bs_object *ours;
+	bool kernel_refused;    /* probe the verifier refused: no more cases for it */
+	bool known_shown;       /* a known difference was printed once */
+};
+
+static struct object objs[MAX_OBJS];
+static size_t nobjs;
+
+/* A relocatable BPF ELF with one program: what clang would write for
+ *   SEC(sec) int fn(void *ctx) { ... }  char LICENSE[] SEC("license") = "GPL";
+ * without BTF. */
+static uint8_t *build_elf(const char *sec, const char *fn, const struct bpf_insn *insns, size_t n,
+			  size_t *size)
+{
+	char strtab[256];
+	size_t so = 0;
+#define STR(s) ({ size_t at_ = so; so += (size_t)snprintf(strtab + so, sizeof(strtab) - so, "%s", s) + 1; at_; })
+	strtab[so++] = '\0';
+	size_t s_strtab = STR(".strtab"), s_symtab = STR(".symtab"), s_sec = STR(sec),
+	       s_lic = STR("license"), s_fn = STR(fn), s_licsym = STR("LICENSE");
+#undef STR
+	size_t text_size = n * sizeof(*insns);
+	size_t o_strtab = sizeof(Elf64_Ehdr);
+	size_t o_text = (o_strtab + so + 7) & ~(size_t)7;
+	size_t o_lic = o_text + text_size;
+	size_t o_sym = (o_lic + 4 + 7) & ~(size_t)7;
+	size_t o_sh = o_sym + 3 * sizeof(Elf64_Sym);
+	*size = o_sh + 5 * sizeof(Elf64_Shdr);
+	uint8_t *b = xcalloc(1, *size);
+
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)b;
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_REL;
+	eh->e_machine = EM_BPF;
+	eh->e_version = EV_CURRENT;
+	eh->e_shoff = o_sh;
+	eh->e_ehsize = sizeof(Elf64_Ehdr);
+	eh->e_shentsize = sizeof(Elf64_Shdr);
+	eh->e_shnum = 5;
+	eh->e_shstrndx = 1;
+	memcpy(b + o_strtab, strtab, so);
+	memcpy(b + o_text, insns, text_size);
+	memcpy(b + o_lic, "GPL", 4);
+
+	Elf64_Sym sym[3];
+	memset(sym, 0, sizeof(sym));
+	sym[1].st_name = (Elf64_Word)s_fn;
+	sym[1].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC);
+	sym[1].st_shndx = 2;
+	sym[1].st_size = text_size;
+	sym[2].st_name = (Elf64_Word)s_licsym;
+	sym[2].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT);
+	sym[2].st_shndx = 3;
+	sym[2].st_size = 4;
+	memcpy(b + o_sym, sym, sizeof(sym));
+
+	Elf64_Shdr sh[5];
+	memset(sh, 0, sizeof(sh));
+	sh[1] = (Elf64_Shdr){.sh_name = (Elf64_Word)s_strtab, .sh_type = SHT_STRTAB,
+			     .sh_offset = o_strtab, .sh_size = so, .sh_addralign = 1};
+	sh[2] = (Elf64_Shdr){.sh_name = (Elf64_Word)s_sec, .sh_type = SHT_PROGBITS,
+			     .sh_flags = SHF_ALLOC | SHF_EXECINSTR, .sh_offset = o_text,
+			     .sh_size = text_size, .sh_addralign = 8};
+	sh[3] = (Elf64_Shdr){.sh_name = (Elf64_Word)s_lic, .sh_type = SHT_PROGBITS,
+			     .sh_flags = SHF_ALLOC | SHF_WRITE, .sh_offset = o_lic, .sh_size = 4,
+			     .sh_addralign = 1};
+	sh[4] = (Elf64_Shdr){.sh_name = (Elf64_Word)s_symtab, .sh_type = SHT_SYMTAB,
+			     .sh_offset = o_sym, .sh_size = sizeof(sym), .sh_link = 1, .sh_info = 1,
+			     .sh_addralign = 8, .sh_entsize = sizeof(Elf64_Sym)};
+	memcpy(b + o_sh, sh, sizeof(sh));
+	return b;
+}
+
+#define INSN(c, d, s, o, i) ((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
+#define LDX(sz, d, s, o) INSN(BPF_LDX | BPF_MEM | (sz), d, s, o, 0)
+#define STX(sz, d, s, o) INSN(BPF_STX | BPF_MEM | (sz), d, s, o, 0)
+#define MOVI(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+static void add_probe(const char *type, const char *sec, const char *what,
+		      const struct bpf_insn *body, size_t n, bool to_cb)
+{
+	if (nobjs == MAX_OBJS)
+		return;
+	struct bpf_insn prog[16];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		prog[k++] = body[i];
+	if (to_cb) {
+		/* cgroup_skb returns 0 or 1: the value goes to cb[0] (r1 is still ctx) */
+		prog[k++] = STX(BPF_W, 1, 0, offsetof(struct __sk_buff, cb[0]));
+		prog[k++] = MOVI(0, 1);
+	}
+	prog[k++] = EXIT();
+	struct object *o = &objs[nobjs++];
+	snprintf(o->name, sizeof(o->name), "probe_%s_%s", type, what);
+	char fn[64];
+	snprintf(fn, sizeof(fn), "p_%s", what);
+	for (char *p = fn; *p; p++)
+		if (*p == '[' || *p == ']')
+			*p = '_';
+	for (char *p = o->name; *p; p++)
+		if (*p == '[' || *p == ']')
+			*p = '_';
+	o->elf = build_elf(sec, fn, prog, k, &o->elf_size);
+	o->probe = true;
+}
+
+/* One probe per context field (64-bit ones as two halves), plus packet
+ * length, metadata length, whether skb->sk is set, and LD_ABS bytes. */
+static void add_probes(void)
+{
+	static const struct {
+		const char *type, *sec;
+		bool xdp, to_cb, ld_abs;
+	} types[] = {
+		{"xdp", "xdp", true, false, false},
+		{"tc", "tc", false, false, true},
+		{"socket", "socket", false, false, true},
+		{"cgroup_skb", "cgroup_skb/ingress", false, true, false},
+	};
+	for (size_t t = 0; t < NFIELDS(types); t++) {
+		const struct field *f = types[t].xdp ? xdp_fields : skb_fields;
+		size_t nf = types[t].xdp ? NFIELDS(xdp_fields) : NFIELDS(skb_fields);
+		bool cb = types[t].to_cb;
+		for (size_t i = 0; i < nf; i++) {
+			/* pointers differ by nature: their differences are probed below */
+			if (!strcmp(f[i].name, "data") || !strcmp(f[i].name, "data_end") ||
+			    !strcmp(f[i].name, "data_meta") || !strcmp(f[i].name, "sk") ||
+			    !strcmp(f[i].name, "flow_keys"))
+				continue;
+			char what[48];
+			if (f[i].size == 8) {
+				struct bpf_insn lo[] = {LDX(BPF_DW, 0, 1, (int16_t)f[i].off)};
+				struct bpf_insn hi[] = {LDX(BPF_DW, 0, 1, (int16_t)f[i].off),
+							INSN(BPF_ALU64 | BPF_RSH | BPF_K, 0, 0, 0, 32)};
+				snprintf(what, sizeof(what), "%s_lo", f[i].name);
+				add_probe(types[t].type, types[t].sec, what, lo, 1, cb);
+				snprintf(what, sizeof(what), "%s_hi", f[i].name);
+				add_probe(types[t].type, types[t].sec, what, hi, 2, cb);
+			} else {
+				int sz = f[i].size == 4 ? BPF_W : f[i].size == 2 ? BPF_H : BPF_B;
+				struct bpf_insn ld[] = {LDX(sz, 0, 1, (int16_t)f[i].off)};
+				add_probe(types[t].type, types[t].sec, f[i].name, ld, 1, cb);
+			}
+		}
+		int o_data = types[t].xdp ? (int)offsetof(struct xdp_md, data)
+					  : (int)offsetof(struct __sk_buff, data);
+		int o_end = types[t].xdp ? (int)offsetof(struct xdp_md, data_end)
+					 : (int)offsetof(struct __sk_buff, data_end);
+		int o_meta = types[t].xdp ? (int)offsetof(struct xdp_md, data_meta)
+					  : (int)offsetof(struct __sk_buff, data_meta);
+		struct bpf_insn pkt_len[] = {LDX(BPF_W, 2, 1, (int16_t)o_data),
+					     LDX(BPF_W, 0, 1, (int16_t)o_end),
+					     INSN(BPF_ALU64 | BPF_SUB | BPF_X, 0, 2, 0, 0)};
+		add_probe(types[t].type, types[t].sec, "pkt_len", pkt_len, 3, cb);
+		struct bpf_insn meta_len[] = {LDX(BPF_W, 2, 1, (int16_t)o_meta),
+					      LDX(BPF_W, 0, 1, (int16_t)o_data),
+					      INSN(BPF_ALU64 | BPF_SUB | BPF_X, 0, 2, 0, 0)};
+		add_probe(types[t].type, types[t].sec, "meta_len", meta_len, 3, cb);
+		if (!types[t].xdp) {
+			/* r0 = skb->sk ? 7 : 3 */
+			struct bpf_insn sk[] = {LDX(BPF_DW, 2, 1, offsetof(struct __sk_buff, sk)),
+						MOVI(0, 7),
+						INSN(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 1, 0),
+						MOVI(0, 3)};
+			add_probe(types[t].type, types[t].sec, "sk_set", sk, 4, cb);
+			/* r0 = skb->sk ? skb->sk->FIELD : 0xdead (what sock_common lets one read) */
+			static const struct field sk_fields[] = {
+				{"bound_dev_if", offsetof(struct bpf_sock, bound_dev_if), 4},
+				{"family", offsetof(struct bpf_sock, family), 4},
+				{"src_ip4", offsetof(struct bpf_sock, src_ip4), 4},
+				{"src_ip6[0]", offsetof(struct bpf_sock, src_ip6[0]), 4},
+				{"src_ip6[3]", offsetof(struct bpf_sock, src_ip6[3]), 4},
+				{"src_port", offsetof(struct bpf_sock, src_port), 4},
+				{"dst_port", offsetof(struct bpf_sock, dst_port), 2},
+				{"dst_ip4", offsetof(struct bpf_sock, dst_ip4), 4},
+				{"dst_ip6[0]", offsetof(struct bpf_sock, dst_ip6[0]), 4},
+				{"dst_ip6[3]", offsetof(struct bpf_sock, dst_ip6[3]), 4},
+				{"state", offsetof(struct bpf_sock, state), 4},
+				{"rx_queue_mapping", offsetof(struct bpf_sock, rx_queue_mapping), 4},
+			};
+			for (size_t i = 0; i < NFIELDS(sk_fields); i++) {
+				char what[48];
+				snprintf(what, sizeof(what), "sk_%s", sk_fields[i].name);
+				struct bpf_insn rd[] = {
+					LDX(BPF_DW, 2, 1, offsetof(struct __sk_buff, sk)),
+					MOVI(0, 0xdead),
+					INSN(BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 1, 0),
+					LDX(sk_fields[i].size == 4 ? BPF_W : BPF_H, 0, 2,
+					    (int16_t)sk_fields[i].off)};
+				add_probe(types[t].type, types[t].sec, what, rd, 4, cb);
+			}
+		}
+		if (!types[t].xdp) {
+			/* the fields a program may write: store, read back (ctx_out shows
+			 * the store too) */
+			static const struct field wr[] = {
+				{"mark", offsetof(struct __sk_buff, mark), 4},
+				{"priority", offsetof(struct __sk_buff, priority), 4},
+				{"tc_index", offsetof(struct __sk_buff, tc_index), 4},
+				{"tc_classid", offsetof(struct __sk_buff, tc_classid), 4},
+				{"queue_mapping", offsetof(struct __sk_buff, queue_mapping), 4},
+				{"cb[2]", offsetof(struct __sk_buff, cb[2]), 4},
+				{"tstamp", offsetof(struct __sk_buff, tstamp), 8},
+			};
+			for (size_t i = 0; i < NFIELDS(wr); i++) {
+				char what[48];
+				int sz = wr[i].size == 8 ? BPF_DW : BPF_W;
+				snprintf(what, sizeof(what), "write_%s", wr[i].name);
+				struct bpf_insn w[] = {MOVI(2, 0x12345678),
+						       STX(sz, 1, 2, (int16_t)wr[i].off),
+						       LDX(sz, 0, 1, (int16_t)wr[i].off)};
+				add_probe(types[t].type, types[t].sec, what, w, 3, cb);
+			}
+		}
+		if (types[t].ld_abs) {
+			struct bpf_insn b0[] = {INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),
+						INSN(BPF_LD | BPF_ABS | BPF_B, 0, 0, 0, 0)};
+			add_probe(types[t].type, types[t].sec, "ld_abs_b0", b0, 2, false);
+			struct bpf_insn w12[] = {INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),
+						 INSN(BPF_LD | BPF_ABS | BPF_W, 0, 0, 0, 12)};
+			add_probe(types[t].type, types[t].sec, "ld_abs_w12", w12, 2, false);
+			/* SKF_NET_OFF: the network header, wherever skb->data is */
+			struct bpf_insn net[] = {INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),
+						 INSN(BPF_LD | BPF_ABS | BPF_B, 0, 0, 0, -0x100000)};
+			add_probe(types[t].type, types[t].sec, "ld_abs_net0", net, 2, false);
+			/* SKF_LL_OFF: the Ethernet header (its EtherType) */
+			struct bpf_insn ll[] = {INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),
+						INSN(BPF_LD | BPF_ABS | BPF_H, 0, 0, 0, -0x200000 + 12)};
+			add_probe(types[t].type, types[t].sec, "ld_abs_ll12", ll, 2, false);
+		}
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool find_objects(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		printf("kernel-objects: cannot open %s: %s\n", dir, strerror(errno));
+		return false;
+	}
+	char *names[MAX_OBJS];
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < MAX_OBJS) {
+		size_t len = strlen(e->d_name);
+		if (len > 6 && !strcmp(e->d_name + len - 6, ".bpf.o"))
+			names[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		struct object *o = &objs[nobjs++];
+		snprintf(o->name, sizeof(o->name), "%.*s", (int)(strlen(names[i]) - 6), names[i]);
+		if (asprintf(&o->path, "%s/%s", dir, names[i]) < 0) {
+			fprintf(stderr, "kernel-objects: out of memory\n");
+			exit(1);
+		}
+		free(names[i]);
+	}
+	return n > 0;
+}
+
+/* -------------------------------------------------------------- inputs */
+
+struct input {
+	char label[72];
+	uint8_t *data;
+	size_t size;
+	bool has_ctx;           /* ctx_in (and ctx_out) given */
+	uint8_t ctx[MAX_CTX];
+	size_t ctx_size;
+	bool preloadable;       /* the map preloads apply to it */
+};
+
+static struct input inputs[MAX_INPUTS];
+static size_t ninputs;
+
+static struct input *new_input(const char *label, const uint8_t *data, size_t size)
+{
+	if (ninputs == MAX_INPUTS) {
+		fprintf(stderr, "kernel-objects: too many inputs\n");
+		exit(1);
+	}
+	struct input *in = &inputs[ninputs++];
+	memset(in, 0, sizeof(*in));
+	snprintf(in->label, sizeof(in->label), "%s", label);
+	in->data = xmalloc(size);
+	memcpy(in->data, data, size);
+	in->size = size;
+	return in;
+}
+
+static void free_inputs(void)
+{
+	for (size_t i = 0; i < ninputs; i++)
+		free(inputs[i].data);
+	ninputs = 0;
+}
+
+/* An Ethernet frame of size bytes: dst 02:00:00:00:00:02, IPv4 or another type. */
+static uint8_t *frame(size_t size, uint16_t proto)
+{
+	uint8_t *f = xcalloc(1, size);
+	static const uint8_t hdr[12] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1};
+	memcpy(f, hdr, size < 12 ? size : 12);
+	if (size >= 14) {
+		f[12] = (uint8_t)(proto >> 8);
+		f[13] = (uint8_t)proto;
+	}
+	for (size_t i = 14; i < size; i++)
+		f[i] = (uint8_t)(i * 7 + 3);
+	if (proto == 0x0800 && size >= 34) {
+		static const uint8_t ip[20] = {0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 17, 0, 0,
+					       192, 0, 2, 66, 198, 51, 100, 7};
+		memcpy(f + 14, ip, 20);
+		size_t tot = size - 14 > 0xffff ? 0xffff : size - 14;
+		f[16] = (uint8_t)(tot >> 8);
+		f[17] = (uint8_t)tot;
+	}
+	return f;
+}
+
+/* The context variants of one packet: none, all zero (XDP: the whole packet
+ * linear), every settable field set. */
+static void add_ctx_variants(const char *name, const uint8_t *data, size_t size, bool xdp,
+			     bool preloadable)
+{
+	char label[72];
+	snprintf(label, sizeof(label), "%s", name);
+	new_input(label, data, size)->preloadable = preloadable;
+
+	snprintf(label, sizeof(label), "%s+ctx", name);
+	struct input *in = new_input(label, data, size);
+	in->has_ctx = true;
+	in->preloadable = preloadable;
+	if (xdp) {
+		struct xdp_md md = {.data_end = (uint32_t)size};
+		memcpy(in->ctx, &md, sizeof(md));
+		in->ctx_size = sizeof(md);
+	} else {
+		in->ctx_size = sizeof(struct __sk_buff);
+	}
+
+	snprintf(label, sizeof(label), "%s+fields", name);
+	if (xdp) {
+		/* 8 bytes of metadata in front of the frame, on the loopback device */
+		uint8_t *d = xmalloc(size + 8);
+		memcpy(d, "METADATA", 8);
+		memcpy(d + 8, data, size);
+		in = new_input(label, d, size + 8);
+		free(d);
+		struct xdp_md md = {.data = 8, .data_end = (uint32_t)size + 8, .ingress_ifindex = 1};
+		memcpy(in->ctx, &md, sizeof(md));
+		in->ctx_size = sizeof(md);
+	} else {
+		in = new_input(label, data, size);
+		struct __sk_buff s;
+		memset(&s, 0, sizeof(s));
+		s.mark = 0x2a;
+		s.priority = 7;
+		s.ingress_ifindex = 3;
+		s.ifindex = 1;
+		for (int i = 0; i < 5; i++)
+			s.cb[i] = 0x11111111u * (uint32_t)(i + 1);
+		s.tstamp = 0x123456789abcdefULL;
+		s.wire_len = (uint32_t)size + 100;
+		s.gso_segs = 2;
+		s.gso_size = 1400;
+		s.hwtstamp = 0xfedcba987654321ULL;
+		memcpy(in->ctx, &s, sizeof(s));
+		in->ctx_size = sizeof(s);
+	}
+	in->has_ctx = true;
+	in->preloadable = preloadable;
+
+	if (xdp) {
+		/* half the packet linear, the rest in fragments */
+		snprintf(label, sizeof(label), "%s+split", name);
+		in = new_input(label, data, size);
+		struct xdp_md md = {.data_end = (uint32_t)size / 2};
+		memcpy(in->ctx, &md, sizeof(md));
+		in->ctx_size = sizeof(md);
+		in->has_ctx = true;
+	}
+}
+
+static void add_xdp_ctx(const char *label, const uint8_t *data, size_t size, struct xdp_md md,
+			size_t ctx_size)
+{
+	struct input *in = new_input(label, data, size);
+	memcpy(in->ctx, &md, sizeof(md));
+	in->ctx_size = ctx_size;
+	in->has_ctx = true;
+}
+
+static void add_skb_ctx(const char *label, const uint8_t *data, size_t size,
+			const struct __sk_buff *s, size_t ctx_size)
+{
+	struct input *in = new_input(label, data, size);
+	memcpy(in->ctx, s, sizeof(*s) < ctx_size ? sizeof(*s) : ctx_size);
+	in->ctx_size = ctx_size;
+	in->has_ctx = true;
+}
+
+/* What BPF_PROG_TEST_RUN accepts and refuses, at its edges. */
+static void add_edges(bool xdp)
+{
+	static const struct {
+		size_t size;
+		uint16_t proto;
+	} sizes[] = {
+		{13, 0x0800}, {14, 0x0800}, {14, 0x0806}, {33, 0x0800}, {34, 0x0800},
+		{53, 0x86dd}, {54, 0x86dd}, {3520, 0x0800}, {3521, 0x0800}, {3712, 0x0800},
+		{3713, 0x0800}, {4000, 0x0800}, {73152, 0x0800}, {73153, 0x0800},
+	};
+	char label[72];
+	for (size_t i = 0; i < NFIELDS(sizes); i++) {
+		uint8_t *f = frame(sizes[i].size, sizes[i].proto);
+		snprintf(label, sizeof(label), "edge-%zu-%04x", sizes[i].size, sizes[i].proto);
+		new_input(label, f, sizes[i].size);
+		free(f);
+	}
+	uint8_t *f = frame(60, 0x0800);
+	if (xdp) {
+		add_xdp_ctx("xdp-ctx-data_meta", f, 60, (struct xdp_md){.data_meta = 4, .data_end = 60}, 24);
+		add_xdp_ctx("xdp-ctx-end>size", f, 60, (struct xdp_md){.data_end = 61}, 24);
+		add_xdp_ctx("xdp-ctx-data>end", f, 60, (struct xdp_md){.data = 40, .data_end = 20}, 24);
+		add_xdp_ctx("xdp-ctx-end0", f, 60, (struct xdp_md){0}, 24);
+		add_xdp_ctx("xdp-ctx-end20", f, 60, (struct xdp_md){.data_end = 20}, 24);
+		add_xdp_ctx("xdp-ctx-meta6", f, 60, (struct xdp_md){.data = 6, .data_end = 60}, 24);
+		add_xdp_ctx("xdp-ctx-meta216", f, 60, (struct xdp_md){.data = 216, .data_end = 60}, 24);
+		add_xdp_ctx("xdp-ctx-meta44-of-60", f, 60, (struct xdp_md){.data = 44, .data_end = 60}, 24);
+		add_xdp_ctx("xdp-ctx-meta48-of-60", f, 60, (struct xdp_md){.data = 48, .data_end = 60}, 24);
+		add_xdp_ctx("xdp-ctx-egress1", f, 60, (struct xdp_md){.data_end = 60, .egress_ifindex = 1}, 24);
+		add_xdp_ctx("xdp-ctx-rxq1", f, 60, (struct xdp_md){.data_end = 60, .rx_queue_index = 1}, 24);
+		add_xdp_ctx("xdp-ctx-lo-rxq1", f, 60,
+			    (struct xdp_md){.data_end = 60, .ingress_ifindex = 1, .rx_queue_index = 1}, 24);
+		add_xdp_ctx("xdp-ctx-8-bytes", f, 60, (struct xdp_md){.data_end = 60}, 8);
+		uint8_t *big = frame(300, 0x0800);
+		add_xdp_ctx("xdp-ctx-meta216-300", big, 300, (struct xdp_md){.data = 216, .data_end = 300}, 24);
+		add_xdp_ctx("xdp-ctx-meta220-300", big, 300, (struct xdp_md){.data = 220, .data_end = 300}, 24);
+		free(big);
+		struct input *in = new_input("xdp-ctx-32-zero-tail", f, 60);
+		struct xdp_md md = {.data_end = 60};
+		memcpy(in->ctx, &md, sizeof(md));
+		in->ctx_size = 32;
+		in->has_ctx = true;
+		in = new_input("xdp-ctx-32-tail", f, 60);
+		memcpy(in->ctx, &md, sizeof(md));
+		in->ctx[30] = 1;
+		in->ctx_size = 32;
+		in->has_ctx = true;
+	} else {
+		struct __sk_buff s;
+		memset(&s, 0, sizeof(s));
+		s.len = 1;
+		add_skb_ctx("skb-ctx-len", f, 60, &s, sizeof(s));
+		memset(&s, 0, sizeof(s));
+		s.data_end = 60;
+		add_skb_ctx("skb-ctx-data_end", f, 60, &s, sizeof(s));
+		memset(&s, 0, sizeof(s));
+		s.tstamp_type = 1;
+		add_skb_ctx("skb-ctx-tstamp_type", f, 60, &s, sizeof(s));
+		memset(&s, 0, sizeof(s));
+		s.wire_len = 59;
+		add_skb_ctx("skb-ctx-wire59", f, 60, &s, sizeof(s));
+		s.wire_len = 46;
+		add_skb_ctx("skb-ctx-wire46", f, 60, &s, sizeof(s));
+		s.wire_len = 45;
+		add_skb_ctx("skb-ctx-wire45", f, 60, &s, sizeof(s));
+		s.wire_len = 65536;
+		add_skb_ctx("skb-ctx-wire65536", f, 60, &s, sizeof(s));
+		s.wire_len = 65537;
+		add_skb_ctx("skb-ctx-wire65537", f, 60, &s, sizeof(s));
+		memset(&s, 0, sizeof(s));
+		s.gso_segs = 65535;
+		add_skb_ctx("skb-ctx-gso65535", f, 60, &s, sizeof(s));
+		s.gso_segs = 65536;
+		add_skb_ctx("skb-ctx-gso65536", f, 60, &s, sizeof(s));
+		memset(&s, 0, sizeof(s));
+		s.ifindex = 999999;
+		add_skb_ctx("skb-ctx-ifindex999999", f, 60, &s, sizeof(s));
+		memset(&s, 0, sizeof(s));
+		s.mark = 5;
+		add_skb_ctx("skb-ctx-4-bytes", f, 60, &s, 4);
+		add_skb_ctx("skb-ctx-12-bytes", f, 60, &s, 12);
+		struct input *in = new_input("skb-ctx-256-zero-tail", f, 60);
+		in->ctx_size = 256;
+		in->has_ctx = true;
+		in = new_input("skb-ctx-256-tail", f, 60);
+		in->ctx[200] = 1;
+		in->ctx_size = 256;
+		in->has_ctx = true;
+	}
+	free(f);
+}
+
+/* Packets for a probe: one of each kind eth_type_trans tells apart. */
+static void add_probe_packets(bool xdp)
+{
+	static const struct {
+		const char *name;
+		uint8_t dst[6];
+		uint16_t proto;
+		size_t size;
+		uint16_t sap;
+	} pk[] = {
+		{"ipv4-otherhost", {2, 0, 0, 0, 0, 2}, 0x0800, 60, 0},
+		{"ipv4-host", {0, 0, 0, 0, 0, 0}, 0x0800, 60, 0},
+		{"arp-broadcast", {255, 255, 255, 255, 255, 255}, 0x0806, 42, 0},
+		{"ipv6-multicast", {0x33, 0x33, 0, 0, 0, 1}, 0x86dd, 62, 0},
+		{"802.3-raw", {2, 0, 0, 0, 0, 2}, 0x0040, 60, 0xffff},
+		{"802.2", {2, 0, 0, 0, 0, 2}, 0x05dc, 60, 0x4242},
+		{"802.2-14", {2, 0, 0, 0, 0, 2}, 0x0000, 14, 0},
+		{"vlan", {2, 0, 0, 0, 0, 2}, 0x8100, 64, 0},
+	};
+	for (size_t i = 0; i < NFIELDS(pk); i++) {
+		uint8_t *f = frame(pk[i].size, pk[i].proto);
+		memcpy(f, pk[i].dst, 6);
+		if (pk[i].proto == 0x86dd) {
+			static const uint8_t ip6[40] = {
+				0x60, 0, 0, 0, 0, 8, 17, 64,
+				0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+				0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+			memcpy(f + 14, ip6, 40);
+		}
+		if (pk[i].sap && pk[i].size >= 16) {
+			f[14] = (uint8_t)(pk[i].sap >> 8);
+			f[15] = (uint8_t)pk[i].sap;
+		}
+		add_ctx_variants(pk[i].name, f, pk[i].size, xdp, false);
+		free(f);
+	}
+}
+
+static void add_object_packets(const char *pktdir, const char *obj, bool xdp)
+{
+	DIR *d = opendir(pktdir);
+	char *names[64];
+	size_t n = 0, plen = strlen(obj);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d)) && n < 64) {
+			size_t len = strlen(e->d_name);
+			if (len > plen + 5 && !strncmp(e->d_name, obj, plen) && e->d_name[plen] == '_' &&
+			    !strcmp(e->d_name + len - 4, ".pkt"))
+				names[n++] = xstrdup(e->d_name);
+		}
+		closedir(d);
+	}
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char *path;
+		uint8_t *data;
+		size_t size;
+		if (asprintf(&path, "%s/%s", pktdir, names[i]) < 0) {
+			fprintf(stderr, "kernel-objects: out of memory\n");
+			exit(1);
+		}
+		if (read_file(path, &data, &size)) {
+			add_ctx_variants(names[i], data, size, xdp, true);
+			free(data);
+		} else {
+			printf("kernel-objects: cannot read %s: %s\n", path, strerror(errno));
+		}
+		free(path);
+		free(names[i]);
+	}
+	/* generated frames */
+	uint8_t *f = frame(14, 0x0806);
+	add_ctx_variants("gen-min14", f, 14, xdp, true);
+	free(f);
+	f = frame(1500, 0x0800);
+	add_ctx_variants("gen-1500", f, 1500, xdp, true);
+	free(f);
+	uint8_t rnd_bytes[333];
+	for (size_t i = 0; i < sizeof(rnd_bytes); i++)
+		rnd_bytes[i] = (uint8_t)rnd();
+	add_ctx_variants("gen-random64", rnd_bytes, 64, xdp, true);
+	add_ctx_variants("gen-random333", rnd_bytes + 64, 269, xdp, true);
+	add_edges(xdp);
+}
+
+/* ------------------------------------------------------------ preloads */
+
+struct preload_elem {
+	const char *map;
+	uint8_t key[8];
+	size_t klen;
+	uint8_t val[24];
+	size_t vlen;
+};
+
+struct preload {
+	const char *obj, *label;
+	struct preload_elem e[3];
+	size_t n;
+};
+
+static const struct preload preloads[] = {
+	{"xdp_firewall", "blocked=192.0.2.66", {{"blocked", {192, 0, 2, 66}, 4, {0}, 8}}, 1},
+	{"xdp_firewall", "blocked=both",
+	 {{"blocked", {192, 0, 2, 66}, 4, {5}, 8}, {"blocked", {198, 51, 100, 7}, 4, {7}, 8}}, 2},
+	{"pkt_counter", "counts[6],[0]",
+	 {{"counts", {6}, 4, {0xe8, 3, 0, 0, 0, 0, 0, 0, 0xa0, 0x86, 1}, 16},
+	  {"counts", {0}, 4, {1, 0, 0, 0, 0, 0, 0, 0, 2}, 16}}, 2},
+	{"globals", "data+bss",
+	 {{"globals.data", {0}, 4, {5, 0, 0, 0, 0, 0, 0, 0, 0x34, 0x12}, 12},
+	  {"globals.bss", {0}, 4, {10, 0, 0, 0, 0, 0, 0, 0, 0x0f, 0x27}, 12}}, 2},
+};
+
+/* ------------------------------------------------------------ outcomes */
+
+struct entry {
+	uint8_t *kv;            /* key then value */
+};
+
+struct map_dump {
+	char name[64];
+	uint32_t ksz, vsz;
+	size_t n;
+	struct entry *e;
+	bool not_compared;      /* percpu (the kernel's CPU is not ours), or unreadable */
+};
+
+struct run_out {
+	int rc;                 /* 0, or -1 refused/failed */
+	int kerrno;
+	char err[400];
+	uint32_t retval;
+	uint8_t *data;
+	size_t dsize;
+	uint8_t ctx[MAX_CTX];
+	size_t csize;
+	struct map_dump maps[MAX_MAPS];
+	size_t nmaps;
+};
+
+static void free_out(struct run_out *o)
+{
+	free(o->data);
+	for (size_t i = 0; i < o->nmaps; i++) {
+		for (size_t j = 0; j < o->maps[i].n; j++)
+			free(o->maps[i].e[j].kv);
+		free(o->maps[i].e);
+	}
+	memset(o, 0, sizeof(*o));
+}
+
+static size_t sort_ksz;
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return memcmp(((const struct entry *)a)->kv, ((const struct entry *)b)->kv, sort_ksz);
+}
+
+static void sort_dump(struct map_dump *d)
+{
+	sort_ksz = d->ksz;
+	qsort(d->e, d->n, sizeof(d->e[0]), cmp_entry);
+}
+
+static bool is_percpu(uint32_t type)
+{
+	return type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
+}
+
+static void dump_kernel_maps(struct bpf_object *obj, struct run_out *o)
+{
+	struct bpf_map *m;
+	bpf_object__for_each_map(m, obj) {
+		if (o->nmaps == MAX_MAPS)
+			break;
+		struct map_dump *d = &o->maps[o->nmaps++];
+		snprintf(d->name, sizeof(d->name), "%s", bpf_map__name(m));
+		d->ksz = bpf_map__key_size(m);
+		d->vsz = bpf_map__value_size(m);
+		int fd = bpf_map__fd(m);
+		if (is_percpu(bpf_map__type(m)) || fd < 0) {
+			d->not_compared = true;
+			continue;
+		}
+		d->e = xcalloc(MAX_ENTRIES, sizeof(d->e[0]));
+		uint8_t *key = xcalloc(1, d->ksz), *next = xcalloc(1, d->ksz);
+		int rc = bpf_map_get_next_key(fd, NULL, next);
+		while (rc == 0 && d->n < MAX_ENTRIES) {
+			uint8_t *kv = xcalloc(1, d->ksz + d->vsz);
+			memcpy(kv, next, d->ksz);
+			if (bpf_map_lookup_elem(fd, next, kv + d->ksz)) {
+				free(kv);
+			} else {
+				d->e[d->n++].kv = kv;
+			}
+			memcpy(key, next, d->ksz);
+			rc = bpf_map_get_next_key(fd, key, next);
+		}
+		free(key);
+		free(next);
+		sort_dump(d);
+	}
+}
+
+static void dump_our_maps(struct bs_maps *maps, struct run_out *o)
+{
+	for (size_t i = 0; i < bs_maps_count(maps) && o->nmaps < MAX_MAPS; i++) {
+		struct bs_map *m = bs_maps_at(maps, i);
+		const struct bs_map_def *def = bs_map_def(m);
+		struct map_dump *d = &o->maps[o->nmaps++];
+		snprintf(d->name, sizeof(d->name), "%s", def->name);
+		d->ksz = def->key_size;
+		d->vsz = def->value_size;
+		if (is_percpu(def->type)) {
+			d->not_compared = true;
+			continue;
+		}
+		d->e = xcalloc(MAX_ENTRIES, sizeof(d->e[0]));
+		uint8_t *key = xcalloc(1, d->ksz), *next = xcalloc(1, d->ksz);
+		int rc = bs_map_next_key(m, NULL, next);
+		while (rc == 0 && d->n < MAX_ENTRIES) {
+			uint8_t *kv = xcalloc(1, d->ksz + d->vsz);
+			memcpy(kv, next, d->ksz);
+			if (bs_map_lookup(m, next, kv + d->ksz))
+				free(kv);
+			else
+				d->e[d->n++].kv = kv;
+			memcpy(key, next, d->ksz);
+			rc = bs_map_next_key(m, key, next);
+		}
+		free(key);
+		free(next);
+		sort_dump(d);
+	}
+}
+
+/* --------------------------------------------------------------- sides */
+
+static void fill_value(uint8_t *buf, size_t size, const struct preload_elem *e)
+{
+	memset(buf, 0, size);
+	memcpy(buf, e->val, e->vlen < size ? e->vlen : size);
+}
+
+/* The kernel's two runs. Returns false (with why) when the object does not
+ * load: a test failure for an example, "not applicable" for a probe. */
+static bool kernel_case(const struct object *ob, const char *prog_name, const struct input *in,
+			const struct preload *pl, struct run_out out[2], char *why, size_t whylen)
+{
+	libbpf_log[0] = '\0';
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = ob->name);
+	struct bpf_object *obj = ob->path ? bpf_object__open_file(ob->path, NULL)
+					  : bpf_object__open_mem(ob->elf, ob->elf_size, &oo);
+	if (!obj) {
+		snprintf(why, whylen, "libbpf cannot open it: %s %s", strerror(errno), libbpf_log);
+		return false;
+	}
+	if (bpf_object__load(obj)) {
+		int e = errno;
+		snprintf(why, whylen, "the kernel refuses to load it (%s): %.300s", strerror(e),
+			 libbpf_log);
+		bpf_object__close(obj);
+		return false;
+	}
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, prog_name);
+	if (!p) {
+		snprintf(why, whylen, "libbpf has no program '%s'", prog_name);
+		bpf_object__close(obj);
+		return false;
+	}
+	for (size_t i = 0; pl && i < pl->n; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, pl->e[i].map);
+		if (!m) {
+			snprintf(why, whylen, "libbpf has no map '%s' to preload", pl->e[i].map);
+			bpf_object__close(obj);
+			return false;
+		}
+		uint8_t val[256], key[64];
+		fill_value(val, bpf_map__value_size(m), &pl->e[i]);
+		memset(key, 0, sizeof(key));
+		memcpy(key, pl->e[i].key, pl->e[i].klen);
+		if (bpf_map_update_elem(bpf_map__fd(m), key, val, 0)) {
+			snprintf(why, whylen, "preloading map '%s': %s", pl->e[i].map, strerror(errno));
+			bpf_object__close(obj);
+			return false;
+		}
+	}
+	int fd = bpf_program__fd(p);
+	for (int r = 0; r < 2; r++) {
+		struct run_out *o = &out[r];
+		o->data = xmalloc(MAX_PKT);
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = in->data,
+			    .data_size_in = (uint32_t)in->size, .data_out = o->data,
+			    .data_size_out = MAX_PKT);
+		if (in->has_ctx) {
+			t.ctx_in = in->ctx;
+			t.ctx_size_in = (uint32_t)in->ctx_size;
+			t.ctx_out = o->ctx;
+			t.ctx_size_out = sizeof(o->ctx);
+		}
+		if (bpf_prog_test_run_opts(fd, &t)) {
+			o->rc = -1;
+			o->kerrno = errno;
+			snprintf(o->err, sizeof(o->err), "%s", strerror(errno));
+		} else {
+			o->retval = t.retval;
+			o->dsize = t.data_size_out;
+			o->csize = in->has_ctx ? t.ctx_size_out : 0;
+		}
+		dump_kernel_maps(obj, o);
+	}
+	bpf_object__close(obj);
+	return true;
+}
+
+enum our_result { OURS_RAN, OURS_SKIPPED, OURS_BROKEN };
+
+static enum our_result our_case(const struct object *ob, const struct bs_prog *prog,
+				const struct input *in, const struct preload *pl,
+				struct run_out out[2], char *why, size_t whylen)
+{
+	struct bs_error err;
+	struct bs_maps *maps;
+	if (bs_object_create_maps(ob->ours, &maps, &err)) {
+		snprintf(why, whylen, "bs_object_create_maps: %s", err.message);
+		return OURS_BROKEN;
+	}
+	for (size_t i = 0; pl && i < pl->n; i++) {
+		struct bs_map *m = bs_maps_find(maps, pl->e[i].map);
+		if (!m) {
+			snprintf(why, whylen, "bpfstep has no map '%s' to preload", pl->e[i].map);
+			bs_maps_free(maps);
+			return OURS_BROKEN;
+		}
+		uint8_t val[256], key[64];
+		fill_value(val, bs_map_def(m)->value_size, &pl->e[i]);
+		memset(key, 0, sizeof(key));
+		memcpy(key, pl->e[i].key, pl->e[i].klen);
+		int rc = bs_map_update(m, key, val, 0);
+		if (rc) {
+			snprintf(why, whylen, "preloading map '%s': %s", pl->e[i].map, strerror(-rc));
+			bs_maps_free(maps);
+			return OURS_BROKEN;
+		}
+	}
+	for (int r = 0; r < 2; r++) {
+		struct run_out *o = &out[r];
+		struct bs_test_run tr;
+		memset(&tr, 0, sizeof(tr));
+		tr.data_in = in->data;
+		tr.data_size_in = in->size;
+		if (in->has_ctx) {
+			tr.ctx_in = in->ctx;
+			tr.ctx_size_in = in->ctx_size;
+		}
+		if (bs_test_run(prog, maps, &tr, &err)) {
+			if (err.kind == BS_ERR_HELPER && strstr(err.message, "is not available here")) {
+				size_t n;
+				const struct bs_insn *insns = bs_prog_insns(prog, &n);
+				const char *name = NULL;
+				if (err.pc >= 0 && (size_t)err.pc < n && insns[err.pc].code == 0x85)
+					name = bs_helper_name(insns[err.pc].imm);
+				snprintf(why, whylen, "%s", name ? name : err.message);
+				bs_maps_free(maps);
+				return OURS_SKIPPED;
+			}
+			o->rc = -1;
+			snprintf(o->err, sizeof(o->err), "%s: %s", bs_err_kind_name(err.kind),
+				 err.message);
+		} else {
+			o->retval = (uint32_t)tr.retval;
+			o->data = tr.data_out;
+			o->dsize = tr.data_size_out;
+			if (tr.ctx_size_out > sizeof(o->ctx)) {
+				snprintf(why, whylen, "ctx_out is %zu bytes", tr.ctx_size_out);
+				free(tr.ctx_out);
+				bs_maps_free(maps);
+				return OURS_BROKEN;
+			}
+			memcpy(o->ctx, tr.ctx_out, tr.ctx_size_out);
+			o->csize = in->has_ctx ? tr.ctx_size_out : 0;
+			free(tr.ctx_out);
+		}
+		dump_our_maps(maps, o);
+	}
+	bs_maps_free(maps);
+	return OURS_RAN;
+}
+
+/* ------------------------------------------------------------- compare */
+
+/* The first difference between the kernel's run and ours, or false. */
+static bool differ(const struct run_out *k, const struct run_out *b, bool xdp, char *msg,
+		   size_t len)
+{
+	char h1[64], h2[64];
+	if ((k->rc != 0) != (b->rc != 0)) {
+		if (k->rc)
+			snprintf(msg, len, "the kernel refuses the input (%s), bpfstep runs it "
+				 "(retval %u)", k->err, b->retval);
+		else
+			snprintf(msg, len, "the kernel runs it (retval %u), bpfstep fails: %s",
+				 k->retval, b->err);
+		return true;
+	}
+	if (k->rc)
+		return false;  /* both refuse: nothing else to compare */
+	if (k->retval != b->retval) {
+		snprintf(msg, len, "retval: kernel %u (0x%x), bpfstep %u (0x%x)", k->retval,
+			 k->retval, b->retval, b->retval);
+		return true;
+	}
+	if (k->dsize != b->dsize) {
+		snprintf(msg, len, "data_out: kernel %zu bytes, bpfstep %zu", k->dsize, b->dsize);
+		return true;
+	}
+	for (size_t i = 0; i < k->dsize; i++)
+		if (k->data[i] != b->data[i]) {
+			snprintf(msg, len, "data_out[%zu]: kernel %s, bpfstep %s", i,
+				 hex(k->data + i, k->dsize - i, h1, sizeof(h1)),
+				 hex(b->data + i, b->dsize - i, h2, sizeof(h2)));
+			return true;
+		}
+	if (k->csize != b->csize) {
+		snprintf(msg, len, "ctx_out: kernel %zu bytes, bpfstep %zu", k->csize, b->csize);
+		return true;
+	}
+	for (size_t i = 0; i < k->csize; i++)
+		if (k->ctx[i] != b->ctx[i]) {
+			const char *f = field_at(xdp, i);
+			const struct field *tab = xdp ? xdp_fields : skb_fields;
+			size_t nf = xdp ? NFIELDS(xdp_fields) : NFIELDS(skb_fields), at = i, sz = 1;
+			for (size_t j = 0; j < nf; j++)
+				if (!strcmp(tab[j].name, f)) {
+					at = tab[j].off;
+					sz = tab[j].size;
+				}
+			snprintf(msg, len, "ctx_out %s: kernel %s, bpfstep %s", f,
+				 hex(k->ctx + at, sz, h1, sizeof(h1)), hex(b->ctx + at, sz, h2, sizeof(h2)));
+			return true;
+		}
+	for (size_t i = 0; i < k->nmaps; i++) {
+		const struct map_dump *km = &k->maps[i], *bm = NULL;
+		for (size_t j = 0; j < b->nmaps; j++)
+			if (!strcmp(b->maps[j].name, km->name))
+				bm = &b->maps[j];
+		if (!bm) {
+			snprintf(msg, len, "map '%s': bpfstep has no such map", km->name);
+			return true;
+		}
+		if (km->ksz != bm->ksz || km->vsz != bm->vsz) {
+			snprintf(msg, len, "map '%s': kernel key/value %u/%u bytes, bpfstep %u/%u",
+				 km->name, km->ksz, km->vsz, bm->ksz, bm->vsz);
+			return true;
+		}
+		if (km->not_compared || bm->not_compared)
+			continue;
+		for (size_t j = 0; j < km->n || j < bm->n; j++) {
+			if (j >= km->n || j >= bm->n) {
+				const struct entry *e = j < km->n ? &km->e[j] : &bm->e[j];
+				snprintf(msg, len, "map '%s': key %s only in %s (kernel %zu entries, "
+					 "bpfstep %zu)", km->name, hex(e->kv, km->ksz, h1, sizeof(h1)),
+					 j < km->n ? "the kernel" : "bpfstep", km->n, bm->n);
+				return true;
+			}
+			if (memcmp(km->e[j].kv, bm->e[j].kv, km->ksz)) {
+				snprintf(msg, len, "map '%s': kernel has key %s, bpfstep %s", km->name,
+					 hex(km->e[j].kv, km->ksz, h1, sizeof(h1)),
+					 hex(bm->e[j].kv, km->ksz, h2, sizeof(h2)));
+				return true;
+			}
+			if (memcmp(km->e[j].kv + km->ksz, bm->e[j].kv + km->ksz, km->vsz)) {
+				char hk[64];
+				snprintf(msg, len, "map '%s' key %s: kernel %s, bpfstep %s", km->name,
+					 hex(km->e[j].kv, km->ksz, hk, sizeof(hk)),
+					 hex(km->e[j].kv + km->ksz, km->vsz, h1, sizeof(h1)),
+					 hex(bm->e[j].kv + km->ksz, km->vsz, h2, sizeof(h2)));
+				return true;
+			}
+		}
+	}
+	for (size_t j = 0; j < b->nmaps; j++) {
+		bool found = false;
+		for (size_t i = 0; i < k->nmaps; i++)
+			found |= !strcmp(b->maps[j].name, k->maps[i].name);
+		if (!found) {
+			snprintf(msg, len, "map '%s': only bpfstep has it", b->maps[j].name);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------- main */
+
+/* Differences that are not the test run's (helpers/test_run.c) but the
+ * interpreter's: the kernel rewrites these context stores (the verifier's
+ * convert_ctx_access) and bpfstep stores the 32-bit value as it is. Shown,
+ * not failed; a probe here that starts to agree is reported. */
+static const struct {
+	const char *obj, *why;
+} known[] = {
+	{"probe_tc_write_tc_index", "skb->tc_index is 16 bits: the kernel stores the low half"},
+	{"probe_tc_write_tc_classid", "tc_classid is 16 bits in the qdisc cb: the kernel stores the "
+	 "low half"},
+	{"probe_tc_write_queue_mapping", "skb->queue_mapping is 16 bits and a value >= 0xffff "
+	 "(NO_QUEUE_MAPPING) is not stored at all"},
+};
+
+static const char *known_why(const char *obj)
+{
+	for (size_t i = 0; i < NFIELDS(known); i++)
+		if (!strcmp(known[i].obj, obj))
+			return known[i].why;
+	return NULL;
+}
+
+struct skip {
+	char what[160];
+	char helper[64];
+	size_t cases;
+};
+
+static struct skip skips[64];
+static size_t nskips;
+static uint64_t ncases, nmismatch, nskipped, nna, nknown;
+
+static void note_skip(const char *what, const char *helper)
+{
+	for (size_t i = 0; i < nskips; i++)
+		if (!strcmp(skips[i].what, what) && !strcmp(skips[i].helper, helper)) {
+			skips[i].cases++;
+			return;
+		}
+	if (nskips < 64) {
+		snprintf(skips[nskips].what, sizeof(skips[nskips].what), "%s", what);
+		snprintf(skips[nskips].helper, sizeof(skips[nskips].helper), "%s", helper);
+		skips[nskips++].cases = 1;
+	}
+}
+
+static void run_case(struct object *ob, const struct bs_prog *prog, const struct input *in,
+		     const struct preload *pl)
+{
+	if (ob->kernel_refused)
+		return;
+	char what[256], why[512];
+	snprintf(what, sizeof(what), "%s/%s/%s%s%s%s", ob->name, bs_prog_name(prog), in->label,
+		 pl ? " [" : "", pl ? pl->label : "", pl ? "]" : "");
+	bool xdp = bs_prog_type(prog) == BS_PROG_XDP;
+	struct run_out k[2], b[2];
+	memset(k, 0, sizeof(k));
+	memset(b, 0, sizeof(b));
+	why[0] = '\0';
+	enum our_result ours = our_case(ob, prog, in, pl, b, why, sizeof(why));
+	if (ours == OURS_SKIPPED) {
+		char obj_prog[160];
+		snprintf(obj_prog, sizeof(obj_prog), "%s/%s", ob->name, bs_prog_name(prog));
+		note_skip(obj_prog, why);
+		ncases++;
+		nskipped++;
+		if (verbose)
+			printf("kernel-objects: skip %s: needs %s\n", what, why);
+		goto out;
+	}
+	if (ours == OURS_BROKEN) {
+		ncases++;
+		nmismatch++;
+		printf("kernel-objects: MISMATCH %s: %s\n", what, why);
+		goto out;
+	}
+	if (!kernel_case(ob, bs_prog_name(prog), in, pl, k, why, sizeof(why))) {
+		if (ob->probe) {
+			/* the verifier refuses this probe: the field is not for this type */
+			ob->kernel_refused = true;
+			nna++;
+			if (verbose)
+				printf("kernel-objects: n/a %s: %s\n", ob->name, why);
+			goto out;
+		}
+		ncases++;
+		nmismatch++;
+		printf("kernel-objects: MISMATCH %s: %s\n", what, why);
+		goto out;
+	}
+	ncases++;
+	const char *kw = known_why(ob->name);
+	for (int r = 0; r < 2; r++) {
+		char msg[512];
+		if (differ(&k[r], &b[r], xdp, msg, sizeof(msg))) {
+			if (kw) {
+				nknown++;
+				if (verbose || !ob->known_shown)
+					printf("kernel-objects: KNOWN %s run %d: %s (%s)\n", what, r + 1,
+					       msg, kw);
+				ob->known_shown = true;
+				goto out;
+			}
+			nmismatch++;
+			printf("kernel-objects: MISMATCH %s run %d: %s\n", what, r + 1, msg);
+			goto out;
+		}
+	}
+	if (kw)
+		printf("kernel-objects: NOTE %s agrees now: take %s off the known list\n", what,
+		       ob->name);
+	if (verbose)
+		printf("kernel-objects: ok %s: %s retval %u, %zu bytes out\n", what,
+		       k[0].rc ? "refused" : "ran", k[0].retval, k[0].dsize);
+out:
+	for (int r = 0; r < 2; r++) {
+		free_out(&k[r]);
+		free_out(&b[r]);
+	}
+}
+
+/* bpf() usable at all, and BPF_PROG_TEST_RUN: NULL, or why not. */
+static const char *probe_bpf(char *buf, size_t len)
+{
+	struct bpf_insn ret0[] = {MOVI(0, 0), EXIT()};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", ret0, 2, NULL);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(buf, len, "bpf(BPF_PROG_LOAD): %s%s", strerror(e),
+			 e == EPERM || e == EACCES ? (geteuid() ? " (not root)" : " (no CAP_BPF, or seccomp)")
+			 : "");
+		return buf;
+	}
+	uint8_t pkt[64] = {0};
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt));
+	int rc = bpf_prog_test_run_opts(fd, &t);
+	int e = errno;
+	close(fd);
+	if (rc) {
+		snprintf(buf, len, "bpf(BPF_PROG_TEST_RUN): %s", strerror(e));
+		return buf;
+	}
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: kernel_objects [-v] OBJDIR PKTDIR\n"
+		   "  OBJDIR: the built examples (*.bpf.o); PKTDIR: their packets (NAME_*.pkt)\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *objdir = NULL, *pktdir = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+			verbose = true;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!objdir)
+			objdir = argv[i];
+		else if (!pktdir)
+			pktdir = argv[i];
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!objdir || !pktdir) {
+		usage(stderr);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	libbpf_set_print(libbpf_print);
+	char why[256];
+	if (geteuid() != 0) {
+		/* unprivileged loads (where allowed) verify differently */
+		printf("kernel-objects: skipped: not root\n");
+		return 77;
+	}
+	const char *no = probe_bpf(why, sizeof(why));
+	if (no) {
+		printf("kernel-objects: skipped: %s\n", no);
+		return 77;
+	}
+	if (!find_objects(objdir)) {
+		printf("kernel-objects: no *.bpf.o in %s\n", objdir);
+		return 1;
+	}
+	size_t nexamples = nobjs;
+	add_probes();
+
+	for (size_t oi = 0; oi < nobjs; oi++) {
+		struct object *ob = &objs[oi];
+		struct bs_error err;
+		int rc = ob->path ? bs_object_open(ob->path, &ob->ours, &err)
+				  : bs_object_open_mem(ob->name, ob->elf, ob->elf_size, &ob->ours, &err);
+		if (rc) {
+			ncases++;
+			nmismatch++;
+			printf("kernel-objects: MISMATCH %s: bs_object_open: %s\n", ob->name, err.message);
+			continue;
+		}
+		for (size_t pi = 0; pi < bs_object_prog_count(ob->ours); pi++) {
+			const struct bs_prog *prog = bs_object_prog(ob->ours, pi);
+			bool xdp = bs_prog_type(prog) == BS_PROG_XDP;
+			if (oi < nexamples)
+				add_object_packets(pktdir, ob->name, xdp);
+			else
+				add_probe_packets(xdp);
+			for (size_t ii = 0; ii < ninputs; ii++) {
+				run_case(ob, prog, &inputs[ii], NULL);
+				if (!inputs[ii].preloadable)
+					continue;
+				for (size_t p = 0; p < NFIELDS(preloads); p++)
+					if (!strcmp(preloads[p].obj, ob->name))
+						run_case(ob, prog, &inputs[ii], &preloads[p]);
+			}
+			free_inputs();
+		}
+		bs_object_close(ob->ours);
+		ob->ours = NULL;
+	}
+
+	for (size_t i = 0; i < nskips; i++)
+		printf("kernel-objects: skipped %s (%zu cases): needs %s, which bpfstep does not "
+		       "provide yet\n", skips[i].what, skips[i].cases, skips[i].helper);
+	printf("kernel-objects: %zu example objects, %zu probe objects (%" PRIu64
+	       " probes the verifier refuses for their type, not counted)\n", nexamples,
+	       nobjs - nexamples, nna);
+	if (nknown)
+		printf("kernel-objects: %" PRIu64 " cases differ in known ways (KNOWN above: the "
+		       "interpreter's, not the test run's), counted as skipped\n", nknown);
+	printf("kernel-objects: %" PRIu64 " cases, %" PRIu64 " mismatches, %" PRIu64
+	       " skipped (unsupported helper)\n", ncases, nmismatch, nskipped);
+	printf("%" PRIu64 " passed, %" PRIu64 " failed, %" PRIu64 " skipped\n",
+	       ncases - nmismatch - nskipped - nknown, nmismatch, nskipped + nknown);
+	for (size_t i = 0; i < nobjs; i++) {
+		free(objs[i].path);
+		free(objs[i].elf);
+	}
+	return nmismatch ? 1 : 0;
+}
