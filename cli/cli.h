@@ -24,6 +24,8 @@ extern const struct cli_cmd cli_cmd_run, cli_cmd_dump, cli_cmd_asm, cli_cmd_btf;
 
 /* Prints an error value: "bpfstep: error: MSG", then where and the hint. */
 void cli_print_error(FILE *f, const char *prog, const struct bs_error *err);
+/* Prints each line of notes as "note: LINE". */
+void cli_print_notes(FILE *f, const char *notes);
 /* Prints a usage error and returns CLI_USAGE. */
 int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

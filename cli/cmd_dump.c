@@ -110,6 +110,7 @@ static int dump_object(const char *path, const char *prog_name, unsigned flags)
 	}
 	int rc = CLI_OK;
 	const struct bs_prog *only = NULL;
+	cli_print_notes(stderr, bs_object_notes(obj));
 	if (prog_name && bs_object_find_prog(obj, prog_name, &only, &err)) {
 		cli_print_error(stderr, "bpfstep dump", &err);
 		rc = CLI_FAIL;

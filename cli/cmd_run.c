@@ -174,8 +174,10 @@ static int run_object(struct run_args *a, struct bs_test_run *tr, struct bs_erro
 	if (cli_read_file(a->data_in, CLI_MAX_FILE_BYTES, &data, &data_len, err) ||
 	    (a->ctx_in && cli_read_file(a->ctx_in, CLI_MAX_FILE_BYTES, &ctx, &ctx_len, err)))
 		goto out;
-	if (bs_object_open(a->file, &obj, err) || bs_object_find_prog(obj, a->prog, &prog, err) ||
-	    bs_object_create_maps(obj, &maps, err))
+	if (bs_object_open(a->file, &obj, err))
+		goto out;
+	cli_print_notes(stderr, bs_object_notes(obj));
+	if (bs_object_find_prog(obj, a->prog, &prog, err) || bs_object_create_maps(obj, &maps, err))
 		goto out;
 	tr->data_in = data;
 	tr->data_size_in = data_len;

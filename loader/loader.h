@@ -47,7 +47,7 @@ struct bs_btf_ext;
 struct bs_object {
 	struct bs_btf *btf;          /* NULL without a usable .BTF */
 	struct bs_btf_ext *btf_ext;  /* NULL without a usable .BTF.ext */
-	char btf_note[400];          /* why .BTF / .BTF.ext were not used, or "" */
+	char notes[1024];            /* lines about what loading ignored, or "" */
 	char *name;
 	char license[128];
 	uint32_t kversion;

@@ -239,13 +239,13 @@ static void read_btf(struct ldr_ctx *c)
 	if (!ldr_elf_find(&c->elf, ".BTF", &d) || !d)
 		return;
 	if (bs_btf_parse(d->d_buf, d->d_size, &c->obj->btf, &e)) {
-		snprintf(c->obj->btf_note, sizeof(c->obj->btf_note), ".BTF is unusable: %s", e.message);
+		ldr_note(c, ".BTF is unusable, so there are no source lines or BTF maps: %s",
+			 e.message);
 		return;
 	}
 	if (ldr_elf_find(&c->elf, ".BTF.ext", &x) && x &&
 	    bs_btf_ext_parse(c->obj->btf, x->d_buf, x->d_size, &c->obj->btf_ext, &e))
-		snprintf(c->obj->btf_note, sizeof(c->obj->btf_note), ".BTF.ext is unusable: %s",
-			 e.message);
+		ldr_note(c, ".BTF.ext is unusable, so there are no source lines: %s", e.message);
 }
 
 static int parse(struct ldr_ctx *c, struct bs_error *err)
@@ -456,7 +456,21 @@ const void *bs_object_map_init(const struct bs_object *obj, size_t i, size_t *si
 	return obj->maps[i].init;
 }
 
-const char *bs_object_btf_note(const struct bs_object *obj) { return obj->btf_note; }
+const char *bs_object_notes(const struct bs_object *obj) { return obj->notes; }
+
+void ldr_note(struct ldr_ctx *c, const char *fmt, ...)
+{
+	char *notes = c->obj->notes;
+	size_t at = strlen(notes), room = sizeof(c->obj->notes) - at;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(notes + at, room, fmt, ap);
+	va_end(ap);
+	if (k >= 0 && (size_t)k + 1 < room) {
+		notes[at + (size_t)k] = '\n';
+		notes[at + (size_t)k + 1] = 0;
+	}
+}
 
 size_t bs_prog_line_count(const struct bs_prog *prog) { return prog->nlines; }
 

@@ -153,8 +153,8 @@ int ldr_add_btf_maps(struct ldr_ctx *c, struct bs_error *err)
 	const struct bs_btf *btf = c->obj->btf;
 	if (!btf)
 		return ldr_fail(c, err, "section .maps needs the object's .BTF to describe its maps: %s",
-				c->obj->btf_note[0] ? c->obj->btf_note
-						    : "there is none (compile with clang -g)");
+				c->obj->notes[0] ? c->obj->notes
+						 : "there is none (compile with clang -g)");
 	int rc = -1;
 	uint32_t sec_id = bs_btf_find_by_name(btf, ".maps", BS_BTF_DATASEC);
 	const struct bs_btf_type *sec = sec_id ? bs_btf_type_by_id(btf, sec_id) : NULL;
@@ -180,6 +180,9 @@ int ldr_add_btf_maps(struct ldr_ctx *c, struct bs_error *err)
 		m->def.flags = def.attrs.map_flags;
 		m->scn = c->btf_maps_scn;
 		m->sym_off = v->offset;
+		if (def.attrs.pinning)
+			ldr_note(c, "map '%s': pinning ignored: there is no BPF filesystem here, so the "
+				 "map starts empty", m->name);
 	}
 	rc = 0;
 out:

@@ -41,6 +41,8 @@ BS_HIDDEN int ldr_add_legacy_maps(struct ldr_ctx *c, struct bs_error *err);
 BS_HIDDEN int ldr_add_btf_maps(struct ldr_ctx *c, struct bs_error *err);
 BS_HIDDEN bool ldr_is_data_section(const char *name);
 BS_HIDDEN int ldr_add_data_map(struct ldr_ctx *c, size_t scn, struct bs_error *err);
+/* Adds a line to the object's notes (what loading ignored). */
+BS_HIDDEN void ldr_note(struct ldr_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 BS_HIDDEN const char *ldr_sym_name(struct ldr_ctx *c, const GElf_Sym *sym);
 /* Fills err with a parse error naming the object, and returns -1. */
 BS_HIDDEN int ldr_fail(struct ldr_ctx *c, struct bs_error *err, const char *fmt, ...)

@@ -162,6 +162,8 @@ else
 	check "dump unknown section" 1 "program 'weird' is in section 'frobnicate', which names no program type" -- \
 		"$bs" dump "$ldr/unknown_section.o"
 	check "dump unknown section hint" 1 "hint: e.g. xdp, tc, tc/ingress" -- "$bs" dump "$ldr/unknown_section.o"
+	check "dump pinned map note" 0 "note: map 'pinned': pinning ignored" -- "$bs" dump "$ldr/pinned.o"
+	check "run pinned map note" 0 "note: map 'pinned': pinning ignored" -- "$bs" run "$ldr/pinned.o" --data-in "$src/examples/xdp_firewall_allowed.pkt"
 	check "dump kconfig extern" 1 "extern 'LINUX_KERNEL_VERSION'" -- "$bs" dump "$ldr/kconfig.o"
 	check "dump missing object" 1 "cannot open" -- "$bs" dump "$tmp/none.o"
 	# BTF-defined maps: loaded once the loader supports .maps, refused until then

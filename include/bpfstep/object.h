@@ -104,9 +104,9 @@ struct bs_line {
 };
 size_t bs_prog_line_count(const struct bs_prog *prog);
 const struct bs_line *bs_prog_line(const struct bs_prog *prog, size_t i);
-/* Why the object's .BTF or .BTF.ext could not be used ("" if they could, or
- * if it has none). */
-const char *bs_object_btf_note(const struct bs_object *obj);
+/* What loading ignored, one line each ("" if nothing): an unusable .BTF or
+ * .BTF.ext, map pinning. */
+const char *bs_object_notes(const struct bs_object *obj);
 
 /* Maps the object defines: BTF maps (.maps), legacy maps ("maps") and global
  * data (.data, .rodata*, .bss), in the order lddw imm numbers them. */
