@@ -3,6 +3,7 @@
  * PFX matches itself and "name/anything"; EXACT matches only itself. */
 #include "loader/loader.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -124,17 +125,22 @@ enum bs_prog_type ldr_section_type(const char *sec)
 	return BS_PROG_UNSPEC;
 }
 
+static char known_list[2048];
+
+static void build_known_list(void)
+{
+	size_t at = 0;
+	for (size_t i = 0; i < NDEFS && at < sizeof(known_list) - 40; i++)
+		at += (size_t)snprintf(known_list + at, sizeof(known_list) - at, "%s%s%s",
+				       i ? ", " : "", section_defs[i].sec,
+				       section_defs[i].match == PFX ? "[/...]" : "");
+}
+
 const char *bs_object_known_sections(void)
 {
-	static char list[2048];
-	if (!list[0]) {
-		size_t at = 0;
-		for (size_t i = 0; i < NDEFS && at < sizeof(list) - 40; i++)
-			at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s%s", i ? ", " : "",
-					       section_defs[i].sec,
-					       section_defs[i].match == PFX ? "[/...]" : "");
-	}
-	return list;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, build_known_list);
+	return known_list;
 }
 
 const char *bs_prog_type_name(enum bs_prog_type type)
