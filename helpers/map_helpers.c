@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The map helpers a program calls: bpf_map_lookup_elem (1),
- * bpf_map_update_elem (2), bpf_map_delete_elem (3) and
+ * bpf_map_update_elem (2), bpf_map_delete_elem (3), bpf_map_push_elem (87),
+ * bpf_map_pop_elem (88), bpf_map_peek_elem (89) and
  * bpf_map_lookup_percpu_elem (195). r1 is a map handle (what lddw of a map
  * gave), keys and values are read from guest memory through the sandbox,
  * and lookups return guest addresses inside the map's region. */
@@ -51,6 +52,23 @@ static const void *arg_mem(struct bs_vm *vm, int32_t id, int reg, const char *wh
 	return p;
 }
 
+/* check_map_func_compatibility: queue and stack take only push, pop and
+ * peek, and those take nothing else. */
+static int check_compat(int32_t id, const struct bs_map *map, struct bs_error *err)
+{
+	bool qs = map->ops->push != NULL;
+	bool qs_helper = id == 87 || id == 88 || id == 89;
+	if (qs == qs_helper)
+		return 0;
+	vm_err(err, BS_ERR_HELPER, BS_NO_PC, "cannot pass map_type %u into func %s#%d (map '%s' "
+	       "is %s)", map->def.type, hlp_name(id), id, map->name,
+	       bs_map_type_name(map->def.type));
+	if (qs)
+		vm_err_hint(err, "a %s is used with bpf_map_push_elem, bpf_map_pop_elem and "
+			    "bpf_map_peek_elem", bs_map_type_name(map->def.type));
+	return -1;
+}
+
 static uint64_t value_addr(const struct hlp_attach *att, const struct bs_map *map,
 			   uint32_t slot, uint32_t cpu)
 {
@@ -63,12 +81,14 @@ static int h_lookup(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0,
 {
 	struct hlp_attach *att = user;
 	struct bs_map *map;
-	if (arg_map(att, 1, args[0], &map, err))
+	if (arg_map(att, 1, args[0], &map, err) || check_compat(1, map, err))
 		return -1;
 	const void *key = arg_mem(vm, 1, 2, "key", args[1], map->def.key_size, err);
 	if (!key)
 		return -1;
 	uint32_t slot = map->ops->lookup(map, key);
+	if (slot != HLP_NO_SLOT && map->ops->touch)
+		map->ops->touch(map, slot);
 	*r0 = slot == HLP_NO_SLOT ? 0 : value_addr(att, map, slot, hlp_map_cpu(map));
 	return 0;
 }
@@ -88,7 +108,8 @@ static int h_update(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0,
 {
 	struct hlp_attach *att = user;
 	struct bs_map *map;
-	if (arg_map(att, 2, args[0], &map, err) || check_writable(2, map, err))
+	if (arg_map(att, 2, args[0], &map, err) || check_compat(2, map, err) ||
+	    check_writable(2, map, err))
 		return -1;
 	const void *key = arg_mem(vm, 2, 2, "key", args[1], map->def.key_size, err);
 	const void *value = key ? arg_mem(vm, 2, 3, "value", args[2], map->def.value_size, err)
@@ -104,7 +125,8 @@ static int h_delete(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0,
 {
 	struct hlp_attach *att = user;
 	struct bs_map *map;
-	if (arg_map(att, 3, args[0], &map, err) || check_writable(3, map, err))
+	if (arg_map(att, 3, args[0], &map, err) || check_compat(3, map, err) ||
+	    check_writable(3, map, err))
 		return -1;
 	const void *key = arg_mem(vm, 3, 2, "key", args[1], map->def.key_size, err);
 	if (!key)
@@ -132,8 +154,62 @@ static int h_lookup_percpu(struct bs_vm *vm, const uint64_t args[5], uint64_t *r
 		return -1;
 	uint32_t cpu = (uint32_t)args[2];  /* the helper takes a u32 */
 	uint32_t slot = map->ops->lookup(map, key);
+	if (slot != HLP_NO_SLOT && map->ops->touch)
+		map->ops->touch(map, slot);
 	*r0 = slot == HLP_NO_SLOT || cpu >= map->ncopies ? 0 : value_addr(att, map, slot, cpu);
 	return 0;
+}
+
+/* bpf_map_push_elem(map, value, flags) */
+static int h_push(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0,
+		  struct bs_error *err, void *user)
+{
+	struct hlp_attach *att = user;
+	struct bs_map *map;
+	if (arg_map(att, 87, args[0], &map, err) || check_compat(87, map, err) ||
+	    check_writable(87, map, err))
+		return -1;
+	const void *value = arg_mem(vm, 87, 2, "value", args[1], map->def.value_size, err);
+	if (!value)
+		return -1;
+	*r0 = (uint64_t)(int64_t)map->ops->push(map, value, args[2]);
+	return 0;
+}
+
+/* bpf_map_pop_elem (88) and bpf_map_peek_elem (89): (map, value) */
+static int pop_or_peek(struct bs_vm *vm, int32_t id, const uint64_t args[5], uint64_t *r0,
+		       struct bs_error *err, struct hlp_attach *att)
+{
+	struct bs_map *map;
+	if (arg_map(att, id, args[0], &map, err) || check_compat(id, map, err) ||
+	    (id == 88 && check_writable(id, map, err)))
+		return -1;
+	void *value = bs_vm_translate(vm, args[1], map->def.value_size, true, err);
+	if (!value) {
+		if (err) {
+			char msg[sizeof(err->message) + 96];
+			snprintf(msg, sizeof(msg), "%s: R2 (value, %u bytes): %s", hlp_name(id),
+				 map->def.value_size, err->message);
+			size_t len = strnlen(msg, sizeof(err->message) - 1);
+			memcpy(err->message, msg, len);
+			err->message[len] = '\0';
+		}
+		return -1;
+	}
+	*r0 = (uint64_t)(int64_t)map->ops->pop(map, value, id == 88);
+	return 0;
+}
+
+static int h_pop(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0,
+		 struct bs_error *err, void *user)
+{
+	return pop_or_peek(vm, 88, args, r0, err, user);
+}
+
+static int h_peek(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0,
+		  struct bs_error *err, void *user)
+{
+	return pop_or_peek(vm, 89, args, r0, err, user);
 }
 
 int hlp_maps_register_helpers(struct bs_vm *vm, struct hlp_attach *att, struct bs_error *err)
@@ -145,6 +221,9 @@ int hlp_maps_register_helpers(struct bs_vm *vm, struct hlp_attach *att, struct b
 		{1, h_lookup},
 		{2, h_update},
 		{3, h_delete},
+		{87, h_push},
+		{88, h_pop},
+		{89, h_peek},
 		{195, h_lookup_percpu},
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)

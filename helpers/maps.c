@@ -35,6 +35,14 @@ static const struct hlp_map_ops *type_ops(uint32_t type)
 	case BS_MAP_ARRAY:
 	case BS_MAP_PERCPU_ARRAY:
 		return &hlp_array_ops;
+	case BS_MAP_LRU_HASH:
+	case BS_MAP_LRU_PERCPU_HASH:
+		return &hlp_lru_ops;
+	case BS_MAP_LPM_TRIE:
+		return &hlp_lpm_ops;
+	case BS_MAP_QUEUE:
+	case BS_MAP_STACK:
+		return &hlp_queue_ops;
 	default:
 		return NULL;
 	}
@@ -128,7 +136,8 @@ int bs_maps_create(struct bs_maps *maps, const struct bs_map_def *def, struct bs
 		vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC,
 		       "map '%s': map type %s (%u) is not supported by bpfstep yet", name,
 		       bs_map_type_name(def->type), def->type);
-		vm_err_hint(err, "supported map types: hash, array, percpu_hash, percpu_array");
+		vm_err_hint(err, "supported map types: hash, array, percpu_hash, percpu_array, "
+			    "lru_hash, lru_percpu_hash, lpm_trie, queue, stack");
 		return -EOPNOTSUPP;
 	}
 	int rc = ops->check(def, err);
@@ -143,7 +152,8 @@ int bs_maps_create(struct bs_maps *maps, const struct bs_map_def *def, struct bs
 	map->set = maps;
 	map->ops = ops;
 	map->index = (uint32_t)maps->n;
-	map->percpu = def->type == BS_MAP_PERCPU_HASH || def->type == BS_MAP_PERCPU_ARRAY;
+	map->percpu = def->type == BS_MAP_PERCPU_HASH || def->type == BS_MAP_PERCPU_ARRAY ||
+		      def->type == BS_MAP_LRU_PERCPU_HASH;
 	map->ncopies = map->percpu ? maps->ncpus : 1;
 	map->elem_size = (uint32_t)(((uint64_t)def->value_size + 7) & ~7ULL);
 	map->slot_size = (uint64_t)map->elem_size * map->ncopies;
@@ -222,12 +232,26 @@ int bs_maps_set_cpu(struct bs_maps *maps, uint32_t cpu)
 
 /* ---- the syscall side: permission checks of kernel/bpf/syscall.c, then the type */
 
+/* __bpf_copy_key: a map without keys (queue, stack) takes no key pointer at
+ * all (-EINVAL); otherwise copying from a NULL user pointer gives -EFAULT */
+static int check_key(const struct bs_map *map, const void *key)
+{
+	if (map->def.key_size == 0)
+		return key ? -EINVAL : 0;
+	return key ? 0 : -EFAULT;
+}
+
 int bs_map_lookup(struct bs_map *map, const void *key, void *value)
 {
 	if (map->def.flags & BS_F_WRONLY)
 		return -EPERM;
-	if (!key)
-		return -EFAULT;  /* what copying from a NULL user pointer gives */
+	int rc = check_key(map, key);
+	if (rc)
+		return rc;
+	if (map->ops->pop) {  /* queue, stack: peek */
+		rc = map->ops->pop(map, value, false);
+		return rc ? rc : value ? 0 : -EFAULT;
+	}
 	uint32_t slot = map->ops->lookup(map, key);
 	if (slot == HLP_NO_SLOT)
 		return -ENOENT;
@@ -242,12 +266,17 @@ int bs_map_update(struct bs_map *map, const void *key, const void *value, uint64
 {
 	if (map->def.flags & BS_F_RDONLY)
 		return -EPERM;
-	if (!key || !value)
-		return -EFAULT;
-	/* map_update_elem refuses BPF_F_LOCK before the type sees the flags:
+	/* map_update_elem refuses BPF_F_LOCK before it copies key and value:
 	 * there is no bpf_spin_lock in a value without BTF */
 	if (flags & BS_F_LOCK)
 		return -EINVAL;
+	int rc = check_key(map, key);
+	if (rc)
+		return rc;
+	if (!value)
+		return -EFAULT;
+	if (map->ops->push)
+		return map->ops->push(map, value, flags);
 	return map->ops->update(map, key, value, flags, true);
 }
 
@@ -255,19 +284,56 @@ int bs_map_delete(struct bs_map *map, const void *key)
 {
 	if (map->def.flags & BS_F_RDONLY)
 		return -EPERM;
-	if (!key)
-		return -EFAULT;
+	int rc = check_key(map, key);
+	if (rc)
+		return rc;
 	return map->ops->delete(map, key);
+}
+
+/* map_lookup_and_delete_elem: queue and stack pop; the hash types (hash,
+ * percpu_hash and the LRU ones) copy the value out and delete the key; the
+ * other types have no such operation (-ENOTSUPP, 524). The element is gone
+ * before the value is copied out, as in the kernel. */
+int bs_map_lookup_and_delete(struct bs_map *map, const void *key, void *value, uint64_t flags)
+{
+	if (flags & ~(uint64_t)BS_F_LOCK)
+		return -EINVAL;
+	if (map->def.flags & (BS_F_RDONLY | BS_F_WRONLY))
+		return -EPERM;  /* needs both read and write access */
+	/* queue and stack take no flags; a hash value holds no bpf_spin_lock */
+	if (flags)
+		return -EINVAL;
+	int rc = check_key(map, key);
+	if (rc)
+		return rc;
+	if (map->ops->pop) {
+		rc = map->ops->pop(map, value, true);
+		return rc ? rc : value ? 0 : -EFAULT;
+	}
+	uint32_t t = map->def.type;
+	if (t != BS_MAP_HASH && t != BS_MAP_PERCPU_HASH && t != BS_MAP_LRU_HASH &&
+	    t != BS_MAP_LRU_PERCPU_HASH)
+		return -BS_ENOTSUPP;
+	uint32_t slot = map->ops->lookup(map, key);
+	if (slot == HLP_NO_SLOT)
+		return -ENOENT;
+	if (value)
+		memcpy(value, hlp_map_slot(map, slot),
+		       map->percpu ? map->slot_size : map->def.value_size);
+	rc = map->ops->delete(map, key);
+	return rc ? rc : value ? 0 : -EFAULT;
 }
 
 int bs_map_next_key(struct bs_map *map, const void *key, void *next)
 {
 	if (map->def.flags & BS_F_WRONLY)
 		return -EPERM;
+	if (key && map->def.key_size == 0)
+		return -EINVAL;  /* __bpf_copy_key */
 	if (next)
 		return map->ops->next_key(map, key, next);
 	/* the kernel finds the next key before it fails to copy it out */
-	void *tmp = malloc(map->def.key_size);
+	void *tmp = malloc(map->def.key_size ? map->def.key_size : 1);
 	if (!tmp)
 		return -ENOMEM;
 	int rc = map->ops->next_key(map, key, tmp);

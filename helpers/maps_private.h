@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The maps module's private state, shared by the set (maps.c), the map types
- * (map_array.c, map_hash.c) and the program helpers (map_helpers.c). */
+ * (map_array.c, map_hash.c, map_lru.c, map_lpm.c, map_queue.c) and the
+ * program helpers (map_helpers.c). */
 #ifndef BS_HELPERS_MAPS_PRIVATE_H
 #define BS_HELPERS_MAPS_PRIVATE_H
 
@@ -40,10 +41,19 @@ struct hlp_map_ops {
 		      bool all_cpus);
 	int (*delete)(struct bs_map *map, const void *key);
 	int (*next_key)(struct bs_map *map, const void *key, void *next);
+	/* queue and stack only (NULL for the others): push a value; pop or,
+	 * with remove false, peek one into value (NULL: only the errno) */
+	int (*push)(struct bs_map *map, const void *value, uint64_t flags);
+	int (*pop)(struct bs_map *map, void *value, bool remove);
+	/* optional: a program's lookup found slot (LRU maps: marks it used) */
+	void (*touch)(struct bs_map *map, uint32_t slot);
 };
 
 BS_HIDDEN extern const struct hlp_map_ops hlp_array_ops;
 BS_HIDDEN extern const struct hlp_map_ops hlp_hash_ops;
+BS_HIDDEN extern const struct hlp_map_ops hlp_lru_ops;
+BS_HIDDEN extern const struct hlp_map_ops hlp_lpm_ops;
+BS_HIDDEN extern const struct hlp_map_ops hlp_queue_ops;
 
 struct bs_map {
 	struct bs_map_def def;   /* def.name points to name */

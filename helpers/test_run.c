@@ -9,6 +9,7 @@
 
 #include "bpfstep/run.h"
 #include "helpers/skb_helpers.h"
+#include "helpers/xdp_helpers.h"
 #include "vm/error.h"
 
 #define ETH_HLEN 14
@@ -80,6 +81,7 @@ struct run_mem {
 	size_t ctx_size;
 	struct bpf_sock sk;     /* the socket an skb test run attaches */
 	struct hlp_skb skb;     /* what the skb helpers read and write */
+	struct hlp_xdp xdp;     /* the XDP buffer the xdp helpers move within */
 };
 
 static uint16_t be16(const uint8_t *p)
@@ -178,18 +180,32 @@ static int setup_xdp(struct bs_vm *vm, const struct bs_test_run *tr, struct run_
 			return refuse(err, "ctx_in rx_queue_index: the loopback device has one receive "
 				      "queue, 0 (the kernel: EINVAL)");
 	}
+	/* m->buf is the page (data_hard_start first), then one page per fragment */
 	size_t start = XDP_PACKET_HEADROOM - meta;
-	memcpy(m->buf + start, tr->data_in, size);
-	m->out_off = start;
-	m->out_len = size;
+	struct hlp_xdp *hx = &m->xdp;
+	memcpy(m->buf + start, tr->data_in, linear);
+	hx->buf = m->buf;
+	hx->frag_mem = m->buf + PAGE_SIZE_;
+	for (size_t done = linear; done < size; done += hx->frag_size[hx->nr_frags++]) {
+		size_t n = size - done < PAGE_SIZE_ ? size - done : PAGE_SIZE_;
+		memcpy(hx->frag_mem + (size_t)hx->nr_frags * PAGE_SIZE_,
+		       (const uint8_t *)tr->data_in + done, n);
+		hx->frag_size[hx->nr_frags] = (uint32_t)n;
+		hx->frags_size += (uint32_t)n;
+	}
+	hx->meta = (uint32_t)start;
+	hx->data = (uint32_t)(start + meta);
+	hx->end = (uint32_t)(start + linear);
 	m->ctx_size = sizeof(struct xdp_md);
-	uint64_t pkt;
-	if (bs_vm_add_region(vm, "pkt", m->buf + start, linear, BS_REGION_RW, &pkt, err))
+	/* the region reserves guest addresses for the whole page, so the packet
+	 * keeps its addresses as the helpers move its window within it */
+	if (bs_vm_add_region(vm, "pkt", m->buf, PAGE_SIZE_, BS_REGION_RW, &hx->guest, err))
 		return -1;
+	hx->region = hx->guest;
 	struct xdp_md *x = &m->ctx.xdp;
-	x->data_meta = (uint32_t)pkt;
-	x->data = (uint32_t)(pkt + meta);
-	x->data_end = (uint32_t)(pkt + linear);
+	hx->md = x;
+	if (hlp_xdp_sync(vm, hx, err))
+		return -1;
 	/* the receive queue is the loopback device's queue 0 unless ctx_in names
 	 * another device; bpfstep knows no other device, and takes the ifindex
 	 * and queue as given (the kernel checks they exist) */
@@ -388,14 +404,28 @@ static void skb_ctx_out(const struct run_mem *m, struct __sk_buff *out)
 	out->hwtstamp = s->hwtstamp;
 }
 
-static int copy_out(struct bs_test_run *tr, const struct run_mem *m, bool xdp,
+static int copy_out(struct bs_test_run *tr, struct run_mem *m, bool xdp,
 		    struct bs_error *err)
 {
+	if (xdp)
+		m->out_len = m->xdp.end - m->xdp.meta + m->xdp.frags_size;
 	tr->data_out = malloc(m->out_len ? m->out_len : 1);
 	tr->ctx_out = malloc(m->ctx_size);
 	if (!tr->data_out || !tr->ctx_out)
 		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
-	memcpy(tr->data_out, m->buf + m->out_off, m->out_len);
+	if (xdp) {
+		/* bpf_prog_test_run_xdp: from data_meta to data_end, then the fragments */
+		const struct hlp_xdp *hx = &m->xdp;
+		size_t lin = hx->end - hx->meta;
+		memcpy(tr->data_out, hx->buf + hx->meta, lin);
+		for (unsigned i = 0; i < hx->nr_frags; i++) {
+			memcpy(tr->data_out + lin, hx->frag_mem + (size_t)i * PAGE_SIZE_,
+			       hx->frag_size[i]);
+			lin += hx->frag_size[i];
+		}
+	} else {
+		memcpy(tr->data_out, m->buf + m->out_off, m->out_len);
+	}
 	if (m->zero_l2)
 		memset(tr->data_out, 0, ETH_HLEN);
 	tr->data_size_out = m->out_len;
@@ -459,7 +489,10 @@ int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_test
 	uint64_t args[5] = {0};
 	struct bs_run_result res = {0};
 	int rc = -1;
-	m.buf = calloc(1, XDP_PACKET_HEADROOM + tr->data_size_in + TEST_RUN_TAILROOM);
+	/* xdp: the page, then a page per fragment (there are fewer than
+	 * data_size_in / PAGE_SIZE + 1 of them) */
+	m.buf = calloc(1, xdp ? PAGE_SIZE_ + (tr->data_size_in + PAGE_SIZE_ - 1) / PAGE_SIZE_ * PAGE_SIZE_
+			      : XDP_PACKET_HEADROOM + tr->data_size_in + TEST_RUN_TAILROOM);
 	if (!m.buf) {
 		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory for a %zu-byte packet",
 		       tr->data_size_in);
@@ -470,7 +503,10 @@ int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_test
 		goto out;
 	/* helpers are checked when the program loads, so they come first; the
 	 * skb they read is filled in by setup_skb */
-	if (!xdp && hlp_register_skb(vm, &m.skb, err))
+	if (xdp ? hlp_register_xdp(vm, &m.xdp, err)
+		: hlp_register_skb(vm, type == BS_PROG_SOCKET_FILTER ? HLP_SKB_SOCKET
+				   : type == BS_PROG_CGROUP_SKB ? HLP_SKB_CGROUP : HLP_SKB_TC,
+				   &m.skb, err))
 		goto out;
 	bs_vm_set_budget(vm, tr->budget ? tr->budget : BS_DEFAULT_BUDGET);
 	bs_vm_set_dispatch(vm, tr->dispatch);

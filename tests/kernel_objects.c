@@ -33,6 +33,13 @@
  * down what every field of xdp_md / __sk_buff holds. A probe the kernel's
  * verifier refuses (a field that type may not read) is not counted.
  *
+ * Helper probes call the packet helpers (bpf_xdp_adjust_head / _meta /
+ * _tail, bpf_skb_store_bytes, bpf_l3/l4_csum_replace, bpf_csum_diff) with
+ * many arguments, and sequences of them, and return the helper's result
+ * with the packet's new length (data_out and ctx_out show the rest). They
+ * must load in the kernel; and each helper called from a program type that
+ * lacks it must be refused at load by both (counted as agreeing).
+ *
  * Output: one line per mismatch (object/program/input and the first
  * difference), the skipped programs with the helper they need, then
  *   kernel-objects: N cases, M mismatches, S skipped (unsupported helper)
@@ -221,6 +228,8 @@ struct object {
 	uint8_t *elf;           /* generated: the ELF in memory */
 	size_t elf_size;
 	bool probe;             /* generated: a kernel load failure is not counted */
+	bool helper_probe;      /* generated helper call: bpfstep refusing it at load must
+				 * match the kernel's verifier refusing it */
 	struct bs_object *ours;
 	bool kernel_refused;    /* probe the verifier refused: no more cases for it */
 	bool known_shown;       /* a known difference was printed once */
@@ -308,7 +317,7 @@ static void add_probe(const char *type, const char *sec, const char *what,
 {
 	if (nobjs == MAX_OBJS)
 		return;
-	struct bpf_insn prog[16];
+	struct bpf_insn prog[64];
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
 		prog[k++] = body[i];
@@ -330,6 +339,330 @@ static void add_probe(const char *type, const char *sec, const char *what,
 			*p = '_';
 	o->elf = build_elf(sec, fn, prog, k, &o->elf_size);
 	o->probe = true;
+}
+
+/* ------------------------------------------------------ helper probes */
+
+#define CALL(id) INSN(BPF_JMP | BPF_CALL, 0, 0, 0, id)
+#define MOVX(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define ALUI(op, d, i) INSN(BPF_ALU64 | (op) | BPF_K, d, 0, 0, i)
+#define ALUX(op, d, s) INSN(BPF_ALU64 | (op) | BPF_X, d, s, 0, 0)
+#define STI(sz, d, o, i) INSN(BPF_ST | BPF_MEM | (sz), d, 0, o, i)
+
+/* a program being built */
+struct pb {
+	struct bpf_insn i[64];
+	size_t n;
+};
+
+static void pb_add(struct pb *p, struct bpf_insn in)
+{
+	if (p->n < NFIELDS(p->i))
+		p->i[p->n++] = in;
+}
+
+static void pb_ld64(struct pb *p, int reg, uint64_t v)
+{
+	pb_add(p, INSN(BPF_LD | BPF_DW | BPF_IMM, reg, 0, 0, (int32_t)(uint32_t)v));
+	pb_add(p, INSN(0, 0, 0, 0, (int32_t)(uint32_t)(v >> 32)));
+}
+
+static void add_helper_probe(const char *type, const char *sec, const char *what,
+			     const struct pb *p)
+{
+	size_t before = nobjs;
+	add_probe(type, sec, what, p->i, p->n, false);
+	if (nobjs > before)
+		objs[nobjs - 1].helper_probe = true;
+}
+
+/* xdp: r0 = the helper's return + (data_end - data) << 16, xor the
+ * metadata length << 26 (ctx_out and data_out show the rest) */
+static void xdp_result(struct pb *p)
+{
+	pb_add(p, MOVX(7, 0));
+	pb_add(p, LDX(BPF_W, 2, 6, offsetof(struct xdp_md, data)));
+	pb_add(p, LDX(BPF_W, 3, 6, offsetof(struct xdp_md, data_end)));
+	pb_add(p, ALUX(BPF_SUB, 3, 2));
+	pb_add(p, ALUI(BPF_LSH, 3, 16));
+	pb_add(p, LDX(BPF_W, 4, 6, offsetof(struct xdp_md, data)));
+	pb_add(p, LDX(BPF_W, 5, 6, offsetof(struct xdp_md, data_meta)));
+	pb_add(p, ALUX(BPF_SUB, 4, 5));
+	pb_add(p, ALUI(BPF_LSH, 4, 26));
+	pb_add(p, MOVX(0, 7));
+	pb_add(p, ALUX(BPF_ADD, 0, 3));
+	pb_add(p, ALUX(BPF_XOR, 0, 4));
+}
+
+static void xdp_adjust(struct pb *p, int id, int32_t off)
+{
+	pb_add(p, MOVX(1, 6));
+	pb_add(p, MOVI(2, off));
+	pb_add(p, CALL(id));
+}
+
+/* 8 bytes of metadata written through data_meta (after a bounds check) */
+static void xdp_write_meta(struct pb *p)
+{
+	pb_add(p, LDX(BPF_W, 2, 6, offsetof(struct xdp_md, data_meta)));
+	pb_add(p, LDX(BPF_W, 3, 6, offsetof(struct xdp_md, data)));
+	pb_add(p, MOVX(4, 2));
+	pb_add(p, ALUI(BPF_ADD, 4, 8));
+	pb_add(p, INSN(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 3, 0));
+	pb_ld64(p, 5, 0x1122334455667788ULL);
+	pb_add(p, STX(BPF_DW, 2, 5, 0));
+}
+
+static void name_off(char *buf, size_t len, const char *pfx, int64_t v)
+{
+	snprintf(buf, len, "%s_%s%lld", pfx, v < 0 ? "m" : "", (long long)(v < 0 ? -v : v));
+}
+
+static void add_xdp_helper_probes(void)
+{
+	static const int32_t head[] = {-256, -217, -216, -212, -200, -4, -1, 0, 1, 4, 14, 31, 32,
+				       45, 46, 47, 1000, INT32_MIN, INT32_MAX};
+	static const int32_t meta[] = {-256, -252, -248, -216, -212, -8, -5, -4, -1, 0, 1, 4};
+	static const int32_t tail[] = {-1, -4, -16, -30, -31, -40, -46, -47, -48, -60, -10000, 0, 1,
+				       4, 100, 3000, 3460, 3461, 3476, 3477, 3478, 3479, 3500, 3776,
+				       4066, 4067, 4096, 8000, 2616, 2617, 3292, 3293, -3000, -4000,
+				       -4986, -4987, INT32_MIN,
+				       INT32_MAX};
+	char what[48];
+	struct {
+		const char *name;
+		int id;
+		const int32_t *offs;
+		size_t n;
+	} sets[] = {
+		{"adjust_head", 44, head, NFIELDS(head)},
+		{"adjust_meta", 54, meta, NFIELDS(meta)},
+		{"adjust_tail", 65, tail, NFIELDS(tail)},
+	};
+	for (size_t s = 0; s < NFIELDS(sets); s++)
+		for (size_t i = 0; i < sets[s].n; i++) {
+			struct pb p = {.n = 0};
+			pb_add(&p, MOVX(6, 1));
+			xdp_adjust(&p, sets[s].id, sets[s].offs[i]);
+			xdp_result(&p);
+			name_off(what, sizeof(what), sets[s].name, sets[s].offs[i]);
+			add_helper_probe("xdp", "xdp", what, &p);
+			if (sets[s].id == 65) {
+				/* with fragments (the +split inputs) */
+				add_helper_probe("xdp_frags", "xdp.frags", what, &p);
+			}
+		}
+	/* sequences: metadata written, then the head moved (it moves along),
+	 * then the tail; and each helper twice */
+	static const struct {
+		const char *name;
+		int32_t meta, head, tail;
+	} seq[] = {
+		{"meta8_head_m16", -8, -16, 0}, {"meta8_head_16", -8, 16, 0},
+		{"meta8_head_m208", -8, -208, 0}, {"meta8_head_m209", -8, -209, 0},
+		{"meta8_tail_m20", -8, 0, -20}, {"meta8_head_20_tail_8", -8, 20, 8},
+		{"meta8_head_m24_tail_m9", -8, -24, -9},
+	};
+	for (size_t i = 0; i < NFIELDS(seq); i++) {
+		struct pb p = {.n = 0};
+		pb_add(&p, MOVX(6, 1));
+		xdp_adjust(&p, 54, seq[i].meta);
+		xdp_write_meta(&p);
+		if (seq[i].head) {
+			xdp_adjust(&p, 44, seq[i].head);
+			pb_add(&p, MOVX(8, 0));
+		}
+		if (seq[i].tail)
+			xdp_adjust(&p, 65, seq[i].tail);
+		xdp_result(&p);
+		if (seq[i].head)
+			pb_add(&p, ALUX(BPF_ADD, 0, 8));
+		add_helper_probe("xdp", "xdp", seq[i].name, &p);
+	}
+	for (size_t s = 0; s < NFIELDS(sets); s++) {
+		struct pb p = {.n = 0};
+		pb_add(&p, MOVX(6, 1));
+		xdp_adjust(&p, sets[s].id, sets[s].id == 65 ? -20 : -8);
+		xdp_adjust(&p, sets[s].id, sets[s].id == 65 ? 12 : -8);
+		pb_add(&p, MOVX(8, 0));
+		xdp_result(&p);
+		pb_add(&p, ALUX(BPF_ADD, 0, 8));
+		snprintf(what, sizeof(what), "%s_twice", sets[s].name);
+		add_helper_probe("xdp", "xdp", what, &p);
+	}
+}
+
+/* tc: r0 = the helper's return, its high half xored in */
+static void skb_result(struct pb *p)
+{
+	pb_add(p, MOVX(7, 0));
+	pb_add(p, ALUI(BPF_RSH, 7, 32));
+	pb_add(p, ALUI(BPF_LSH, 7, 20));
+	pb_add(p, ALUX(BPF_XOR, 0, 7));
+}
+
+/* 16 bytes of pattern on the stack at fp-16 */
+static void stack_pattern(struct pb *p)
+{
+	pb_ld64(p, 2, 0xa1b2c3d4e5f60718ULL);
+	pb_add(p, STX(BPF_DW, 10, 2, -16));
+	pb_ld64(p, 2, 0x293a4b5c6d7e8f90ULL);
+	pb_add(p, STX(BPF_DW, 10, 2, -8));
+}
+
+static void add_skb_helper_probes(void)
+{
+	char what[64];
+	/* bpf_skb_store_bytes(skb, off, fp-16, len, flags) */
+	static const struct {
+		uint32_t off, len;
+		uint64_t flags;
+	} st[] = {
+		{0, 4, 0}, {12, 4, 0}, {14, 16, 0}, {26, 8, 1}, {30, 4, 2}, {30, 4, 3}, {30, 4, 4},
+		{30, 4, 0x100}, {30, 1, 0}, {44, 16, 0}, {45, 16, 0}, {56, 4, 0}, {57, 4, 0},
+		{60, 1, 0}, {10, 4, 0}, {11, 4, 0}, {0x7fffffff, 4, 0}, {0x80000000u, 4, 0},
+		{0xffffffffu, 4, 0}, {0xfffffffcu, 8, 0},
+	};
+	for (size_t i = 0; i < NFIELDS(st); i++) {
+		struct pb p = {.n = 0};
+		stack_pattern(&p);
+		pb_add(&p, MOVI(2, (int32_t)st[i].off));
+		pb_add(&p, MOVX(3, 10));
+		pb_add(&p, ALUI(BPF_ADD, 3, -16));
+		pb_add(&p, MOVI(4, (int32_t)st[i].len));
+		pb_ld64(&p, 5, st[i].flags);
+		pb_add(&p, CALL(9));
+		skb_result(&p);
+		snprintf(what, sizeof(what), "store_bytes_%x_%u_f%llx", st[i].off, st[i].len,
+			 (unsigned long long)st[i].flags);
+		add_helper_probe("tc", "tc", what, &p);
+	}
+	/* bpf_l3_csum_replace / bpf_l4_csum_replace(skb, off, from, to, flags) */
+	static const struct {
+		uint32_t off;
+		uint64_t from, to, flags;
+	} cs[] = {
+		{24, 0, 0x12345678, 0}, {24, 5, 0x12345678, 0}, {24, 0x0a0b, 0xc0d, 2},
+		{24, 0x1ffff, 0x3c0d, 2}, {24, 0xc0000242, 0x0a000001, 4},
+		{24, 0xffffffffffULL, 0x1ffffffffULL, 4}, {24, 1, 2, 1}, {24, 1, 2, 3}, {24, 1, 2, 8},
+		{24, 1, 2, 0x12}, {24, 1, 2, 0x22}, {24, 1, 2, 0x42}, {24, 1, 2, 0x82},
+		{24, 1, 2, 0x102}, {40, 0x1234, 0x4321, 0x12}, {40, 0xc0000242, 0xa000001, 0x14},
+		{40, 0, 0xfffe0001, 0x10}, {2, 0x1234, 0x1234, 0x24}, {2, 0x1234, 0x1234, 0x64},
+		{2, 0x1234, 0x5678, 0x24}, {2, 0x1234, 0x5678, 0x64}, {2, 0, 0, 0x20},
+		{4, 0xedcb, 0, 0x22}, {4, 0x0200, 0x0200, 0x22}, {4, 0x0200, 0x0200, 0x62},
+		{2, 0, 0xffff, 0xa0},
+		{25, 1, 2, 2}, {58, 1, 2, 2}, {59, 1, 2, 2}, {60, 1, 2, 2}, {12, 1, 2, 2},
+		{0xfffe, 1, 2, 2}, {0x10000, 1, 2, 2}, {0xffffffffu, 1, 2, 2},
+	};
+	for (int l = 3; l <= 4; l++)
+		for (size_t i = 0; i < NFIELDS(cs); i++) {
+			if (l == 3 && (cs[i].flags & ~0xfULL) && cs[i].off != 24)
+				continue;
+			struct pb p = {.n = 0};
+			pb_add(&p, MOVI(2, (int32_t)cs[i].off));
+			pb_ld64(&p, 3, cs[i].from);
+			pb_ld64(&p, 4, cs[i].to);
+			pb_ld64(&p, 5, cs[i].flags);
+			pb_add(&p, CALL(l == 3 ? 10 : 11));
+			skb_result(&p);
+			snprintf(what, sizeof(what), "l%d_csum_%x_%llx_%llx_f%llx", l, cs[i].off,
+				 (unsigned long long)cs[i].from, (unsigned long long)cs[i].to,
+				 (unsigned long long)cs[i].flags);
+			add_helper_probe("tc", "tc", what, &p);
+		}
+}
+
+/* bpf_csum_diff(fp+from, fsz, fp+to, tsz, seed), in tc and xdp; r0 >> 32
+ * in its own probe */
+static void add_csum_diff_probes(void)
+{
+	static const struct {
+		int16_t from, to;
+		uint32_t fsz, tsz, seed;
+	} cd[] = {
+		{-16, -8, 4, 4, 0}, {-16, -8, 8, 8, 0}, {-16, -8, 8, 4, 0x1234}, {-16, -8, 0, 8, 0},
+		{-16, -8, 0, 8, 0xffffffffu}, {-16, -8, 16, 0, 0}, {-16, -8, 12, 0, 0xdeadbeef},
+		{-16, -8, 0, 0, 0x12345}, {-16, -8, 3, 4, 0}, {-16, -8, 4, 2, 0}, {-15, -7, 4, 4, 0},
+		{-15, -13, 8, 12, 0x77}, {-13, -16, 12, 16, 0}, {-15, -9, 0, 8, 0xfffe}, {-11, -15, 8, 0, 9},
+		{-16, -16, 16, 16, 0}, {-16, -12, 12, 12, 0x80000000u},
+	};
+	static const struct {
+		const char *type, *sec;
+	} types[] = {{"tc", "tc"}, {"xdp", "xdp"}};
+	char what[64];
+	for (size_t t = 0; t < NFIELDS(types); t++)
+		for (size_t i = 0; i < NFIELDS(cd); i++)
+			for (int hi = 0; hi < 2; hi++) {
+				struct pb p = {.n = 0};
+				stack_pattern(&p);
+				pb_ld64(&p, 2, 0xfedcba9876543210ULL);
+				pb_add(&p, STX(BPF_DW, 10, 2, -24));
+				pb_add(&p, MOVX(1, 10));
+				pb_add(&p, ALUI(BPF_ADD, 1, cd[i].from));
+				pb_add(&p, MOVI(2, (int32_t)cd[i].fsz));
+				pb_add(&p, MOVX(3, 10));
+				pb_add(&p, ALUI(BPF_ADD, 3, cd[i].to));
+				pb_add(&p, MOVI(4, (int32_t)cd[i].tsz));
+				pb_ld64(&p, 5, cd[i].seed);
+				pb_add(&p, CALL(28));
+				if (hi)
+					pb_add(&p, ALUI(BPF_RSH, 0, 32));
+				snprintf(what, sizeof(what), "csum_diff_%d_%u_%d_%u_%x%s", -cd[i].from,
+					 cd[i].fsz, -cd[i].to, cd[i].tsz, cd[i].seed, hi ? "_hi" : "");
+				add_helper_probe(types[t].type, types[t].sec, what, &p);
+			}
+}
+
+/* Each helper from a program type whose func_proto lacks it: the verifier
+ * refuses the load, and so must bpfstep. */
+static void add_refused_helper_probes(void)
+{
+	static const struct {
+		const char *type, *sec;
+		int id;
+	} rf[] = {
+		{"xdp", "xdp", 9}, {"xdp", "xdp", 10}, {"xdp", "xdp", 11}, {"xdp", "xdp", 26},
+		{"tc", "tc", 44}, {"tc", "tc", 54}, {"tc", "tc", 65},
+		{"socket", "socket", 9}, {"socket", "socket", 10}, {"socket", "socket", 11},
+		{"socket", "socket", 28}, {"socket", "socket", 44},
+		{"cgroup_skb", "cgroup_skb/ingress", 9}, {"cgroup_skb", "cgroup_skb/ingress", 10},
+		{"cgroup_skb", "cgroup_skb/ingress", 11}, {"cgroup_skb", "cgroup_skb/ingress", 28},
+		{"cgroup_skb", "cgroup_skb/ingress", 65},
+	};
+	char what[48];
+	for (size_t i = 0; i < NFIELDS(rf); i++) {
+		struct pb p = {.n = 0};
+		stack_pattern(&p);
+		/* arguments each helper's verifier check accepts, so only the
+		 * helper's absence refuses the program */
+		if (rf[i].id == 28) {
+			pb_add(&p, MOVX(1, 10));
+			pb_add(&p, ALUI(BPF_ADD, 1, -8));
+			pb_add(&p, MOVI(2, 4));
+			pb_add(&p, MOVX(3, 10));
+			pb_add(&p, ALUI(BPF_ADD, 3, -16));
+			pb_add(&p, MOVI(4, 4));
+		} else {
+			pb_add(&p, MOVI(2, 0));
+			pb_add(&p, MOVX(3, 10));
+			pb_add(&p, ALUI(BPF_ADD, 3, -16));
+			pb_add(&p, MOVI(4, 4));
+		}
+		pb_add(&p, MOVI(5, 0));
+		pb_add(&p, CALL(rf[i].id));
+		if (!strcmp(rf[i].type, "cgroup_skb"))
+			pb_add(&p, MOVI(0, 1));
+		snprintf(what, sizeof(what), "refused_%d", rf[i].id);
+		add_helper_probe(rf[i].type, rf[i].sec, what, &p);
+	}
+}
+
+static void add_helper_probes(void)
+{
+	add_xdp_helper_probes();
+	add_skb_helper_probes();
+	add_csum_diff_probes();
+	add_refused_helper_probes();
 }
 
 /* One probe per context field (64-bit ones as two halves), plus packet
@@ -762,6 +1095,13 @@ static void add_probe_packets(bool xdp)
 			f[15] = (uint8_t)pk[i].sap;
 		}
 		add_ctx_variants(pk[i].name, f, pk[i].size, xdp, false);
+		free(f);
+	}
+	if (xdp) {
+		/* past the linear part: fragments (the helpers' tail moves them) */
+		uint8_t *f = frame(5000, 0x0800);
+		new_input("ipv4-5000", f, 5000);
+		add_xdp_ctx("ipv4-5000+split", f, 5000, (struct xdp_md){.data_end = 100}, 24);
 		free(f);
 	}
 }
@@ -1255,7 +1595,7 @@ struct skip {
 
 static struct skip skips[64];
 static size_t nskips;
-static uint64_t ncases, nmismatch, nskipped, nna, nknown;
+static uint64_t ncases, nmismatch, nskipped, nna, nknown, nrefused, nhelper;
 
 static void note_skip(const char *what, const char *helper)
 {
@@ -1285,6 +1625,23 @@ static void run_case(struct object *ob, const struct bs_prog *prog, const struct
 	memset(b, 0, sizeof(b));
 	why[0] = '\0';
 	enum our_result ours = our_case(ob, prog, in, pl, b, why, sizeof(why));
+	if (ours == OURS_SKIPPED && ob->helper_probe) {
+		/* bpfstep refuses the helper for this type: so must the verifier */
+		char kwhy[512];
+		kwhy[0] = '\0';
+		ncases++;
+		if (kernel_case(ob, bs_prog_name(prog), in, pl, k, kwhy, sizeof(kwhy))) {
+			nmismatch++;
+			printf("kernel-objects: MISMATCH %s: the kernel loads it, bpfstep refuses %s\n",
+			       what, why);
+		} else {
+			nrefused++;
+			if (verbose)
+				printf("kernel-objects: ok %s: both refuse %s\n", what, why);
+		}
+		ob->kernel_refused = true;
+		goto out;
+	}
 	if (ours == OURS_SKIPPED) {
 		char obj_prog[160];
 		snprintf(obj_prog, sizeof(obj_prog), "%s/%s", ob->name, bs_prog_name(prog));
@@ -1302,6 +1659,14 @@ static void run_case(struct object *ob, const struct bs_prog *prog, const struct
 		goto out;
 	}
 	if (!kernel_case(ob, bs_prog_name(prog), in, pl, k, why, sizeof(why))) {
+		if (ob->helper_probe) {
+			ncases++;
+			nmismatch++;
+			ob->kernel_refused = true;
+			printf("kernel-objects: MISMATCH %s: bpfstep runs it, the kernel refuses to load "
+			       "it: %s\n", what, why);
+			goto out;
+		}
 		if (ob->probe) {
 			/* the verifier refuses this probe: the field is not for this type */
 			ob->kernel_refused = true;
@@ -1316,6 +1681,8 @@ static void run_case(struct object *ob, const struct bs_prog *prog, const struct
 		goto out;
 	}
 	ncases++;
+	if (ob->helper_probe)
+		nhelper++;
 	const char *kw = known_why(ob->name);
 	for (int r = 0; r < 2; r++) {
 		char msg[512];
@@ -1417,6 +1784,8 @@ int main(int argc, char **argv)
 	}
 	size_t nexamples = nobjs;
 	add_probes();
+	size_t nprobes = nobjs;
+	add_helper_probes();
 
 	for (size_t oi = 0; oi < nobjs; oi++) {
 		struct object *ob = &objs[oi];
@@ -1456,6 +1825,9 @@ int main(int argc, char **argv)
 	printf("kernel-objects: %zu example objects, %zu probe objects (%" PRIu64
 	       " probes the verifier refuses for their type, not counted)\n", nexamples,
 	       nobjs - nexamples, nna);
+	printf("kernel-objects: %zu helper probe objects: %" PRIu64 " cases compared, %" PRIu64
+	       " objects refused at load by both for their program type\n", nobjs - nprobes,
+	       nhelper, nrefused);
 	if (nknown)
 		printf("kernel-objects: %" PRIu64 " cases differ in known ways (KNOWN above: the "
 		       "interpreter's, not the test run's), counted as skipped\n", nknown);

@@ -655,6 +655,447 @@ static void programs(uint64_t nprogs)
 		printf("maps_kernel: %" PRIu64 " programs loaded in the kernel\n", loaded);
 }
 
+/* ---------------------------------------------------------------- lru_hash, lpm_trie, queue, stack */
+
+static uint64_t lru_evict_skips;
+
+static void creation_new(uint64_t count)
+{
+	static const struct bs_map_def edges[] = {
+		/* queue / stack */
+		{"q", 22, 0, 4, 1, 0}, {"q", 22, 4, 4, 1, 0}, {"q", 22, 0, 0, 1, 0},
+		{"q", 22, 0, 4, 0, 0}, {"q", 22, 0, 4194304, 1, 0}, {"q", 22, 0, 4194305, 1, 0},
+		{"q", 22, 0, 4, 1, 1}, {"q", 22, 0, 4, 1, 4}, {"q", 22, 0, 4, 1, 8},
+		{"q", 22, 0, 4, 1, 0x80}, {"q", 22, 0, 4, 1, 0x400}, {"q", 23, 0, 8, 3, 0x10},
+		{"q", 23, 1, 8, 3, 0}, {"q", 23, 0, 8, 3, 0x18},
+		/* lpm_trie */
+		{"l", 11, 8, 8, 16, 1}, {"l", 11, 8, 8, 16, 0}, {"l", 11, 4, 8, 16, 1},
+		{"l", 11, 5, 8, 16, 1}, {"l", 11, 260, 8, 16, 1}, {"l", 11, 261, 8, 16, 1},
+		{"l", 11, 8, 0, 16, 1}, {"l", 11, 8, 4194008, 16, 1}, {"l", 11, 8, 4194009, 16, 1},
+		{"l", 11, 8, 8, 0, 1}, {"l", 11, 8, 8, 16, 5}, {"l", 11, 8, 8, 16, 3},
+		{"l", 11, 8, 8, 16, 0x41}, {"l", 11, 8, 8, 16, 0x81}, {"l", 11, 8, 8, 16, 0x401},
+		{"l", 11, 8, 8, 16, 0x19},
+		/* lru_hash / lru_percpu_hash */
+		{"r", 9, 4, 8, 16, 0}, {"r", 9, 4, 8, 16, 1}, {"r", 9, 4, 8, 16, 2},
+		{"r", 9, 4, 8, 16, 3}, {"r", 9, 4, 8, 16, 4}, {"r", 9, 4, 8, 16, 6},
+		{"r", 10, 4, 8, 16, 4}, {"r", 10, 4, 8, 16, 2}, {"r", 10, 4, 32768, 1, 0},
+		{"r", 10, 4, 32769, 1, 0}, {"r", 9, 4, 4194251, 1, 0}, {"r", 9, 4, 4194252, 1, 0},
+		{"r", 9, 0, 8, 1, 0}, {"r", 9, 4, 0, 1, 0}, {"r", 9, 4, 8, 0, 0},
+		{"r", 9, 4, 8, 1u << 27, 0}, {"r", 9, 4, 8, (1u << 27) + 1, 0},
+		{"r", 9, 4, 8, 1, 0x40}, {"r", 9, 4, 8, 1, 0x400}, {"r", 10, 4, 8, 3, 0x2},
+		{"r", 9, 4, 8, 1, 0x18},
+	};
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		compare_create(&edges[i]);
+	static const uint32_t types[] = {9, 10, 11, 22, 23};
+	static const uint32_t keys[] = {0, 1, 4, 5, 8, 20, 260, 261};
+	static const uint32_t values[] = {0, 1, 8, 13, 4096, 32768, 32769};
+	static const uint32_t maxes[] = {0, 1, 2, 3, 64, 255};
+	for (uint64_t i = 0; i < count; i++) {
+		struct bs_map_def d = {"r", types[pick(5)], keys[pick(8)], values[pick(7)],
+				       maxes[pick(6)], 0};
+		uint32_t nbits = pick(4);
+		for (uint32_t b = 0; b < nbits; b++)
+			d.flags |= 1u << pick(13);
+		if (d.type == 11 && pick(3))
+			d.flags |= 1;
+		if (d.type >= 22 && pick(2))
+			d.key_size = 0;
+		compare_create(&d);
+	}
+}
+
+static struct bs_map *new_pair(struct bs_maps **maps, const struct bs_map_def *d, int *fd)
+{
+	struct bs_error err;
+	struct bs_map *m = NULL;
+	char what[160];
+	describe(d, what, sizeof(what));
+	*fd = -1;
+	if (bs_maps_new(maps, ncpus, &err) || bs_maps_create(*maps, d, &m, &err)) {
+		MISMATCH("%s: bpfstep refused: %s", what, err.message);
+		return NULL;
+	}
+	*fd = k_create(d);
+	if (*fd < 0) {
+		MISMATCH("%s: kernel refused: %s", what, strerror(-*fd));
+		bs_maps_free(*maps);
+		return NULL;
+	}
+	return m;
+}
+
+#define CMP_RC(what, op, k, o)                                                      \
+	do {                                                                        \
+		compared++;                                                         \
+		if ((k) != (o))                                                     \
+			MISMATCH("%s op %u: %s: kernel %d, bpfstep %d", ctx, op, what, k, o); \
+	} while (0)
+
+static int k_lookup_and_delete(int fd, const void *key, void *value, uint64_t flags)
+{
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)fd;
+	a.key = (uint64_t)(uintptr_t)key;
+	a.value = (uint64_t)(uintptr_t)value;
+	a.flags = flags;
+	return sys_bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM, &a) < 0 ? -errno : 0;
+}
+
+static void queue_ops(uint32_t type, uint32_t value_size, uint32_t max, uint32_t flags,
+		      uint64_t nops)
+{
+	struct bs_map_def d = {"qs", type, 0, value_size, max, flags};
+	char ctx[160];
+	describe(&d, ctx, sizeof(ctx));
+	struct bs_maps *maps;
+	int fd;
+	struct bs_map *m = new_pair(&maps, &d, &fd);
+	if (!m)
+		return;
+	static const uint64_t fl[] = {0, 0, 0, 2, 2, 1, 3, 4, 8};
+	uint8_t kv[256], ov[256], dummy[8] = {0};
+	for (uint32_t op = 0; op < nops; op++) {
+		uint32_t kind = pick(12);
+		memset(kv, 0xa5, sizeof(kv));
+		memset(ov, 0xa5, sizeof(ov));
+		const void *key = pick(16) == 0 ? dummy : NULL;
+		int kr, orc;
+		if (kind < 5) {
+			for (uint32_t i = 0; i < value_size; i++)
+				kv[i] = ov[i] = (uint8_t)rnd();
+			uint64_t f = fl[pick(sizeof(fl) / sizeof(fl[0]))];
+			void *v = pick(32) ? kv : NULL;
+			kr = k_elem(BPF_MAP_UPDATE_ELEM, fd, key, v, f);
+			orc = bs_map_update(m, key, v ? ov : NULL, f);
+			CMP_RC("push", op, kr, orc);
+		} else if (kind < 8) {
+			uint64_t f = pick(16) == 0 ? pick(8) : 0;
+			bool null_value = pick(32) == 0;
+			kr = k_lookup_and_delete(fd, key, null_value ? NULL : kv, f);
+			orc = bs_map_lookup_and_delete(m, key, null_value ? NULL : ov, f);
+			CMP_RC("pop", op, kr, orc);
+			if (kr == 0 && orc == 0)
+				compare_bytes("pop value", op, kv, ov, value_size);
+		} else if (kind < 10) {
+			bool null_value = pick(32) == 0;
+			kr = k_elem(BPF_MAP_LOOKUP_ELEM, fd, key, null_value ? NULL : kv, 0);
+			orc = bs_map_lookup(m, key, null_value ? NULL : ov);
+			CMP_RC("peek", op, kr, orc);
+			if (kr == 0 && orc == 0)
+				compare_bytes("peek value", op, kv, ov, value_size);
+		} else if (kind < 11) {
+			kr = k_elem(BPF_MAP_DELETE_ELEM, fd, key, NULL, 0);
+			orc = bs_map_delete(m, key);
+			CMP_RC("delete", op, kr, orc);
+		} else {
+			uint8_t kn[8], on[8];
+			kr = k_elem(BPF_MAP_GET_NEXT_KEY, fd, key, kn, 0);
+			orc = bs_map_next_key(m, key, on);
+			CMP_RC("next_key", op, kr, orc);
+		}
+	}
+	close(fd);
+	bs_maps_free(maps);
+}
+
+/* lpm keys: prefixlen, then data; the universe shares leading bits */
+#define LPM_KS_MAX 20
+static void lpm_ops(uint32_t key_size, uint32_t max, uint32_t flags, uint64_t nops)
+{
+	struct bs_map_def d = {"lpm", BPF_MAP_TYPE_LPM_TRIE, key_size, 8, max, flags};
+	char ctx[160];
+	describe(&d, ctx, sizeof(ctx));
+	struct bs_maps *maps;
+	int fd;
+	struct bs_map *m = new_pair(&maps, &d, &fd);
+	if (!m)
+		return;
+	uint32_t dsz = key_size - 4, bits = dsz * 8;
+	uint8_t keys[48][LPM_KS_MAX];
+	uint32_t nkeys = 48;
+	uint8_t base[LPM_KS_MAX];
+	for (uint32_t i = 0; i < dsz; i++)
+		base[i] = (uint8_t)rnd();
+	for (uint32_t k = 0; k < nkeys; k++) {
+		uint8_t *key = keys[k];
+		uint32_t plen = pick(8) == 0 ? bits + pick(3) : pick(bits + 1);
+		memcpy(key, &plen, 4);
+		memcpy(key + 4, base, dsz);
+		/* flip a few bits, mostly late ones */
+		uint32_t nflip = pick(3);
+		for (uint32_t f = 0; f < nflip; f++) {
+			uint32_t b = bits - 1 - pick(bits < 12 ? bits : 12);
+			key[4 + b / 8] ^= (uint8_t)(0x80 >> (b % 8));
+		}
+	}
+	static const uint64_t fl[] = {0, 0, 0, 1, 1, 2, 2, 3, 4};
+	for (uint32_t op = 0; op < nops; op++) {
+		const uint8_t *key = keys[pick(nkeys)];
+		uint32_t kind = pick(10);
+		uint8_t kv[8], ov[8], kn[LPM_KS_MAX], on[LPM_KS_MAX];
+		int kr, orc;
+		if (kind < 4) {
+			for (int i = 0; i < 8; i++)
+				kv[i] = (uint8_t)rnd();
+			uint64_t f = fl[pick(sizeof(fl) / sizeof(fl[0]))];
+			kr = k_elem(BPF_MAP_UPDATE_ELEM, fd, key, kv, f);
+			orc = bs_map_update(m, key, kv, f);
+			CMP_RC("update", op, kr, orc);
+		} else if (kind < 6) {
+			/* a lookup key: a stored prefix's data, any prefixlen */
+			uint8_t lk[LPM_KS_MAX];
+			memcpy(lk, key, key_size);
+			if (pick(2)) {
+				uint32_t plen = pick(bits + 2);
+				memcpy(lk, &plen, 4);
+			}
+			memset(kv, 0x5a, 8);
+			memset(ov, 0x5a, 8);
+			kr = k_elem(BPF_MAP_LOOKUP_ELEM, fd, lk, kv, 0);
+			orc = bs_map_lookup(m, lk, ov);
+			CMP_RC("lookup", op, kr, orc);
+			if (kr == 0 && orc == 0)
+				compare_bytes("lookup value", op, kv, ov, 8);
+		} else if (kind < 8) {
+			kr = k_elem(BPF_MAP_DELETE_ELEM, fd, key, NULL, 0);
+			orc = bs_map_delete(m, key);
+			CMP_RC("delete", op, kr, orc);
+		} else {
+			bool from_null = pick(4) == 0;
+			memset(kn, 0x77, sizeof(kn));
+			memset(on, 0x77, sizeof(on));
+			kr = k_elem(BPF_MAP_GET_NEXT_KEY, fd, from_null ? NULL : key, kn, 0);
+			orc = bs_map_next_key(m, from_null ? NULL : key, on);
+			CMP_RC("next_key", op, kr, orc);
+			if (kr == 0 && orc == 0)
+				compare_bytes("next key", op, kn, on, key_size);
+		}
+		if (op % 16 == 15) {
+			/* the whole iteration, in order */
+			uint8_t a[LPM_KS_MAX], b[LPM_KS_MAX], ca[LPM_KS_MAX], cb[LPM_KS_MAX];
+			const void *pa = NULL, *pb = NULL;
+			for (uint32_t n = 0; n <= max + 1; n++) {
+				kr = k_elem(BPF_MAP_GET_NEXT_KEY, fd, pa, a, 0);
+				orc = bs_map_next_key(m, pb, b);
+				CMP_RC("iteration", op, kr, orc);
+				if (kr || orc)
+					break;
+				compare_bytes("iteration key", op, a, b, key_size);
+				memcpy(ca, a, key_size);
+				memcpy(cb, b, key_size);
+				pa = ca;
+				pb = cb;
+			}
+		}
+	}
+	close(fd);
+	bs_maps_free(maps);
+}
+
+/* What a key holds on one side: -errno or 0 with the value. */
+static int lru_get(bool kernel, int fd, struct bs_map *m, const void *key, void *v)
+{
+	return kernel ? k_elem(BPF_MAP_LOOKUP_ELEM, fd, key, v, 0) : bs_map_lookup(m, key, v);
+}
+
+/* LRU: exact until the first eviction is possible; after that only what
+ * the kernel's approximate LRU determines. */
+static void lru_ops(uint32_t type, uint32_t max, uint32_t flags, uint64_t nops)
+{
+	struct bs_map_def d = {"lru", type, 4, 8, max, flags};
+	char ctx[160];
+	describe(&d, ctx, sizeof(ctx));
+	struct bs_maps *maps;
+	int fd;
+	struct bs_map *m = new_pair(&maps, &d, &fd);
+	if (!m)
+		return;
+	bool percpu = type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	size_t vlen = percpu ? (size_t)ncpus * 8 : 8;
+	uint32_t cap = bs_map_def(m)->max_entries;
+	if (flags & BPF_F_NO_COMMON_LRU)
+		cap /= ncpus;  /* what CPU 0's list holds */
+	uint32_t nkeys = cap * 3 + 2;
+	if (nkeys > 64)
+		nkeys = 64;
+	bool full_seen = false;
+	uint32_t kc_prev = 0, oc_prev = 0;
+	/* keys whose value differs because an update succeeded on one side
+	 * only (it evicted the key first on the other) */
+	bool diverged[64] = {false};
+	static const uint64_t fl[] = {0, 0, 0, 1, 1, 2, 2, 3};
+	uint8_t kv[MAX_VAL], kb[MAX_VAL], ob[MAX_VAL];
+	for (uint32_t op = 0; op < nops; op++) {
+		uint32_t k = pick(nkeys);
+		uint32_t kind = pick(10);
+		int kp = lru_get(true, fd, m, &k, kb), opr = lru_get(false, fd, m, &k, ob);
+		int kr, orc;
+		if (kind < 5) {
+			for (size_t i = 0; i < vlen; i++)
+				kv[i] = (uint8_t)rnd();
+			uint64_t f = fl[pick(sizeof(fl) / sizeof(fl[0]))];
+			kr = k_elem(BPF_MAP_UPDATE_ELEM, fd, &k, kv, f);
+			orc = bs_map_update(m, &k, kv, f);
+			if (!full_seen || kp == opr) {
+				if (full_seen && kr != orc && kp == 0 &&
+				    ((f == BPF_EXIST && (kr == -ENOENT || orc == -ENOENT)) ||
+				     (f == BPF_NOEXIST && (kr == 0 || orc == 0))))
+					lru_evict_skips++;  /* one side evicted the key itself */
+				else
+					CMP_RC("update", op, kr, orc);
+			}
+			if (kr != orc)
+				diverged[k] = true;
+			if (kr == 0 && orc == 0) {
+				diverged[k] = false;
+				/* both now hold the new value */
+				int a = lru_get(true, fd, m, &k, kb), b = lru_get(false, fd, m, &k, ob);
+				CMP_RC("lookup after update", op, a, b);
+				if (a == 0 && b == 0) {
+					compare_bytes("value after update", op, kb, ob, vlen);
+					compare_bytes("value as written", op, kv, ob, vlen);
+				}
+			}
+		} else if (kind < 8) {
+			kr = kp, orc = opr;
+			if (!full_seen)
+				CMP_RC("lookup", op, kr, orc);
+		} else {
+			kr = k_elem(BPF_MAP_DELETE_ELEM, fd, &k, NULL, 0);
+			orc = bs_map_delete(m, &k);
+			if (!full_seen || kp == opr)
+				CMP_RC("delete", op, kr, orc);
+		}
+		if (kp == 0 && opr == 0 && !diverged[k])
+			compare_bytes("value", op, kb, ob, vlen);
+		/* count: both at most the capacity; exact until the first time full */
+		uint32_t kc = 0, oc = 0;
+		bool differ = false;
+		for (uint32_t i = 0; i < nkeys; i++) {
+			int a = lru_get(true, fd, m, &i, kb), b = lru_get(false, fd, m, &i, ob);
+			kc += a == 0;
+			oc += b == 0;
+			if (a != b)
+				differ = true;
+			else if (a != 0)
+				diverged[i] = false;
+			else if (!diverged[i] && memcmp(kb, ob, vlen))
+				MISMATCH("%s op %u: key %u holds different values", ctx, op, i);
+		}
+		compared++;
+		if (kc > bs_map_def(m)->max_entries || oc > cap)
+			MISMATCH("%s op %u: more keys than fit: kernel %u, bpfstep %u", ctx, op, kc, oc);
+		/* an eviction shows as a count lower than the operation explains:
+		 * the kernel may evict before the map is full (its CPU-local
+		 * free lists are refilled target_free elements at a time) */
+		uint32_t kc_want = kc_prev, oc_want = oc_prev;
+		if (kind < 5 && kr == 0 && kp != 0)
+			kc_want++;
+		if (kind < 5 && orc == 0 && opr != 0)
+			oc_want++;
+		if (kind >= 8 && kr == 0)
+			kc_want--;
+		if (kind >= 8 && orc == 0)
+			oc_want--;
+		if (kc != kc_want || oc != oc_want)
+			full_seen = true;
+		kc_prev = kc;
+		oc_prev = oc;
+		if (!full_seen && differ)
+			MISMATCH("%s op %u: the key sets differ before any eviction", ctx, op);
+		if (oc == cap || kc == cap)
+			full_seen = true;
+	}
+	close(fd);
+	bs_maps_free(maps);
+}
+
+/* Programs on queue and stack: push (any flags), pop, peek, each one call
+ * with a u64 at fp-8; r0 the helper's errno, or the low half of the u64
+ * afterwards. The map is then compared by peeking from both sides. */
+static void queue_progs(uint32_t type, uint32_t max, uint64_t nprogs)
+{
+	struct bs_map_def d = {"qs", type, 0, 8, max, 0};
+	char ctx[160];
+	describe(&d, ctx, sizeof(ctx));
+	struct bs_maps *maps;
+	int fd;
+	struct bs_map *m = new_pair(&maps, &d, &fd);
+	if (!m)
+		return;
+	static const int32_t fl[] = {0, 0, 0, 2, 2, 1, 3, 4};
+	struct progbuf b;
+	struct bs_error err;
+	for (uint32_t op = 0; op < nprogs; op++) {
+		int32_t helper = 87 + (int32_t)pick(3);
+		b.n = 0;
+		emit(&b, INSN(0x7a, 10, 0, -8, (int32_t)rnd())); /* *(u64 *)(r10 -8) = imm */
+		b.map_at = b.n;
+		emit(&b, INSN(0x18, 1, BS_PSEUDO_MAP_FD, 0, 0));
+		emit(&b, INSN(0, 0, 0, 0, 0));
+		emit(&b, INSN(0xbf, 2, 10, 0, 0));
+		emit(&b, INSN(0x07, 2, 0, 0, -8));
+		if (helper == 87)
+			emit(&b, INSN(0xb7, 3, 0, 0, fl[pick(sizeof(fl) / sizeof(fl[0]))]));
+		emit(&b, INSN(0x85, 0, 0, 0, helper));
+		emit(&b, INSN(0x55, 0, 0, 1, 0));               /* if r0 != 0 goto exit */
+		emit(&b, INSN(0x61, 0, 10, -8, 0));             /* r0 = *(u32 *)(r10 -8) */
+		emit(&b, INSN(0x95, 0, 0, 0, 0));
+		uint32_t kr = 0, orr = 0;
+		int krc = k_run(&b, fd, &kr);
+		if (krc) {
+			MISMATCH("%s: helper %d program: the kernel refused it (%s): %.300s", ctx,
+				 helper, strerror(-krc), vlog);
+			break;
+		}
+		if (o_run(&b, maps, &orr, &err)) {
+			MISMATCH("%s: helper %d program %u: bpfstep failed: %s", ctx, helper, op,
+				 err.message);
+			break;
+		}
+		compared++;
+		if (kr != orr)
+			MISMATCH("%s: helper %d program %u: kernel r0 0x%x, bpfstep 0x%x", ctx, helper,
+				 op, kr, orr);
+		uint64_t kv = 0, ov = 0;
+		int a = k_elem(BPF_MAP_LOOKUP_ELEM, fd, NULL, &kv, 0), o = bs_map_lookup(m, NULL, &ov);
+		compared++;
+		if (a != o || kv != ov)
+			MISMATCH("%s: after program %u: peek kernel %d 0x%" PRIx64 ", bpfstep %d 0x%"
+				 PRIx64, ctx, op, a, kv, o, ov);
+	}
+	close(fd);
+	bs_maps_free(maps);
+}
+
+static void new_types(uint64_t nops)
+{
+	uint64_t before = compared;
+	queue_progs(BPF_MAP_TYPE_QUEUE, 3, nops / 10);
+	queue_progs(BPF_MAP_TYPE_STACK, 3, nops / 10);
+	for (uint32_t t = BPF_MAP_TYPE_QUEUE; t <= BPF_MAP_TYPE_STACK; t++) {
+		queue_ops(t, 4, 1, 0, nops);
+		queue_ops(t, 13, 5, 0, nops);
+		queue_ops(t, 8, 3, BPF_F_RDONLY, nops / 4);
+		queue_ops(t, 8, 3, BPF_F_WRONLY, nops / 4);
+	}
+	lpm_ops(5, 16, BPF_F_NO_PREALLOC, nops);
+	lpm_ops(6, 8, BPF_F_NO_PREALLOC, nops);
+	lpm_ops(8, 12, BPF_F_NO_PREALLOC, nops);
+	lpm_ops(8, 4, BPF_F_NO_PREALLOC, nops);
+	lpm_ops(20, 24, BPF_F_NO_PREALLOC, nops);
+	lru_ops(BPF_MAP_TYPE_LRU_HASH, 8, 0, nops);
+	lru_ops(BPF_MAP_TYPE_LRU_HASH, 3, 0, nops);
+	lru_ops(BPF_MAP_TYPE_LRU_HASH, 8, BPF_F_NO_COMMON_LRU, nops);
+	lru_ops(BPF_MAP_TYPE_LRU_PERCPU_HASH, 6, 0, nops);
+	lru_ops(BPF_MAP_TYPE_LRU_PERCPU_HASH, 5, BPF_F_NO_COMMON_LRU, nops);
+	printf("maps_kernel: lru_hash, lpm_trie, queue, stack: %" PRIu64 " checks, %" PRIu64
+	       " LRU updates not compared (a side evicted the key it updated)\n",
+	       compared - before, lru_evict_skips);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t count = 400, nops = 2000, nprogs = 150;
@@ -704,8 +1145,13 @@ int main(int argc, char **argv)
 	CPU_SET(0, &set);
 	if (sched_setaffinity(0, sizeof(set), &set))
 		printf("maps_kernel: cannot pin to CPU 0 (%s): programs skipped\n", strerror(errno));
-	else
+	else {
 		programs(nprogs);
+		uint64_t before = compared;
+		creation_new(count);
+		new_types(nops);
+		after_ops += compared - before;  /* counted with the syscall operations */
+	}
 	printf("maps_kernel: %" PRIu64 " creations, %" PRIu64 " syscall operations, %" PRIu64
 	       " program checks compared, %" PRIu64 " mismatches\n", after_create,
 	       after_ops - after_create, compared - after_ops, mismatches);

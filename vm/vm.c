@@ -111,6 +111,38 @@ int bs_vm_add_region(struct bs_vm *vm, const char *name, void *host, uint64_t si
 	return place_region(vm, name, host, size, flags, guest, err);
 }
 
+int bs_vm_region_update(struct bs_vm *vm, uint64_t guest, void *host, uint64_t size,
+			struct bs_error *err)
+{
+	struct vm_region *r = NULL;
+	for (unsigned i = 1; i < vm->nregions; i++)
+		if (vm->regions[i].guest == guest)
+			r = &vm->regions[i];
+	if (!r)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no region starts at guest address 0x%llx",
+			      (unsigned long long)guest);
+	if (!host && size)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "region '%s' has no memory", r->name);
+	/* two's-complement wrap-around gives the signed distance */
+	uint64_t ng = guest + (uint64_t)((uintptr_t)host - (uintptr_t)r->host);
+	if (ng == 0 || ng + size < ng || size > (1ULL << 40))
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+			      "region '%s' cannot move to guest 0x%llx (%llu bytes)", r->name,
+			      (unsigned long long)ng, (unsigned long long)size);
+	for (unsigned i = 0; i < vm->nregions; i++) {
+		const struct vm_region *o = &vm->regions[i];
+		if (o != r && ng < o->guest + o->size && o->guest < ng + size)
+			return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+				      "region '%s' at 0x%llx (%llu bytes) would overlap region '%s'",
+				      r->name, (unsigned long long)ng, (unsigned long long)size,
+				      o->name);
+	}
+	r->host = host;
+	r->guest = ng;
+	r->size = size;
+	return 0;
+}
+
 void bs_vm_set_packet(struct bs_vm *vm, const void *buf, uint64_t len, uint64_t data_off,
 		      uint64_t mac_off, uint64_t net_off)
 {

@@ -18,8 +18,9 @@ extern "C" {
 #pragma GCC visibility push(default)
 
 /* Map types, numbered as the kernel's enum bpf_map_type. Implemented so far:
- * HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY; the others are refused with
- * BS_ERR_UNSUPPORTED naming the type. */
+ * HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH,
+ * LPM_TRIE, QUEUE, STACK; the others are refused with BS_ERR_UNSUPPORTED
+ * naming the type. */
 enum bs_map_type {
 	BS_MAP_HASH = 1,
 	BS_MAP_ARRAY = 2,
@@ -108,6 +109,16 @@ int bs_maps_set_cpu(struct bs_maps *maps, uint32_t cpu);
 int bs_map_lookup(struct bs_map *map, const void *key, void *value);
 int bs_map_update(struct bs_map *map, const void *key, const void *value, uint64_t flags);
 int bs_map_delete(struct bs_map *map, const void *key);
+/* BPF_MAP_LOOKUP_AND_DELETE_ELEM: queue/stack pop (key NULL, flags 0); for
+ * hash, percpu_hash, lru_hash and lru_percpu_hash the value (as lookup gives
+ * it) then the key is deleted; -EPERM unless the map is readable and
+ * writable; other types -ENOTSUPP (BS_ENOTSUPP, the kernel's 524). */
+#define BS_ENOTSUPP 524
+int bs_map_lookup_and_delete(struct bs_map *map, const void *key, void *value, uint64_t flags);
+/* Queue and stack maps (key_size 0): key must be NULL (else -EINVAL, as
+ * the syscall); bs_map_lookup peeks, bs_map_update pushes (BS_EXIST: the
+ * oldest element gives way when full), bs_map_delete and bs_map_next_key
+ * give -EINVAL. */
 /* next key after key (key NULL: the first); -ENOENT after the last. Arrays
  * go 0..max_entries-1 and restart at 0 from an out-of-range key; hash maps
  * go in insertion order (the kernel goes in bucket order) and restart at

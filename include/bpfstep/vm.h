@@ -77,6 +77,17 @@ BS_MUST_CHECK int bs_vm_add_region(struct bs_vm *vm, const char *name, void *hos
 				   uint64_t size, unsigned flags, uint64_t *guest,
 				   struct bs_error *err);
 
+/* Moves the window of the region that starts at guest address `guest` (as
+ * bs_vm_add_region or the last update left it) to [host, host + size). The
+ * mapping keeps its offset: the new window starts at guest + (host - the
+ * region's host now), so a byte keeps its guest address while the window
+ * grows or shrinks around it (an XDP packet moving inside its buffer:
+ * register the whole buffer, then narrow the window). The new guest range
+ * must not wrap, start at 0, or overlap another region; the caller keeps
+ * host valid, as for bs_vm_add_region. */
+BS_MUST_CHECK int bs_vm_region_update(struct bs_vm *vm, uint64_t guest, void *host,
+				      uint64_t size, struct bs_error *err);
+
 /* What LD_ABS / LD_IND read: the skb's linear buffer [buf, buf + len), with
  * skb->data, the MAC header and the network header at the given offsets into
  * it. A load at offset k >= 0 reads buf[data_off + k]; the kernel's negative
