@@ -139,16 +139,6 @@ static void hash_free(struct bs_map *map)
 	free(h);
 }
 
-/* FNV-1a: the same key always lands in the same bucket, on every host */
-static uint32_t key_hash(const void *key, uint32_t n)
-{
-	const uint8_t *p = key;
-	uint32_t x = 2166136261u;
-	for (uint32_t i = 0; i < n; i++)
-		x = (x ^ p[i]) * 16777619u;
-	return x ^ (x >> 15);
-}
-
 static uint8_t *slot_key(const struct bs_map *map, const struct htab *h, uint32_t s)
 {
 	return h->keys + (uint64_t)s * map->def.key_size;
@@ -215,7 +205,7 @@ static void order_append(struct htab *h, uint32_t s)
 static uint32_t hash_lookup(struct bs_map *map, const void *key)
 {
 	struct htab *h = map->impl;
-	return find(map, h, key, key_hash(key, map->def.key_size));
+	return find(map, h, key, hlp_key_hash(key, map->def.key_size));
 }
 
 /* htab_map_update_elem and __htab_percpu_map_update_elem */
@@ -226,7 +216,7 @@ static int hash_update(struct bs_map *map, const void *key, const void *value, u
 	if (flags > BS_EXIST)
 		return -EINVAL;
 	struct htab *h = map->impl;
-	uint32_t hash = key_hash(key, map->def.key_size);
+	uint32_t hash = hlp_key_hash(key, map->def.key_size);
 	uint32_t old = find(map, h, key, hash);
 	if (old != HLP_NO_SLOT && flags == BS_NOEXIST)
 		return -EEXIST;

@@ -182,15 +182,6 @@ static void lru_free(struct bs_map *map)
 	free(l);
 }
 
-static uint32_t key_hash(const void *key, uint32_t n)
-{
-	const uint8_t *p = key;
-	uint32_t x = 2166136261u;
-	for (uint32_t i = 0; i < n; i++)
-		x = (x ^ p[i]) * 16777619u;
-	return x ^ (x >> 15);
-}
-
 static uint8_t *slot_key(const struct bs_map *map, const struct lru *l, uint32_t s)
 {
 	return l->keys + (uint64_t)s * map->def.key_size;
@@ -300,7 +291,7 @@ static void link_elem(const struct bs_map *map, struct lru *l, uint32_t s, const
 static uint32_t lru_lookup(struct bs_map *map, const void *key)
 {
 	struct lru *l = map->impl;
-	return find(map, l, key, key_hash(key, map->def.key_size));
+	return find(map, l, key, hlp_key_hash(key, map->def.key_size));
 }
 
 /* a program's lookup: the element becomes the most recent */
@@ -318,7 +309,7 @@ static int lru_update(struct bs_map *map, const void *key, const void *value, ui
 	if (flags > BS_EXIST)
 		return -EINVAL;
 	struct lru *l = map->impl;
-	uint32_t hash = key_hash(key, map->def.key_size);
+	uint32_t hash = hlp_key_hash(key, map->def.key_size);
 	uint32_t s = HLP_NO_SLOT;
 	if (!map->percpu || flags != BS_EXIST) {
 		s = pop_free(map, l);

@@ -131,4 +131,15 @@ BS_HIDDEN int hlp_def_err(const struct bs_map_def *def, int rc, struct bs_error 
 BS_HIDDEN int hlp_check_flags(const struct bs_map_def *def, uint32_t allowed,
 			      struct bs_error *err);
 
+/* FNV-1a for the hash-based maps: the same key always lands in the same
+ * bucket, on every host */
+static inline uint32_t hlp_key_hash(const void *key, uint32_t n)
+{
+	const uint8_t *p = key;
+	uint32_t x = 2166136261u;
+	for (uint32_t i = 0; i < n; i++)
+		x = (x ^ p[i]) * 16777619u;
+	return x ^ (x >> 15);
+}
+
 #endif
