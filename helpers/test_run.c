@@ -4,6 +4,7 @@
  * Every rule here was checked against the running kernel by
  * tests/kernel_objects.c; docs/run.md lists them. */
 #include <linux/bpf.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -295,6 +296,26 @@ static void fill_sock(struct bpf_sock *sk, uint16_t proto, const uint8_t *net)
 
 /* bpf_prog_test_run_skb: an skb over the frame on the loopback device, its
  * Ethernet header consumed by eth_type_trans, then pushed back for tc. */
+/* The verifier's convert_ctx_access for __sk_buff stores: tc_index and
+ * tc_classid are 16-bit fields, and queue_mapping too, where a value of
+ * NO_QUEUE_MAPPING (0xffff) or more is not stored at all. */
+static bool skb_ctx_store(void *user, uint64_t off, unsigned size, uint64_t v, void *host)
+{
+	(void)user;
+	if (size != 4)
+		return false;
+	if (off == offsetof(struct __sk_buff, queue_mapping) && v >= 0xffff)
+		return true;
+	if (off == offsetof(struct __sk_buff, tc_index) ||
+	    off == offsetof(struct __sk_buff, tc_classid) ||
+	    off == offsetof(struct __sk_buff, queue_mapping)) {
+		uint32_t low = (uint16_t)v;
+		memcpy(host, &low, sizeof(low));
+		return true;
+	}
+	return false;
+}
+
 static int setup_skb(struct bs_vm *vm, enum bs_prog_type type, const struct bs_test_run *tr,
 		     struct run_mem *m, uint64_t *r1, struct bs_error *err)
 {
@@ -385,7 +406,9 @@ static int setup_skb(struct bs_vm *vm, enum bs_prog_type type, const struct bs_t
 	bs_vm_set_packet(vm, eth, size, pull, 0, ETH_HLEN);
 	m->skb.data = m->buf + XDP_PACKET_HEADROOM + pull;
 	m->skb.len = len;
-	return bs_vm_add_region(vm, "ctx", s, m->ctx_size, BS_REGION_RW, r1, err);
+	if (bs_vm_add_region(vm, "ctx", s, m->ctx_size, BS_REGION_RW, r1, err))
+		return -1;
+	return bs_vm_region_set_store_hook(vm, *r1, skb_ctx_store, NULL, err);
 }
 
 /* convert_skb_to___skb: these fields from the skb, the rest as ctx_in had it */

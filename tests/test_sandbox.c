@@ -112,6 +112,50 @@ static void test_write_only_region(void **state)
 	bs_vm_free(vm);
 }
 
+/* A store hook sees program stores into its region, and only those. */
+static int hook_calls;
+
+static bool keep_low_byte(void *user, uint64_t off, unsigned size, uint64_t v, void *host)
+{
+	(void)user;
+	hook_calls++;
+	if (off != 4 || size != 4)
+		return false;
+	uint32_t low = (uint8_t)v;
+	memcpy(host, &low, 4);
+	return true;
+}
+
+static void test_store_hook(void **state)
+{
+	(void)state;
+	uint8_t ctx[16] = {0};
+	struct bs_vm *vm;
+	struct bs_error err;
+	struct bs_run_result res;
+	uint64_t addr;
+	struct bs_insn prog[] = {
+		MOV64_IMM(2, 0x1234), STX(SZ_W, 1, 2, 4),  /* hooked: keeps 0x34 */
+		STX(SZ_W, 1, 2, 8),                           /* same hook, plain store */
+		ST(SZ_W, 10, -4, 7),                          /* the stack is never hooked */
+		LDX(SZ_W, 0, 1, 4), LDX(SZ_W, 3, 1, 8), ALU64_REG(0x00, 0, 3), EXIT(),
+	};
+	assert_int_equal(bs_vm_new(&vm, &err), 0);
+	assert_int_equal(bs_vm_add_region(vm, "ctx", ctx, sizeof(ctx), BS_REGION_RW, &addr, &err), 0);
+	assert_int_equal(bs_vm_region_set_store_hook(vm, addr, keep_low_byte, NULL, &err), 0);
+	assert_int_not_equal(bs_vm_region_set_store_hook(vm, addr + 1, keep_low_byte, NULL, &err), 0);
+	assert_int_equal(bs_vm_load(vm, prog, sizeof(prog) / 8, &err), 0);
+	uint64_t args[5] = {addr};
+	hook_calls = 0;
+	assert_int_equal(bs_vm_run(vm, args, &res, &err), 0);
+	assert_int_equal(res.retval, 0x34 + 0x1234);
+	assert_int_equal(hook_calls, 2);
+	/* a helper's write through bs_vm_translate is not a program store */
+	assert_non_null(bs_vm_translate(vm, addr + 4, 4, true, &err));
+	assert_int_equal(hook_calls, 2);
+	bs_vm_free(vm);
+}
+
 /* Guest addresses are the same on every run and never host addresses. */
 static void test_deterministic_addresses(void **state)
 {
@@ -150,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_read_only_region),
 		cmocka_unit_test(test_write_only_region),
+		cmocka_unit_test(test_store_hook),
 		cmocka_unit_test(test_deterministic_addresses),
 		cmocka_unit_test(test_translate),
 	};

@@ -27,6 +27,18 @@ static inline void vm_store(void *p, unsigned size, uint64_t v)
 	}
 }
 
+/* A program store: through the region's hook when vm_mem found one. */
+static inline void vm_store_prog(struct bs_vm *vm, void *p, unsigned size, uint64_t v)
+{
+	const struct vm_region *r = vm->hook_region;
+	if (__builtin_expect(r != NULL, 0)) {
+		vm->hook_region = NULL;
+		if (r->hook(r->hook_user, (uint64_t)((uint8_t *)p - r->host), size, v, p))
+			return;
+	}
+	vm_store(p, size, v);
+}
+
 static inline uint64_t sext(uint64_t v, unsigned bits)
 {
 	unsigned sh = 64 - bits;

@@ -115,8 +115,10 @@ int VM_LOOP_NAME(struct bs_vm *vm, uint64_t *executed, struct bs_error *err)
 
 #define LDST(SZ, BYTES)                                                               \
 	CASE(LDX_##SZ) { MEM(SRC + OFF, BYTES, BS_REGION_READ); DST = vm_load(p, BYTES); pc++; NEXT; } \
-	CASE(ST_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_WRITE); vm_store(p, BYTES, IMM); pc++; NEXT; } \
-	CASE(STX_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_WRITE); vm_store(p, BYTES, SRC); pc++; NEXT; }
+	CASE(ST_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_WRITE); vm_store_prog(vm, p, BYTES, IMM); \
+		pc++; NEXT; }                                                         \
+	CASE(STX_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_WRITE); vm_store_prog(vm, p, BYTES, SRC); \
+		pc++; NEXT; }
 	LDST(B, 1)
 	LDST(H, 2)
 	LDST(W, 4)
@@ -161,7 +163,7 @@ int VM_LOOP_NAME(struct bs_vm *vm, uint64_t *executed, struct bs_error *err)
 
 #define ACQREL(SZ, BYTES)                                                             \
 	CASE(LOAD_ACQ_##SZ) { MEM(SRC + OFF, BYTES, BS_REGION_READ); DST = vm_load(p, BYTES); pc++; NEXT; } \
-	CASE(STORE_REL_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_WRITE); vm_store(p, BYTES, SRC); pc++; NEXT; }
+	CASE(STORE_REL_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_WRITE); vm_store_prog(vm, p, BYTES, SRC); pc++; NEXT; }
 	ACQREL(B, 1)
 	ACQREL(H, 2)
 	ACQREL(W, 4)

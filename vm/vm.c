@@ -143,6 +143,19 @@ int bs_vm_region_update(struct bs_vm *vm, uint64_t guest, void *host, uint64_t s
 	return 0;
 }
 
+int bs_vm_region_set_store_hook(struct bs_vm *vm, uint64_t guest, bs_store_hook_fn fn,
+				void *user, struct bs_error *err)
+{
+	for (unsigned i = 1; i < vm->nregions; i++)
+		if (vm->regions[i].guest == guest) {
+			vm->regions[i].hook = fn;
+			vm->regions[i].hook_user = user;
+			return 0;
+		}
+	return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no region starts at 0x%llx",
+		      (unsigned long long)guest);
+}
+
 void bs_vm_set_packet(struct bs_vm *vm, const void *buf, uint64_t len, uint64_t data_off,
 		      uint64_t mac_off, uint64_t net_off)
 {
@@ -246,6 +259,8 @@ void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need, stru
 				fault(vm, addr, size, need, r, err);
 				return NULL;
 			}
+			if (r->hook && need == BS_REGION_WRITE)
+				vm->hook_region = r;
 			return r->host + (addr - r->guest);
 		}
 	}
@@ -257,7 +272,10 @@ bad:
 void *bs_vm_translate(struct bs_vm *vm, uint64_t addr, uint64_t size, bool write,
 		      struct bs_error *err)
 {
-	return vm_mem(vm, addr, size, write ? BS_REGION_WRITE : BS_REGION_READ, err);
+	void *p = vm_mem(vm, addr, size, write ? BS_REGION_WRITE : BS_REGION_READ, err);
+	/* helpers write host memory directly: only program stores are hooked */
+	vm->hook_region = NULL;
+	return p;
 }
 
 int bs_vm_load(struct bs_vm *vm, const struct bs_insn *prog, size_t n, struct bs_error *err)
@@ -277,6 +295,7 @@ int bs_vm_run(struct bs_vm *vm, const uint64_t args[5], struct bs_run_result *re
 	vm->reg[10] = vm_stack_top(vm);
 	vm->stack_lo = vm_stack_top(vm) - BS_STACK_SIZE;
 	vm->depth = 0;
+	vm->hook_region = NULL;
 	/* a fresh run sees a zeroed stack, so results never depend on the last run */
 	memset(vm->stack, 0, sizeof(vm->stack));
 

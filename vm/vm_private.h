@@ -29,6 +29,8 @@ struct vm_region {
 	uint64_t guest;
 	uint64_t size;
 	unsigned flags;
+	bs_store_hook_fn hook;  /* NULL for plain memory */
+	void *hook_user;
 };
 
 /* A prepared instruction: the table row, registers, and the operand the
@@ -76,6 +78,10 @@ struct bs_vm {
 
 	uint64_t budget;
 	enum bs_dispatch dispatch;
+
+	/* set by vm_mem when a program store lands in a hooked region; the
+	 * store that follows consumes it */
+	const struct vm_region *hook_region;
 
 	/* state of the current run */
 	uint64_t reg[BS_MAX_REG];

@@ -88,6 +88,17 @@ BS_MUST_CHECK int bs_vm_add_region(struct bs_vm *vm, const char *name, void *hos
 BS_MUST_CHECK int bs_vm_region_update(struct bs_vm *vm, uint64_t guest, void *host,
 				      uint64_t size, struct bs_error *err);
 
+/* A region whose stores the kernel rewrites (a context field narrower than
+ * the program's view of it): called instead of the plain store for every
+ * program store (ST, STX, store-release) into the region; return true when
+ * it stored (or deliberately dropped) the value itself, false for the plain
+ * store. off is the offset in the region, host the destination. */
+typedef bool (*bs_store_hook_fn)(void *user, uint64_t off, unsigned size, uint64_t value,
+				 void *host);
+BS_MUST_CHECK int bs_vm_region_set_store_hook(struct bs_vm *vm, uint64_t guest,
+					      bs_store_hook_fn fn, void *user,
+					      struct bs_error *err);
+
 /* What LD_ABS / LD_IND read: the skb's linear buffer [buf, buf + len), with
  * skb->data, the MAC header and the network header at the given offsets into
  * it. A load at offset k >= 0 reads buf[data_off + k]; the kernel's negative
