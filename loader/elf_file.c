@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vm/error.h"
+
 
 #ifndef EM_BPF
 #define EM_BPF 247
@@ -18,11 +20,9 @@ static int fail(struct ldr_elf *f, struct bs_error *err, const char *fmt, ...)
 
 static int fail(struct ldr_elf *f, struct bs_error *err, const char *fmt, ...)
 {
-	bs_error_clear(err);
-	err->kind = BS_ERR_PARSE;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	vm_verr(err, BS_ERR_PARSE, BS_NO_PC, fmt, ap);
 	va_end(ap);
 	snprintf(err->file, sizeof(err->file), "%s", f->path);
 	return -1;

@@ -12,11 +12,9 @@
 
 int ldr_fail(struct ldr_ctx *c, struct bs_error *err, const char *fmt, ...)
 {
-	bs_error_clear(err);
-	err->kind = BS_ERR_PARSE;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	vm_verr(err, BS_ERR_PARSE, BS_NO_PC, fmt, ap);
 	va_end(ap);
 	snprintf(err->file, sizeof(err->file), "%s", c->elf.path);
 	return -1;

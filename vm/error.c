@@ -35,29 +35,31 @@ void bs_error_clear(struct bs_error *err)
 	err->pc = BS_NO_PC;
 }
 
-int bs_error_set(struct bs_error *err, enum bs_err_kind kind, const char *fmt, ...)
-{
-	if (!err)
-		return -1;
-	bs_error_clear(err);
-	err->kind = kind;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-int vm_err(struct bs_error *err, enum bs_err_kind kind, long pc, const char *fmt, ...)
+int vm_verr(struct bs_error *err, enum bs_err_kind kind, long pc, const char *fmt, va_list ap)
 {
 	if (!err)
 		return -1;
 	bs_error_clear(err);
 	err->kind = kind;
 	err->pc = pc;
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	return -1;
+}
+
+int bs_error_set(struct bs_error *err, enum bs_err_kind kind, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	vm_verr(err, kind, BS_NO_PC, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int vm_err(struct bs_error *err, enum bs_err_kind kind, long pc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vm_verr(err, kind, pc, fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -3,6 +3,7 @@
 #ifndef BS_VM_ERROR_H
 #define BS_VM_ERROR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "bpfstep/error.h"
@@ -13,6 +14,9 @@
  * as the failure it is. */
 BS_HIDDEN int vm_err(struct bs_error *err, enum bs_err_kind kind, long pc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The same, for wrappers that add their own context (a file name ...). */
+BS_HIDDEN int vm_verr(struct bs_error *err, enum bs_err_kind kind, long pc, const char *fmt,
+		      va_list ap) __attribute__((format(printf, 4, 0)));
 BS_HIDDEN void vm_err_hint(struct bs_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Adds the disassembly of the instruction at err->pc. */
