@@ -15,37 +15,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "helpers/maps_private.h"
+#include "helpers/map_keyidx.h"
 #include "vm/error.h"
 
 /* kernel KMALLOC_MAX_SIZE - sizeof(struct htab_elem) on x86-64 */
 #define HTAB_MAX_KV ((4u << 20) - 48u)
 
-struct hlink {
-	uint32_t chain;  /* next slot in the bucket, or in the free list */
-	uint32_t prev;   /* insertion order */
-	uint32_t next;
-};
-
 struct htab {
-	uint32_t mask;       /* buckets - 1 */
-	uint32_t *bucket;    /* first slot of each bucket's chain */
-	struct hlink *link;  /* per slot */
-	uint32_t *hash;      /* per slot: its key's hash */
-	uint8_t *keys;       /* per slot: key_size bytes */
-	uint32_t first, last;
+	struct hlp_keyidx idx;
+	uint32_t *next_free; /* per slot: the next unused one */
 	uint32_t free;       /* unused slots (the kernel's freelist) */
 	uint32_t *spare;     /* per CPU (hash only): the kernel's extra_elems */
 	uint32_t count;
 };
-
-static uint32_t roundup_pow2(uint32_t v)
-{
-	uint32_t p = 1;
-	while (p < v)
-		p <<= 1;
-	return p;
-}
 
 /* htab_map_alloc_check, then the size checks of htab_map_alloc */
 static int hash_check(const struct bs_map_def *def, struct bs_error *err)
@@ -89,34 +71,26 @@ static uint32_t nspare(const struct bs_map *map)
 
 static void hash_size(struct bs_map *map, uint64_t *extra)
 {
-	uint64_t nb = roundup_pow2(map->def.max_entries);
 	map->nslots = map->def.max_entries + nspare(map);
-	*extra = sizeof(struct htab) + nb * sizeof(uint32_t) + (uint64_t)nspare(map) * 4 +
-		 (uint64_t)map->nslots * (sizeof(struct hlink) + 4 + map->def.key_size);
+	*extra = sizeof(struct htab) + (uint64_t)nspare(map) * 4 + (uint64_t)map->nslots * 4 +
+		 hlp_keyidx_bytes(map->nslots, map->def.max_entries, map->def.key_size);
 }
 
 static int hash_init(struct bs_map *map, struct bs_error *err)
 {
-	uint32_t nb = roundup_pow2(map->def.max_entries);
 	struct htab *h = calloc(1, sizeof(*h));
 	map->impl = h;
 	if (!h)
 		goto nomem;
-	h->mask = nb - 1;
-	h->bucket = malloc((size_t)nb * sizeof(*h->bucket));
-	h->link = malloc((size_t)map->nslots * sizeof(*h->link));
-	h->hash = calloc(map->nslots, sizeof(*h->hash));
-	h->keys = calloc(map->nslots, map->def.key_size);
+	h->next_free = malloc((size_t)map->nslots * sizeof(*h->next_free));
 	h->spare = calloc(nspare(map) + 1, sizeof(*h->spare));
-	if (!h->bucket || !h->link || !h->hash || !h->keys || !h->spare)
+	if (hlp_keyidx_init(&h->idx, map->nslots, map->def.max_entries, map->def.key_size) ||
+	    !h->next_free || !h->spare)
 		goto nomem;
-	memset(h->bucket, 0xff, (size_t)nb * sizeof(*h->bucket));  /* HLP_NO_SLOT */
-	h->first = h->last = HLP_NO_SLOT;
 	/* the free list hands out slots 0, 1, 2 ... first */
 	uint32_t max = map->def.max_entries;
 	for (uint32_t s = 0; s < map->nslots; s++)
-		h->link[s] = (struct hlink){s + 1 < max ? s + 1 : HLP_NO_SLOT, HLP_NO_SLOT,
-					    HLP_NO_SLOT};
+		h->next_free[s] = s + 1 < max ? s + 1 : HLP_NO_SLOT;
 	h->free = 0;
 	for (uint32_t c = 0; c < nspare(map); c++)
 		h->spare[c] = max + c;
@@ -131,81 +105,16 @@ static void hash_free(struct bs_map *map)
 	struct htab *h = map->impl;
 	if (!h)
 		return;
-	free(h->bucket);
-	free(h->link);
-	free(h->hash);
-	free(h->keys);
+	hlp_keyidx_free(&h->idx);
+	free(h->next_free);
 	free(h->spare);
 	free(h);
-}
-
-static uint8_t *slot_key(const struct bs_map *map, const struct htab *h, uint32_t s)
-{
-	return h->keys + (uint64_t)s * map->def.key_size;
-}
-
-static uint32_t find(const struct bs_map *map, const struct htab *h, const void *key,
-		     uint32_t hash)
-{
-	for (uint32_t s = h->bucket[hash & h->mask]; s != HLP_NO_SLOT; s = h->link[s].chain)
-		if (h->hash[s] == hash && !memcmp(slot_key(map, h, s), key, map->def.key_size))
-			return s;
-	return HLP_NO_SLOT;
-}
-
-static void chain_remove(struct htab *h, uint32_t s)
-{
-	uint32_t *p = &h->bucket[h->hash[s] & h->mask];
-	while (*p != s)
-		p = &h->link[*p].chain;
-	*p = h->link[s].chain;
-}
-
-static void chain_add(const struct bs_map *map, struct htab *h, uint32_t s, const void *key,
-		      uint32_t hash)
-{
-	memcpy(slot_key(map, h, s), key, map->def.key_size);
-	h->hash[s] = hash;
-	uint32_t *head = &h->bucket[hash & h->mask];
-	h->link[s].chain = *head;
-	*head = s;
-}
-
-/* Points the insertion-order neighbours of old at s (HLP_NO_SLOT: unlinks old). */
-static void order_replace(struct htab *h, uint32_t old, uint32_t s)
-{
-	uint32_t prev = h->link[old].prev, next = h->link[old].next;
-	if (s != HLP_NO_SLOT) {
-		h->link[s].prev = prev;
-		h->link[s].next = next;
-	}
-	uint32_t to_prev = s != HLP_NO_SLOT ? s : next;
-	uint32_t to_next = s != HLP_NO_SLOT ? s : prev;
-	if (prev != HLP_NO_SLOT)
-		h->link[prev].next = to_prev;
-	else
-		h->first = to_prev;
-	if (next != HLP_NO_SLOT)
-		h->link[next].prev = to_next;
-	else
-		h->last = to_next;
-}
-
-static void order_append(struct htab *h, uint32_t s)
-{
-	h->link[s].prev = h->last;
-	h->link[s].next = HLP_NO_SLOT;
-	if (h->last != HLP_NO_SLOT)
-		h->link[h->last].next = s;
-	else
-		h->first = s;
-	h->last = s;
 }
 
 static uint32_t hash_lookup(struct bs_map *map, const void *key)
 {
 	struct htab *h = map->impl;
-	return find(map, h, key, hlp_key_hash(key, map->def.key_size));
+	return hlp_keyidx_find(&h->idx, key);
 }
 
 /* htab_map_update_elem and __htab_percpu_map_update_elem */
@@ -216,8 +125,7 @@ static int hash_update(struct bs_map *map, const void *key, const void *value, u
 	if (flags > BS_EXIST)
 		return -EINVAL;
 	struct htab *h = map->impl;
-	uint32_t hash = hlp_key_hash(key, map->def.key_size);
-	uint32_t old = find(map, h, key, hash);
+	uint32_t old = hlp_keyidx_find(&h->idx, key);
 	if (old != HLP_NO_SLOT && flags == BS_NOEXIST)
 		return -EEXIST;
 	if (old == HLP_NO_SLOT && flags == BS_EXIST)
@@ -233,20 +141,18 @@ static int hash_update(struct bs_map *map, const void *key, const void *value, u
 		uint32_t *spare = &h->spare[map->set->cpu];
 		s = *spare;
 		*spare = old;
-		chain_remove(h, old);
-		order_replace(h, old, s);
 	} else {
 		if (h->free == HLP_NO_SLOT)
 			return -E2BIG;  /* every preallocated element is in use */
 		s = h->free;
-		h->free = h->link[s].chain;
-		order_append(h, s);
+		h->free = h->next_free[s];
 		h->count++;
 		/* a program's insert gives the other CPUs zeroes (pcpu_init_value) */
 		if (map->percpu && !all_cpus)
 			memset(hlp_map_slot(map, s), 0, map->slot_size);
 	}
-	chain_add(map, h, s, key, hash);
+	/* a replaced key's element keeps its place in the iteration order */
+	hlp_keyidx_insert(&h->idx, s, key, old);
 	hlp_map_store(map, s, value, all_cpus);
 	return 0;
 }
@@ -257,25 +163,17 @@ static int hash_delete(struct bs_map *map, const void *key)
 	uint32_t s = hash_lookup(map, key);
 	if (s == HLP_NO_SLOT)
 		return -ENOENT;
-	chain_remove(h, s);
-	order_replace(h, s, HLP_NO_SLOT);
+	hlp_keyidx_remove(&h->idx, s);
 	/* the value stays as it was: a program's pointer still reads it */
-	h->link[s].chain = h->free;
+	h->next_free[s] = h->free;
 	h->free = s;
 	h->count--;
 	return 0;
 }
 
-/* htab_map_get_next_key: a key that is not there restarts at the first */
 static int hash_next_key(struct bs_map *map, const void *key, void *next)
 {
-	struct htab *h = map->impl;
-	uint32_t s = key ? hash_lookup(map, key) : HLP_NO_SLOT;
-	uint32_t n = s != HLP_NO_SLOT ? h->link[s].next : h->first;
-	if (n == HLP_NO_SLOT)
-		return -ENOENT;
-	memcpy(next, slot_key(map, h, n), map->def.key_size);
-	return 0;
+	return hlp_keyidx_next_key(&((struct htab *)map->impl)->idx, key, next);
 }
 
 const struct hlp_map_ops hlp_hash_ops = {

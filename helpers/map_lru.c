@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "helpers/maps_private.h"
+#include "helpers/map_keyidx.h"
 #include "vm/error.h"
 
 /* kernel KMALLOC_MAX_SIZE - sizeof(struct htab_elem) on x86-64 */
@@ -35,10 +35,7 @@
 #define LRU_ENOTSUPP 524
 
 struct lslot {
-	uint32_t chain;          /* next in the bucket */
-	uint32_t prev, next;     /* insertion order */
 	uint32_t lprev, lnext;   /* LRU order (head: most recent); free list: lnext */
-	uint32_t hash;
 	uint32_t owner;          /* the LRU list it belongs to */
 	bool used;
 };
@@ -49,22 +46,11 @@ struct llist {
 };
 
 struct lru {
-	uint32_t mask;
-	uint32_t *bucket;
+	struct hlp_keyidx idx;   /* keys, buckets and insertion order */
 	struct lslot *s;
-	uint8_t *keys;
-	uint32_t first, last;    /* insertion order */
 	struct llist *lists;     /* 1, or ncpus with BPF_F_NO_COMMON_LRU */
 	uint32_t nlists;
 };
-
-static uint32_t roundup_pow2(uint32_t v)
-{
-	uint32_t p = 1;
-	while (p < v)
-		p <<= 1;
-	return p;
-}
 
 /* htab_map_alloc's rounding for BPF_F_NO_COMMON_LRU: each CPU's list gets
  * the same number (at least one) */
@@ -128,29 +114,24 @@ static void lru_size(struct bs_map *map, uint64_t *extra)
 	 * value may pass 2^27, where the kernel's bucket array is still fine
 	 * up to 2^28 */
 	map->def.max_entries = effective_max(&map->def, map->set->ncpus);
-	uint64_t nb = roundup_pow2(map->def.max_entries);
 	map->nslots = map->def.max_entries;
-	*extra = sizeof(struct lru) + nb * 4 + (uint64_t)nlists(map) * sizeof(struct llist) +
-		 (uint64_t)map->nslots * (sizeof(struct lslot) + map->def.key_size);
+	*extra = sizeof(struct lru) + (uint64_t)nlists(map) * sizeof(struct llist) +
+		 (uint64_t)map->nslots * sizeof(struct lslot) +
+		 hlp_keyidx_bytes(map->nslots, map->def.max_entries, map->def.key_size);
 }
 
 static int lru_init(struct bs_map *map, struct bs_error *err)
 {
-	uint32_t nb = roundup_pow2(map->def.max_entries);
 	struct lru *l = calloc(1, sizeof(*l));
 	map->impl = l;
 	if (!l)
 		goto nomem;
-	l->mask = nb - 1;
 	l->nlists = nlists(map);
-	l->bucket = malloc((size_t)nb * sizeof(*l->bucket));
 	l->s = calloc(map->nslots, sizeof(*l->s));
-	l->keys = calloc(map->nslots, map->def.key_size);
 	l->lists = calloc(l->nlists, sizeof(*l->lists));
-	if (!l->bucket || !l->s || !l->keys || !l->lists)
+	if (hlp_keyidx_init(&l->idx, map->nslots, map->def.max_entries, map->def.key_size) ||
+	    !l->s || !l->lists)
 		goto nomem;
-	memset(l->bucket, 0xff, (size_t)nb * sizeof(*l->bucket));
-	l->first = l->last = HLP_NO_SLOT;
 	/* per-CPU lists: slot i belongs to CPU i / (max_entries / ncpus),
 	 * as bpf_lru_populate deals them out */
 	uint32_t per = map->nslots / l->nlists;
@@ -175,25 +156,10 @@ static void lru_free(struct bs_map *map)
 	struct lru *l = map->impl;
 	if (!l)
 		return;
-	free(l->bucket);
+	hlp_keyidx_free(&l->idx);
 	free(l->s);
-	free(l->keys);
 	free(l->lists);
 	free(l);
-}
-
-static uint8_t *slot_key(const struct bs_map *map, const struct lru *l, uint32_t s)
-{
-	return l->keys + (uint64_t)s * map->def.key_size;
-}
-
-static uint32_t find(const struct bs_map *map, const struct lru *l, const void *key,
-		     uint32_t hash)
-{
-	for (uint32_t s = l->bucket[hash & l->mask]; s != HLP_NO_SLOT; s = l->s[s].chain)
-		if (l->s[s].hash == hash && !memcmp(slot_key(map, l, s), key, map->def.key_size))
-			return s;
-	return HLP_NO_SLOT;
 }
 
 static void lru_unlink(struct lru *l, uint32_t s)
@@ -225,19 +191,7 @@ static void lru_push_head(struct lru *l, uint32_t s)
 /* Takes s out of the hash table, the insertion order and the LRU list. */
 static void unlink_elem(struct lru *l, uint32_t s)
 {
-	uint32_t *p = &l->bucket[l->s[s].hash & l->mask];
-	while (*p != s)
-		p = &l->s[*p].chain;
-	*p = l->s[s].chain;
-	uint32_t prev = l->s[s].prev, next = l->s[s].next;
-	if (prev != HLP_NO_SLOT)
-		l->s[prev].next = next;
-	else
-		l->first = next;
-	if (next != HLP_NO_SLOT)
-		l->s[next].prev = prev;
-	else
-		l->last = prev;
+	hlp_keyidx_remove(&l->idx, s);
 	lru_unlink(l, s);
 	l->s[s].used = false;
 }
@@ -269,29 +223,17 @@ static uint32_t pop_free(struct bs_map *map, struct lru *l)
 
 /* Links s in as key's element: bucket, end of the insertion order (or old's
  * place in it), most recent. */
-static void link_elem(const struct bs_map *map, struct lru *l, uint32_t s, const void *key,
-		      uint32_t hash)
+static void link_elem(struct lru *l, uint32_t s, const void *key)
 {
-	memcpy(slot_key(map, l, s), key, map->def.key_size);
-	l->s[s].hash = hash;
+	hlp_keyidx_insert(&l->idx, s, key, HLP_NO_SLOT);
 	l->s[s].used = true;
-	uint32_t *head = &l->bucket[hash & l->mask];
-	l->s[s].chain = *head;
-	*head = s;
-	l->s[s].prev = l->last;
-	l->s[s].next = HLP_NO_SLOT;
-	if (l->last != HLP_NO_SLOT)
-		l->s[l->last].next = s;
-	else
-		l->first = s;
-	l->last = s;
 	lru_push_head(l, s);
 }
 
 static uint32_t lru_lookup(struct bs_map *map, const void *key)
 {
 	struct lru *l = map->impl;
-	return find(map, l, key, hlp_key_hash(key, map->def.key_size));
+	return hlp_keyidx_find(&l->idx, key);
 }
 
 /* a program's lookup: the element becomes the most recent */
@@ -309,7 +251,6 @@ static int lru_update(struct bs_map *map, const void *key, const void *value, ui
 	if (flags > BS_EXIST)
 		return -EINVAL;
 	struct lru *l = map->impl;
-	uint32_t hash = hlp_key_hash(key, map->def.key_size);
 	uint32_t s = HLP_NO_SLOT;
 	if (!map->percpu || flags != BS_EXIST) {
 		s = pop_free(map, l);
@@ -318,7 +259,7 @@ static int lru_update(struct bs_map *map, const void *key, const void *value, ui
 		if (!map->percpu)  /* the value goes in before the lookup */
 			hlp_map_store(map, s, value, all_cpus);
 	}
-	uint32_t old = find(map, l, key, hash);
+	uint32_t old = hlp_keyidx_find(&l->idx, key);
 	int rc = 0;
 	if (old != HLP_NO_SLOT && flags == BS_NOEXIST)
 		rc = -EEXIST;
@@ -341,14 +282,14 @@ static int lru_update(struct bs_map *map, const void *key, const void *value, ui
 		if (!all_cpus)
 			memset(hlp_map_slot(map, s), 0, map->slot_size);
 		hlp_map_store(map, s, value, all_cpus);
-		link_elem(map, l, s, key, hash);
+		link_elem(l, s, key);
 		return 0;
 	}
 	if (old != HLP_NO_SLOT) {
 		unlink_elem(l, old);
 		push_free(l, old);
 	}
-	link_elem(map, l, s, key, hash);
+	link_elem(l, s, key);
 	return 0;
 }
 
@@ -365,13 +306,7 @@ static int lru_delete(struct bs_map *map, const void *key)
 
 static int lru_next_key(struct bs_map *map, const void *key, void *next)
 {
-	struct lru *l = map->impl;
-	uint32_t s = key ? lru_lookup(map, key) : HLP_NO_SLOT;
-	uint32_t n = s != HLP_NO_SLOT ? l->s[s].next : l->first;
-	if (n == HLP_NO_SLOT)
-		return -ENOENT;
-	memcpy(next, slot_key(map, l, n), map->def.key_size);
-	return 0;
+	return hlp_keyidx_next_key(&((struct lru *)map->impl)->idx, key, next);
 }
 
 const struct hlp_map_ops hlp_lru_ops = {
