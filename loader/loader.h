@@ -30,6 +30,7 @@ struct ldr_map {
 };
 
 struct bs_prog {
+	const struct bs_object *obj;
 	struct bs_line *lines;  /* sorted by insn; strings live in the object's BTF */
 	size_t nlines;
 	char *name;

@@ -217,6 +217,7 @@ static int add_programs(struct ldr_ctx *c, struct bs_error *err)
 		p->name = strdup(f->name);
 		p->section = strdup(sec);
 		p->type = type;
+		p->obj = o;
 		if (!p->name || !p->section)
 			return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
 		if (ldr_link_prog(c, f, p, err))
@@ -420,6 +421,7 @@ int bs_object_find_prog(const struct bs_object *obj, const char *name, const str
 
 const char *bs_prog_name(const struct bs_prog *prog) { return prog->name; }
 const char *bs_prog_section(const struct bs_prog *prog) { return prog->section; }
+const struct bs_object *bs_prog_object(const struct bs_prog *prog) { return prog->obj; }
 enum bs_prog_type bs_prog_type(const struct bs_prog *prog) { return prog->type; }
 
 const struct bs_insn *bs_prog_insns(const struct bs_prog *prog, size_t *n)

@@ -20,6 +20,10 @@ struct bs_env {
 	uint64_t time_step_ns;/* advance per read (default 1000) */
 	uint64_t seed;        /* bpf_get_prandom_u32 stream */
 	uint32_t cpu;         /* bpf_get_smp_processor_id */
+	uint32_t numa_node;   /* bpf_get_numa_node_id */
+	uint64_t pid_tgid;    /* bpf_get_current_pid_tgid: tgid << 32 | pid */
+	uint64_t uid_gid;     /* bpf_get_current_uid_gid: gid << 32 | uid */
+	char comm[16];        /* bpf_get_current_comm, NUL-padded */
 	/* bpf_trace_printk's lines (the message, without trace_pipe's prefix);
 	 * NULL discards them */
 	void (*trace)(void *user, const char *line);

@@ -160,6 +160,20 @@ struct bs_map *bs_maps_by_handle(const struct bs_maps *maps, uint64_t handle);
  * types or index >= max_entries. */
 uint64_t bs_map_value_addr(const struct bs_map *map, uint32_t index);
 
+/* Records a ringbuf or perf_event_array map received from programs
+ * (bpf_ringbuf_output / reserve + submit, bpf_perf_event_output), oldest
+ * first. They stay until cleared, as if user space had not consumed them
+ * yet. cpu: the perf event array index the record went to (0 for ringbuf). */
+struct bs_map_record {
+	const void *data;
+	size_t size;
+	uint32_t cpu;
+};
+size_t bs_map_record_count(const struct bs_map *map);
+/* 0, or -ENOENT when i is out of range or the map keeps no records. */
+int bs_map_record_get(const struct bs_map *map, size_t i, struct bs_map_record *out);
+void bs_map_records_clear(struct bs_map *map);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus

@@ -82,6 +82,8 @@ BS_MUST_CHECK int bs_object_find_prog(const struct bs_object *obj, const char *n
 				      const struct bs_prog **out, struct bs_error *err);
 
 const char *bs_prog_name(const struct bs_prog *prog);
+/* The object the program belongs to. */
+const struct bs_object *bs_prog_object(const struct bs_prog *prog);
 const char *bs_prog_section(const struct bs_prog *prog);
 enum bs_prog_type bs_prog_type(const struct bs_prog *prog);
 /* The program type as bpftool prints it: "xdp", "sched_cls", ... */

@@ -19,6 +19,33 @@ extern "C" {
 
 #pragma GCC visibility push(default)
 
+/* Where the program asked the packet to go (bpf_redirect, bpf_redirect_map,
+ * bpf_redirect_peer, bpf_redirect_neigh): recorded, never sent. The last
+ * call before exit wins, as in the kernel's per-CPU redirect info. */
+enum bs_redirect_kind {
+	BS_REDIRECT_NONE = 0,
+	BS_REDIRECT_IFINDEX,   /* bpf_redirect */
+	BS_REDIRECT_PEER,      /* bpf_redirect_peer */
+	BS_REDIRECT_NEIGH,     /* bpf_redirect_neigh */
+	BS_REDIRECT_MAP,       /* bpf_redirect_map: map and key */
+};
+
+struct bs_redirect {
+	enum bs_redirect_kind kind;
+	uint32_t ifindex;       /* the target device (for maps: from the entry) */
+	uint64_t flags;
+	const char *map;        /* BS_REDIRECT_MAP: the map's name */
+	uint32_t key;
+};
+
+/* One bpf_clone_redirect: a copy of the packet as it was at the call. */
+struct bs_clone {
+	uint32_t ifindex;
+	uint64_t flags;
+	uint8_t *data;
+	size_t size;
+};
+
 struct bs_test_run {
 	/* in */
 	const void *data_in;
@@ -28,6 +55,8 @@ struct bs_test_run {
 	uint64_t budget;        /* 0: BS_DEFAULT_BUDGET */
 	enum bs_dispatch dispatch;
 	struct bs_env *env;     /* NULL: bs_env_default() */
+	uint32_t repeat;        /* runs over the same context, as the kernel's repeat
+				 * (state carries over); 0 means 1 */
 	/* out: the caller frees data_out and ctx_out */
 	uint64_t retval;
 	uint64_t insns_executed;
@@ -35,6 +64,10 @@ struct bs_test_run {
 	size_t data_size_out;
 	uint8_t *ctx_out;
 	size_t ctx_size_out;
+	uint64_t duration_ns;   /* average wall time of one run (not deterministic) */
+	struct bs_redirect redirect;
+	struct bs_clone *clones; /* the caller frees each data and the array */
+	size_t nclones;
 };
 
 /* Creates the object's maps in *out (index i = map i of the object, global

@@ -71,6 +71,29 @@ bs_lddw_resolver_fn bs_vm_lddw_resolver(const struct bs_vm *vm, void **user);
 BS_MUST_CHECK int bs_vm_load(struct bs_vm *vm, const struct bs_insn *prog, size_t n,
 			     struct bs_error *err);
 
+/* Tail calls: more programs in one VM. bs_vm_load loads program 0; this
+ * checks and prepares another one (after the same helpers and resolver) and
+ * gives its index (1, 2, ...). */
+BS_MUST_CHECK int bs_vm_add_prog(struct bs_vm *vm, const struct bs_insn *prog, size_t n,
+				 uint32_t *index, struct bs_error *err);
+
+/* bpf_tail_call (helper 12) asks this which program the program array map
+ * (r2) holds at index (r3): return 1 with *prog set to its index in this VM,
+ * 0 when the slot is empty or out of range (the call falls through, as in
+ * the kernel), -1 with err filled to stop the run. Without a resolver every
+ * tail call falls through. At most 33 tail calls succeed in one run. */
+typedef int (*bs_tail_call_fn)(struct bs_vm *vm, uint64_t map, uint64_t index,
+			       uint32_t *prog, struct bs_error *err, void *user);
+void bs_vm_set_tail_call(struct bs_vm *vm, bs_tail_call_fn fn, void *user);
+
+/* For helpers that call back into the program (bpf_loop,
+ * bpf_for_each_map_elem): runs the function whose handle func is (a
+ * BS_FUNC_HANDLE_BASE value from lddw) in a new stack frame with r1..r5 =
+ * args, until it returns; *r0 gets its return value. Instructions count
+ * against the same budget; faults fill err. */
+BS_MUST_CHECK int bs_vm_call(struct bs_vm *vm, uint64_t func, const uint64_t args[5],
+			     uint64_t *r0, struct bs_error *err);
+
 /* Registers memory the program may access; the VM does not own host.
  * *guest receives its guest address. */
 BS_MUST_CHECK int bs_vm_add_region(struct bs_vm *vm, const char *name, void *host,
