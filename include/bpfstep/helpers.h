@@ -14,6 +14,16 @@ extern "C" {
 
 #pragma GCC visibility push(default)
 
+/* What bpf_fib_lookup answers: bpfstep has no routing table, so the
+ * answer is set. ret is a BPF_FIB_LKUP_RET_* value; on success (0) the
+ * helper fills ifindex and the MAC addresses into the caller's params. */
+struct bs_fib {
+	int32_t ret;          /* default BPF_FIB_LKUP_RET_NOT_FWDED (4): no route */
+	uint32_t ifindex;
+	uint8_t smac[6];
+	uint8_t dmac[6];
+};
+
 /* The deterministic environment: a virtual clock, a seeded PRNG, a CPU id. */
 struct bs_env {
 	uint64_t time_ns;     /* bpf_ktime_get_ns returns this, then it advances */
@@ -24,6 +34,7 @@ struct bs_env {
 	uint64_t pid_tgid;    /* bpf_get_current_pid_tgid: tgid << 32 | pid */
 	uint64_t uid_gid;     /* bpf_get_current_uid_gid: gid << 32 | uid */
 	char comm[16];        /* bpf_get_current_comm, NUL-padded */
+	struct bs_fib fib;    /* bpf_fib_lookup */
 	/* bpf_trace_printk's lines (the message, without trace_pipe's prefix);
 	 * NULL discards them */
 	void (*trace)(void *user, const char *line);
