@@ -17,7 +17,8 @@ demo|test) ;;
 esac
 
 # Debian packages the build and the tests use.
-packages=(meson ninja-build pkg-config gcc clang llvm libcmocka-dev libelf-dev libbpf-dev bpftool)
+packages=(meson ninja-build pkg-config gcc clang llvm libcmocka-dev libelf-dev libbpf-dev bpftool
+	libjansson-dev libreadline-dev libpcap-dev lcov libcapstone-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -9,6 +9,7 @@ void cli_raw_opts_default(struct cli_raw_opts *o)
 	o->engine = CLI_ENGINE_INTERP;
 	o->budget = BS_DEFAULT_BUDGET;
 	o->dispatch = BS_DISPATCH_DEFAULT;
+	o->env = NULL;
 }
 
 int cli_parse_engine(const char *s, enum cli_engine *e)
@@ -33,11 +34,15 @@ int cli_run_raw(const struct bs_insn *prog, size_t n, uint8_t *mem, size_t mem_l
 		return -1;
 	}
 	struct bs_vm *vm = NULL;
-	struct bs_env env;
+	struct bs_env env_default, *env = opts->env;
 	uint64_t args[5] = {0};
 	int rc = -1;
-	bs_env_default(&env);
-	if (bs_vm_new(&vm, err) || bs_helpers_register_env(vm, &env, err))
+	if (!env) {
+		memset(&env_default, 0, sizeof(env_default));
+		bs_env_default(&env_default);
+		env = &env_default;
+	}
+	if (bs_vm_new(&vm, err) || bs_helpers_register_env(vm, env, err))
 		goto out;
 	bs_vm_set_budget(vm, opts->budget);
 	bs_vm_set_dispatch(vm, opts->dispatch);

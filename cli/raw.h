@@ -11,6 +11,7 @@ struct cli_raw_opts {
 	enum cli_engine engine;
 	uint64_t budget;
 	enum bs_dispatch dispatch;
+	struct bs_env *env;  /* NULL: bs_env_default() */
 };
 
 void cli_raw_opts_default(struct cli_raw_opts *o);

@@ -236,3 +236,34 @@ int32_t hlp_id_by_name(const char *name)
 			return (int32_t)i;
 	return -1;
 }
+
+/* The helpers each program type's func_proto gives, one bit per id, as
+ * Linux 6.18 on x86-64 answers for root (CAP_BPF, CAP_PERFMON,
+ * CAP_SYS_ADMIN, no lockdown). tests/kernel_helpers.c asks the running
+ * kernel about every id and type and compares with this table. */
+static const struct {
+	int type;
+	uint64_t bits[4];
+} type_helpers[] = {
+	{1, {0x0080c4280643d1eeULL, 0x2d6f260063810010ULL, 0x80779e3176303f7cULL, 0x00000000000f0ffcULL}},
+	{2, {0x008024280a43d1feULL, 0x296f260063810008ULL, 0x8073fe307630207cULL, 0x00000000000f0fecULL}},
+	{3, {0x0085cfeff7ffffeeULL, 0x3d6f7e1fe3f98034ULL, 0x80779e397fb03ffcULL, 0x00000000000ffffdULL}},
+	{4, {0x0085cfeff7ffffeeULL, 0x3d6f7e1fe3f98034ULL, 0x80779e397fb03ffcULL, 0x00000000000ffffdULL}},
+	{5, {0x008024280a43d1feULL, 0x296f260063810008ULL, 0x8073fe307630207cULL, 0x00000000000f0fecULL}},
+	{6, {0x00c8142812c3d1eeULL, 0x296f661863f10022ULL, 0xf0779e3976303f7cULL, 0x00000000000ffffcULL}},
+	{7, {0x018024280a43d1feULL, 0x29ef260063810008ULL, 0x8073fe307630207cULL, 0x00000000000f0fecULL}},
+	{8, {0x0080c4280643d1eeULL, 0x2d6f3e0fe3fb8010ULL, 0x80779e3176303f7fULL, 0x00000000000f0ffcULL}},
+	{17, {0x008024280a43d1feULL, 0x296f260063810008ULL, 0x8073fe307630207cULL, 0x00000000000f0fecULL}},
+};
+
+int hlp_type_allows(int type, int32_t id)
+{
+	for (size_t i = 0; i < sizeof(type_helpers) / sizeof(type_helpers[0]); i++) {
+		if (type_helpers[i].type != type)
+			continue;
+		if (id <= 0 || id >= 256)
+			return 0;
+		return (int)(type_helpers[i].bits[id / 64] >> (id % 64) & 1);
+	}
+	return -1;
+}

@@ -52,21 +52,10 @@ static const void *arg_mem(struct bs_vm *vm, int32_t id, int reg, const char *wh
 	return p;
 }
 
-/* check_map_func_compatibility: queue and stack take only push, pop and
- * peek, and those take nothing else. */
+/* check_map_func_compatibility (map_compat.c) */
 static int check_compat(int32_t id, const struct bs_map *map, struct bs_error *err)
 {
-	bool qs = map->ops->push != NULL;
-	bool qs_helper = id == 87 || id == 88 || id == 89;
-	if (qs == qs_helper)
-		return 0;
-	vm_err(err, BS_ERR_HELPER, BS_NO_PC, "cannot pass map_type %u into func %s#%d (map '%s' "
-	       "is %s)", map->def.type, hlp_name(id), id, map->name,
-	       bs_map_type_name(map->def.type));
-	if (qs)
-		vm_err_hint(err, "a %s is used with bpf_map_push_elem, bpf_map_pop_elem and "
-			    "bpf_map_peek_elem", bs_map_type_name(map->def.type));
-	return -1;
+	return hlp_map_func_compat(id, map, err);
 }
 
 static uint64_t value_addr(const struct hlp_attach *att, const struct bs_map *map,
@@ -89,7 +78,10 @@ static int h_lookup(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0,
 	uint32_t slot = map->ops->lookup(map, key);
 	if (slot != HLP_NO_SLOT && map->ops->touch)
 		map->ops->touch(map, slot);
-	*r0 = slot == HLP_NO_SLOT ? 0 : value_addr(att, map, slot, hlp_map_cpu(map));
+	if (hlp_is_outer(map->def.type))  /* the inner map, for the map helpers */
+		*r0 = slot == HLP_NO_SLOT ? 0 : hlp_inner_handle(map, slot);
+	else
+		*r0 = slot == HLP_NO_SLOT ? 0 : value_addr(att, map, slot, hlp_map_cpu(map));
 	return 0;
 }
 
@@ -225,9 +217,27 @@ int hlp_maps_register_helpers(struct bs_vm *vm, struct hlp_attach *att, struct b
 		{88, h_pop},
 		{89, h_peek},
 		{195, h_lookup_percpu},
+		{25, hlp_h_perf_event_output},
+		{130, hlp_h_ringbuf_output},
+		{131, hlp_h_ringbuf_reserve},
+		{132, hlp_h_ringbuf_submit},
+		{133, hlp_h_ringbuf_discard},
+		{134, hlp_h_ringbuf_query},
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (bs_vm_set_helper(vm, table[i].id, hlp_name(table[i].id), table[i].fn, att, err))
 			return -1;
-	return 0;
+	return hlp_register_for_each(vm, att, err);
+}
+
+int hlp_map_arg(const struct hlp_attach *att, int32_t id, uint64_t r1, struct bs_map **out,
+		struct bs_error *err)
+{
+	return arg_map(att, id, r1, out, err);
+}
+
+uint64_t hlp_map_value_addr(const struct hlp_attach *att, const struct bs_map *map,
+			    uint32_t slot, uint32_t cpu)
+{
+	return value_addr(att, map, slot, cpu);
 }

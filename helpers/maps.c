@@ -43,9 +43,30 @@ static const struct hlp_map_ops *type_ops(uint32_t type)
 	case BS_MAP_QUEUE:
 	case BS_MAP_STACK:
 		return &hlp_queue_ops;
+	case BS_MAP_RINGBUF:
+		return &hlp_ringbuf_ops;
+	case BS_MAP_PROG_ARRAY:
+	case BS_MAP_PERF_EVENT_ARRAY:
+	case BS_MAP_ARRAY_OF_MAPS:
+		return &hlp_fd_array_ops;
+	case BS_MAP_HASH_OF_MAPS:
+		return &hlp_hash_of_maps_ops;
+	case HLP_MAP_DEVMAP:
+		return &hlp_devmap_ops;
+	case HLP_MAP_DEVMAP_HASH:
+		return &hlp_devmap_hash_ops;
+	case HLP_MAP_CPUMAP:
+		return &hlp_cpumap_ops;
+	case HLP_MAP_XSKMAP:
+		return &hlp_xskmap_ops;
 	default:
 		return NULL;
 	}
+}
+
+const struct hlp_map_ops *hlp_type_ops(uint32_t type)
+{
+	return type_ops(type);
 }
 
 int bs_maps_new(struct bs_maps **out, uint32_t ncpus, struct bs_error *err)
@@ -70,6 +91,7 @@ static void map_free(struct bs_map *map)
 		map->ops->free(map);
 	free(map->values);
 	free(map->name);
+	free(map->inner);
 	free(map);
 }
 
@@ -119,6 +141,13 @@ int hlp_check_flags(const struct bs_map_def *def, uint32_t allowed, struct bs_er
 int bs_maps_create(struct bs_maps *maps, const struct bs_map_def *def, struct bs_map **out,
 		   struct bs_error *err)
 {
+	return bs_maps_create_with_inner(maps, def, NULL, out, err);
+}
+
+int bs_maps_create_with_inner(struct bs_maps *maps, const struct bs_map_def *def,
+			      const struct bs_map_def *inner, struct bs_map **out,
+			      struct bs_error *err)
+{
 	if (out)
 		*out = NULL;
 	if (!def) {
@@ -136,11 +165,15 @@ int bs_maps_create(struct bs_maps *maps, const struct bs_map_def *def, struct bs
 		vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC,
 		       "map '%s': map type %s (%u) is not supported by bpfstep yet", name,
 		       bs_map_type_name(def->type), def->type);
-		vm_err_hint(err, "supported map types: hash, array, percpu_hash, percpu_array, "
-			    "lru_hash, lru_percpu_hash, lpm_trie, queue, stack");
+		vm_err_hint(err, "supported map types: hash, array, prog_array, perf_event_array, "
+			    "percpu_hash, percpu_array, lru_hash, lru_percpu_hash, lpm_trie, "
+			    "array_of_maps, hash_of_maps, queue, stack, ringbuf, devmap, "
+			    "devmap_hash, cpumap, xskmap");
 		return -EOPNOTSUPP;
 	}
 	int rc = ops->check(def, err);
+	if (!rc && hlp_is_outer(def->type))
+		rc = hlp_inner_check(def, inner, err);  /* bpf_map_meta_alloc, after */
 	if (rc)
 		return rc;
 
@@ -149,6 +182,9 @@ int bs_maps_create(struct bs_maps *maps, const struct bs_map_def *def, struct bs
 		goto nomem;
 	map->def = *def;
 	map->def.name = map->name;
+	/* the caller's template may not outlive the map */
+	if (hlp_is_outer(def->type) && !(map->inner = hlp_inner_copy(inner)))
+		goto nomem;
 	map->set = maps;
 	map->ops = ops;
 	map->index = (uint32_t)maps->n;
@@ -222,6 +258,11 @@ const struct bs_map_def *bs_map_def(const struct bs_map *map)
 	return &map->def;
 }
 
+const struct bs_map_def *bs_map_inner_def(const struct bs_map *map)
+{
+	return map->inner;
+}
+
 int bs_maps_set_cpu(struct bs_maps *maps, uint32_t cpu)
 {
 	if (cpu >= maps->ncpus)
@@ -248,6 +289,8 @@ int bs_map_lookup(struct bs_map *map, const void *key, void *value)
 	int rc = check_key(map, key);
 	if (rc)
 		return rc;
+	if (map->ops->sys_lookup)
+		return map->ops->sys_lookup(map, key, value);
 	if (map->ops->pop) {  /* queue, stack: peek */
 		rc = map->ops->pop(map, value, false);
 		return rc ? rc : value ? 0 : -EFAULT;

@@ -311,7 +311,9 @@ int hlp_register_skb(struct bs_vm *vm, enum hlp_skb_kind kind, struct hlp_skb *s
 		return 0;
 	if (bs_vm_set_helper(vm, 9, hlp_name(9), h_skb_store_bytes, skb, err) ||
 	    bs_vm_set_helper(vm, 10, hlp_name(10), h_l3_csum_replace, skb, err) ||
-	    bs_vm_set_helper(vm, 11, hlp_name(11), h_l4_csum_replace, skb, err))
+	    bs_vm_set_helper(vm, 11, hlp_name(11), h_l4_csum_replace, skb, err) ||
+	    hlp_register_skb_resize(vm, skb, err) || hlp_register_skb_redirect(vm, skb, err) ||
+	    hlp_register_fib(vm, skb->env, skb, err))
 		return -1;
 	return hlp_register_csum_diff(vm, err);
 }

@@ -7,9 +7,14 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bpfstep/run.h"
+#include "helpers/ctx_access.h"
 #include "helpers/skb_helpers.h"
+#include "helpers/tail_calls.h"
+#include "helpers/task_helpers.h"
+#include "helpers/trace_run.h"
 #include "helpers/xdp_helpers.h"
 #include "vm/error.h"
 
@@ -38,17 +43,22 @@ enum { ETH_P_802_3_ = 0x0001, ETH_P_802_2_ = 0x0004, ETH_P_802_3_MIN_ = 0x0600,
        ETH_P_IP_ = 0x0800, ETH_P_IPV6_ = 0x86dd };
 enum { TCP_CLOSE_ = 7 };
 
-int bs_object_create_maps(const struct bs_object *obj, struct bs_maps **out, struct bs_error *err)
+int bs_object_create_maps(const struct bs_object *obj, uint32_t ncpus, struct bs_maps **out,
+			  struct bs_error *err)
 {
 	*out = NULL;
 	struct bs_maps *maps;
-	if (bs_maps_new(&maps, 1, err))
+	if (bs_maps_new(&maps, ncpus ? ncpus : 1, err))
 		return -1;
 	for (size_t i = 0; i < bs_object_map_count(obj); i++) {
 		struct bs_map *m;
 		size_t size;
 		const void *init = bs_object_map_init(obj, i, &size);
-		if (bs_maps_create(maps, bs_object_map_def(obj, i), &m, err) < 0)
+		struct bs_map_def def = *bs_object_map_def(obj, i);
+		/* libbpf: a perf_event_array of 0 entries gets one per CPU */
+		if (def.type == BS_MAP_PERF_EVENT_ARRAY && def.max_entries == 0)
+			def.max_entries = ncpus ? ncpus : 1;
+		if (bs_maps_create_with_inner(maps, &def, bs_object_map_inner(obj, i), &m, err) < 0)
 			goto fail;
 		if (init) {
 			void *v = bs_map_array_data(m, 0);
@@ -58,6 +68,21 @@ int bs_object_create_maps(const struct bs_object *obj, struct bs_maps **out, str
 				goto fail;
 			}
 			memcpy(v, init, size);
+		}
+	}
+	/* `.values = { [k] = &x }` of prog_array and maps of maps, once every
+	 * map exists: the indexes are the object's, which are the set's */
+	for (size_t i = 0; i < bs_object_map_count(obj); i++) {
+		size_t n;
+		const struct bs_map_init_value *iv = bs_object_map_init_values(obj, i, &n);
+		for (size_t k = 0; k < n; k++) {
+			int rc = bs_map_update(bs_maps_at(maps, i), &iv[k].key, &iv[k].value, 0);
+			if (rc) {
+				vm_err(err, BS_ERR_ARG, BS_NO_PC, "map '%s': initial value [%u] = %u: %s",
+				       bs_object_map_def(obj, i)->name, iv[k].key, iv[k].value,
+				       strerror(-rc));
+				goto fail;
+			}
 		}
 	}
 	*out = maps;
@@ -212,7 +237,9 @@ static int setup_xdp(struct bs_vm *vm, const struct bs_test_run *tr, struct run_
 	 * and queue as given (the kernel checks they exist) */
 	x->ingress_ifindex = in->ingress_ifindex ? in->ingress_ifindex : LOOPBACK_IFINDEX;
 	x->rx_queue_index = in->rx_queue_index;
-	return bs_vm_add_region(vm, "ctx", x, m->ctx_size, BS_REGION_READ, r1, err);
+	if (bs_vm_add_region(vm, "ctx", x, m->ctx_size, BS_REGION_READ, r1, err))
+		return -1;
+	return bs_vm_region_set_access_rule(vm, *r1, hlp_ctx_rule(BS_PROG_XDP), NULL, err);
 }
 
 /* xdp_convert_buff_to_md: offsets from data_meta; the rest as ctx_in had it */
@@ -362,17 +389,31 @@ static int setup_skb(struct bs_vm *vm, enum bs_prog_type type, const struct bs_t
 				      "ctx_in gso_segs %u is more than %d (the kernel: EINVAL)",
 				      in->gso_segs, GSO_MAX_SEGS);
 	}
-	memcpy(m->buf + XDP_PACKET_HEADROOM, frame, size);
-	const uint8_t *eth = m->buf + XDP_PACKET_HEADROOM;
-	m->out_off = XDP_PACKET_HEADROOM;
+	/* the frame sits in the middle of a buffer the resizing helpers grow
+	 * the packet into (skb_resize.c) */
+	size_t at = HLP_SKB_MAX_LEN;
+	memcpy(m->buf + at, frame, size);
+	const uint8_t *eth = m->buf + at;
+	m->out_off = at;
 	m->out_len = size;
 	/* for the pulled types the kernel pushes the header back as zeros */
 	m->zero_l2 = !is_l2;
 	m->ctx_size = sizeof(struct __sk_buff);
 	uint64_t pkt, sk;
-	if (bs_vm_add_region(vm, "pkt", m->buf + XDP_PACKET_HEADROOM + pull, len, BS_REGION_RW,
-			     &pkt, err))
+	/* the region reserves guest addresses for the whole buffer, so bytes
+	 * keep their addresses as the helpers move the packet's window */
+	if (bs_vm_add_region(vm, "pkt", m->buf, HLP_SKB_BUF_SIZE, BS_REGION_RW, &pkt, err))
 		return -1;
+	struct hlp_skb *hs = &m->skb;
+	hs->buf = m->buf;
+	hs->guest = hs->region = pkt;
+	hs->head = at + pull;
+	hs->len = len;
+	hs->mac = at;
+	hs->net = at + ETH_HLEN;
+	hs->trans = -1;
+	hs->md = &m->ctx.skb;
+	pkt += at + pull;
 	fill_sock(&m->sk, proto, eth + ETH_HLEN);
 	if (bs_vm_add_region(vm, "sk", &m->sk, sizeof(m->sk), BS_REGION_READ, &sk, err))
 		return -1;
@@ -404,9 +445,11 @@ static int setup_skb(struct bs_vm *vm, enum bs_prog_type type, const struct bs_t
 	s->gso_size = in->gso_size;
 	s->hwtstamp = in->hwtstamp;
 	bs_vm_set_packet(vm, eth, size, pull, 0, ETH_HLEN);
-	m->skb.data = m->buf + XDP_PACKET_HEADROOM + pull;
-	m->skb.len = len;
+	if (hlp_skb_sync(vm, hs, err))
+		return -1;
 	if (bs_vm_add_region(vm, "ctx", s, m->ctx_size, BS_REGION_RW, r1, err))
+		return -1;
+	if (bs_vm_region_set_access_rule(vm, *r1, hlp_ctx_rule(type), NULL, err))
 		return -1;
 	return bs_vm_region_set_store_hook(vm, *r1, skb_ctx_store, NULL, err);
 }
@@ -430,8 +473,13 @@ static void skb_ctx_out(const struct run_mem *m, struct __sk_buff *out)
 static int copy_out(struct bs_test_run *tr, struct run_mem *m, bool xdp,
 		    struct bs_error *err)
 {
-	if (xdp)
+	if (xdp) {
 		m->out_len = m->xdp.end - m->xdp.meta + m->xdp.frags_size;
+	} else if (!m->zero_l2) {
+		/* tc: from skb->data, wherever the helpers left the packet */
+		m->out_off = m->skb.head;
+		m->out_len = m->skb.len;
+	}
 	tr->data_out = malloc(m->out_len ? m->out_len : 1);
 	tr->ctx_out = malloc(m->ctx_size);
 	if (!tr->data_out || !tr->ctx_out)
@@ -468,14 +516,21 @@ int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_test
 	bs_error_clear(err);
 	tr->data_out = tr->ctx_out = NULL;
 	tr->data_size_out = tr->ctx_size_out = 0;
+	memset(&tr->redirect, 0, sizeof(tr->redirect));
+	tr->clones = NULL;
+	tr->nclones = 0;
 	enum bs_prog_type type = bs_prog_type(prog);
+	/* tracing programs take no packet: their context is ctx_in */
+	if (hlp_is_trace_type(type))
+		return hlp_trace_run(prog, maps, tr, err);
 	bool xdp = type == BS_PROG_XDP;
 	bool skb = type == BS_PROG_SCHED_CLS || type == BS_PROG_SCHED_ACT ||
 		   type == BS_PROG_SOCKET_FILTER || type == BS_PROG_CGROUP_SKB;
 	if (!xdp && !skb)
 		return vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC,
 			      "running %s programs is not supported yet (xdp, sched_cls, sched_act, "
-			      "socket_filter and cgroup_skb are)",
+			      "socket_filter, cgroup_skb, kprobe, tracepoint, raw_tracepoint and "
+			      "perf_event are)",
 			      bs_prog_type_name(type));
 	if (tr->data_size_in < ETH_HLEN)
 		return vm_err(err, BS_ERR_ARG, BS_NO_PC,
@@ -506,7 +561,12 @@ int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_test
 	}
 	struct run_mem m;
 	memset(&m, 0, sizeof(m));
+	/* where the redirect helpers record, and what they read */
+	m.skb.tr = m.xdp.tr = tr;
+	m.skb.maps = m.xdp.maps = maps;
+	m.skb.env = m.xdp.env = env;
 	struct bs_vm *vm = NULL;
+	struct hlp_tail_calls *tc = NULL;
 	size_t n;
 	const struct bs_insn *insns = bs_prog_insns(prog, &n);
 	uint64_t args[5] = {0};
@@ -515,13 +575,14 @@ int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_test
 	/* xdp: the page, then a page per fragment (there are fewer than
 	 * data_size_in / PAGE_SIZE + 1 of them) */
 	m.buf = calloc(1, xdp ? PAGE_SIZE_ + (tr->data_size_in + PAGE_SIZE_ - 1) / PAGE_SIZE_ * PAGE_SIZE_
-			      : XDP_PACKET_HEADROOM + tr->data_size_in + TEST_RUN_TAILROOM);
+			      : HLP_SKB_BUF_SIZE);
 	if (!m.buf) {
 		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory for a %zu-byte packet",
 		       tr->data_size_in);
 		goto out;
 	}
 	if (bs_vm_new(&vm, err) || bs_helpers_register_env(vm, env, err) ||
+	    hlp_register_tracing(vm, env, (int)type, err) ||
 	    (maps && bs_maps_attach(maps, vm, err)))
 		goto out;
 	/* helpers are checked when the program loads, so they come first; the
@@ -533,12 +594,28 @@ int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_test
 		goto out;
 	bs_vm_set_budget(vm, tr->budget ? tr->budget : BS_DEFAULT_BUDGET);
 	bs_vm_set_dispatch(vm, tr->dispatch);
-	if (bs_vm_load(vm, insns, n, err))
+	bs_vm_set_prog_type(vm, (int)type);
+	if (bs_vm_load(vm, insns, n, err) || hlp_tail_calls_setup(vm, prog, maps, &tc, err))
 		goto out;
 	if (xdp ? setup_xdp(vm, tr, &m, &args[0], err) : setup_skb(vm, type, tr, &m, &args[0], err))
 		goto out;
-	rc = bs_vm_run(vm, args, &res, err);
-	tr->insns_executed = res.insns_executed;
+	/* bpf_test_run: repeat runs over the same context and packet, each
+	 * seeing what the one before left; the last one's result counts */
+	uint32_t repeat = tr->repeat ? tr->repeat : 1;
+	struct timespec t0, t1;
+	tr->insns_executed = 0;
+	if (tr->on_vm)
+		tr->on_vm(vm, tr->on_vm_user);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (uint32_t i = 0; i < repeat; i++) {
+		rc = bs_vm_run(vm, args, &res, err);
+		tr->insns_executed += res.insns_executed;
+		if (rc)
+			break;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	tr->duration_ns = ((uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
+			   (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec) / repeat;
 	/* the kernel's test run reports the program's u32 return value */
 	tr->retval = (uint32_t)res.retval;
 	if (!rc)
@@ -548,8 +625,16 @@ out:
 		free(tr->data_out);
 		free(tr->ctx_out);
 		tr->data_out = tr->ctx_out = NULL;
+		for (size_t i = 0; i < tr->nclones; i++)
+			free(tr->clones[i].data);
+		free(tr->clones);
+		tr->clones = NULL;
+		tr->nclones = 0;
 	}
+	if (rc && vm && bs_vm_current_prog(vm))
+		hlp_note_tail_called(err, hlp_tail_calls_prog_name(tc, bs_vm_current_prog(vm)));
 	bs_vm_free(vm);
+	hlp_tail_calls_free(tc);
 	free(m.buf);
 	return rc;
 }

@@ -129,7 +129,8 @@ int hlp_register_xdp(struct bs_vm *vm, struct hlp_xdp *x, struct bs_error *err)
 {
 	if (bs_vm_set_helper(vm, 44, hlp_name(44), h_adjust_head, x, err) ||
 	    bs_vm_set_helper(vm, 54, hlp_name(54), h_adjust_meta, x, err) ||
-	    bs_vm_set_helper(vm, 65, hlp_name(65), h_adjust_tail, x, err))
+	    bs_vm_set_helper(vm, 65, hlp_name(65), h_adjust_tail, x, err) ||
+	    hlp_register_xdp_redirect(vm, x, err) || hlp_register_fib(vm, x->env, NULL, err))
 		return -1;
 	return hlp_register_csum_diff(vm, err);
 }

@@ -11,6 +11,10 @@
 #include "bpfstep/vm.h"
 #include "vm/isa.h"
 
+struct bs_test_run;
+struct bs_maps;
+struct bs_env;
+
 #define HLP_XDP_PAGE 4096
 /* sizeof(struct xdp_frame): data_meta never goes below it */
 #define HLP_XDP_FRAME_SIZE 40
@@ -33,12 +37,20 @@ struct hlp_xdp {
 	uint32_t frag_size[HLP_XDP_MAX_FRAGS];
 	unsigned nr_frags;
 	uint32_t frags_size;    /* sum of frag_size */
+	struct bs_test_run *tr; /* the redirect is recorded here */
+	struct bs_maps *maps;   /* bpf_redirect_map's maps (NULL: none) */
+	const struct bs_env *env; /* bpf_fib_lookup's answer */
 };
 
 /* Registers bpf_xdp_adjust_head (44), bpf_xdp_adjust_meta (54),
- * bpf_xdp_adjust_tail (65) over x, and bpf_csum_diff (28): the part of
- * xdp_func_proto bpfstep has. */
+ * bpf_xdp_adjust_tail (65) over x, bpf_csum_diff (28), bpf_redirect (23),
+ * bpf_redirect_map (51) and bpf_fib_lookup (69): the part of xdp_func_proto
+ * bpfstep has. */
 BS_HIDDEN int hlp_register_xdp(struct bs_vm *vm, struct hlp_xdp *x, struct bs_error *err);
+
+/* redirect.c: bpf_redirect (23) and bpf_redirect_map (51) for xdp. */
+BS_HIDDEN int hlp_register_xdp_redirect(struct bs_vm *vm, struct hlp_xdp *x,
+					struct bs_error *err);
 
 /* Makes the context's data_meta / data / data_end and the "pkt" region's
  * window ([data_meta, data_end): a packet pointer kept from before an

@@ -27,6 +27,10 @@ struct ldr_map {
 	uint64_t sym_off;       /* offset of its symbol in a maps section */
 	uint8_t *init;          /* initial contents of global data, or NULL */
 	size_t init_size;
+	struct bs_map_def inner;  /* map-in-map: the inner template (type 0: none) */
+	char inner_name[80];
+	struct bs_map_init_value *values;  /* `.values = { [k] = &x }` */
+	size_t nvalues;
 };
 
 struct bs_prog {

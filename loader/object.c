@@ -262,8 +262,11 @@ static int parse(struct ldr_ctx *c, struct bs_error *err)
 		    !c->scns[i].exec && ldr_add_data_map(c, i, err))
 			return -1;
 	/* the maps array has stopped moving: point each definition at its name */
-	for (size_t i = 0; i < c->obj->nmaps; i++)
-		c->obj->maps[i].def.name = c->obj->maps[i].name;
+	for (size_t i = 0; i < c->obj->nmaps; i++) {
+		struct ldr_map *m = &c->obj->maps[i];
+		m->def.name = m->name;
+		m->inner.name = m->inner_name;
+	}
 	return add_programs(c, err);
 }
 
@@ -361,8 +364,10 @@ void bs_object_close(struct bs_object *obj)
 	}
 	for (size_t i = 0; i < obj->nprogs; i++)
 		free(obj->progs[i].lines);
-	for (size_t i = 0; i < obj->nmaps; i++)
+	for (size_t i = 0; i < obj->nmaps; i++) {
 		free(obj->maps[i].init);
+		free(obj->maps[i].values);
+	}
 	bs_btf_ext_free(obj->btf_ext);
 	bs_btf_free(obj->btf);
 	free(obj->progs);
@@ -457,6 +462,42 @@ const void *bs_object_map_init(const struct bs_object *obj, size_t i, size_t *si
 }
 
 const char *bs_object_notes(const struct bs_object *obj) { return obj->notes; }
+
+const struct bs_btf *bs_object_btf(const struct bs_object *obj) { return obj->btf; }
+
+void bs_object_map_btf(const struct bs_object *obj, size_t i, uint32_t *key_type,
+		       uint32_t *value_type)
+{
+	*key_type = *value_type = 0;
+	if (i >= obj->nmaps || !obj->btf)
+		return;
+	const struct ldr_map *m = &obj->maps[i];
+	const struct bs_btf *btf = obj->btf;
+	/* global data: the name is the section's (cut to 15 characters) after a
+	 * prefix without dots; map definitions are C identifiers */
+	const char *dot = strchr(m->name, '.');
+	for (uint32_t id = 1; dot && id <= bs_btf_type_count(btf); id++) {
+		const struct bs_btf_type *t = bs_btf_type_by_id(btf, id);
+		if (t->kind == BS_BTF_DATASEC && strncmp(t->name, dot, 15) == 0 &&
+		    strlen(dot) == (strlen(t->name) < 15 ? strlen(t->name) : 15)) {
+			*value_type = id;
+			return;
+		}
+	}
+	uint32_t sec_id = dot ? 0 : bs_btf_find_by_name(btf, ".maps", BS_BTF_DATASEC);
+	const struct bs_btf_type *sec = sec_id ? bs_btf_type_by_id(btf, sec_id) : NULL;
+	for (uint16_t k = 0; sec && k < sec->vlen; k++) {
+		const struct bs_btf_type *var = bs_btf_type_by_id(btf, sec->vars[k].type);
+		struct bs_btf_map_def def;
+		struct bs_error e;
+		if (sec->vars[k].offset != m->sym_off || !var || strcmp(var->name, m->name) != 0 ||
+		    bs_btf_map_def(btf, sec->vars[k].type, &def, &e))
+			continue;
+		*key_type = def.attrs.key_type_id;
+		*value_type = def.attrs.value_type_id;
+		return;
+	}
+}
 
 void ldr_note(struct ldr_ctx *c, const char *fmt, ...)
 {

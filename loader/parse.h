@@ -39,6 +39,10 @@ struct ldr_ctx {
 BS_HIDDEN struct ldr_map *ldr_add_map(struct ldr_ctx *c, struct bs_error *err);
 BS_HIDDEN int ldr_add_legacy_maps(struct ldr_ctx *c, struct bs_error *err);
 BS_HIDDEN int ldr_add_btf_maps(struct ldr_ctx *c, struct bs_error *err);
+struct bs_btf_type;
+/* The static `.values` of BTF-defined prog_array and map-in-map maps. */
+BS_HIDDEN int ldr_add_map_values(struct ldr_ctx *c, const struct bs_btf_type *sec,
+				 struct bs_error *err);
 BS_HIDDEN bool ldr_is_data_section(const char *name);
 BS_HIDDEN int ldr_add_data_map(struct ldr_ctx *c, size_t scn, struct bs_error *err);
 /* Adds a line to the object's notes (what loading ignored). */

@@ -104,10 +104,10 @@ static const struct create_row create_rows[] = {
 	{"percpu_array: key_size 2", DEF(PA, 2, 4, 1, 0), -EINVAL, BS_ERR_ARG, "key_size is 2"},
 	{"type 0", DEF(0, 4, 4, 1, 0), -EINVAL, BS_ERR_ARG, "unknown map type 0"},
 	{"type 40", DEF(40, 4, 4, 1, 0), -EINVAL, BS_ERR_ARG, "unknown map type 40"},
-	{"prog_array is not implemented", DEF(BS_MAP_PROG_ARRAY, 4, 4, 1, 0), -EOPNOTSUPP,
-	 BS_ERR_UNSUPPORTED, "map type prog_array (3) is not supported"},
-	{"ringbuf is not implemented", DEF(BS_MAP_RINGBUF, 0, 0, 4096, 0), -EOPNOTSUPP,
-	 BS_ERR_UNSUPPORTED, "ringbuf"},
+	{"stack_trace is not implemented", DEF(7, 4, 8, 1, 0), -EOPNOTSUPP,
+	 BS_ERR_UNSUPPORTED, "map type stack_trace (7) is not supported"},
+	{"sockmap is not implemented", DEF(15, 4, 4, 1, 0), -EOPNOTSUPP, BS_ERR_UNSUPPORTED,
+	 "sockmap"},
 };
 
 static void test_create_checks(void **state)

@@ -8,14 +8,16 @@
  * with NEXT after moving pc. Anything that fails fills err and jumps to fault
  * with pc still at the failing instruction. */
 
-int VM_LOOP_NAME(struct bs_vm *vm, uint64_t *executed, struct bs_error *err)
+int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *err)
 {
 	uint64_t *const reg = vm->reg;
-	const struct vm_pinsn *const code = vm->code;
+	/* a tail call moves to another program */
+	const struct vm_pinsn *code = vm->progs[vm->cur].code;
 	const struct vm_pinsn *I;
-	size_t pc = 0;
-	uint64_t count = 0;
+	uint64_t count = vm->count;
 	const uint64_t budget = vm->budget ? vm->budget : UINT64_MAX;
+	/* where the loop looks up from its work: the budget, or a debugger's stop */
+	uint64_t limit = vm_limit(vm, budget);
 	uint32_t may_goto = VM_MAY_GOTO_LOOPS;
 	uint8_t *p;
 
@@ -28,33 +30,40 @@ int VM_LOOP_NAME(struct bs_vm *vm, uint64_t *executed, struct bs_error *err)
 		p = vm_mem(vm, (addr), (size), (need), err);                         \
 		if (!p)                                                               \
 			goto fault;                                                   \
+		if (__builtin_expect(vm->watch_hit != 0, 0))                          \
+			limit = count;                                                \
 	} while (0)
 
 #if VM_USE_GOTO
-	static const void *const labels[VM_OP__COUNT] = {
+	static const void *const labels[VM_OP_TRAP + 1] = {
 #define BS_OP(NAME, ...) [VM_OP_##NAME] = &&L_##NAME,
 #include "vm/isa.def"
 #undef BS_OP
+		[VM_OP_TRAP] = &&L_TRAP,
 	};
 #define CASE(NAME) L_##NAME:
 #define NEXT                                                                          \
 	do {                                                                          \
 		I = &code[pc];                                                        \
-		if (__builtin_expect(count == budget, 0))                             \
-			goto out_budget;                                              \
+		if (__builtin_expect(count == limit, 0))                              \
+			goto out_limit;                                               \
 		count++;                                                              \
 		goto *labels[I->op];                                                  \
 	} while (0)
+#define DISPATCH() goto *labels[I->op]
 	NEXT;
 #else
 #define CASE(NAME) case VM_OP_##NAME:
 #define NEXT continue
+#define DISPATCH() goto dispatch
 	for (;;) {
 		I = &code[pc];
-		if (__builtin_expect(count == budget, 0))
-			goto out_budget;
+		if (__builtin_expect(count == limit, 0))
+			goto out_limit;
+	resume:
 		count++;
-		switch ((enum vm_op)I->op) {
+	dispatch:
+		switch ((unsigned)I->op) {
 #endif
 
 /* ALU: a and b are the operands at the width of the instruction; ALU32
@@ -223,7 +232,23 @@ int VM_LOOP_NAME(struct bs_vm *vm, uint64_t *executed, struct bs_error *err)
 		NEXT;
 	}
 
+	/* a breakpoint: the debugger looks before the instruction runs, then
+	 * the instruction the trap stands in for runs as if nothing happened */
+	CASE(TRAP) {
+		vm->count = count - 1;
+		vm->pc = pc;
+		if (vm->stop_hook(vm, BS_STOP_BREAK, err, vm->stop_user))
+			goto fault_stop;
+		limit = vm_limit(vm, budget);
+		vm->trap_insn = code[pc];
+		vm->trap_insn.op = vm_trap_op(vm, vm->cur, pc);
+		I = &vm->trap_insn;
+		DISPATCH();
+	}
+
 	CASE(CALL) {
+		if (__builtin_expect(IMM == VM_HELPER_TAIL_CALL, 0))
+			goto tail_call;
 		const struct vm_helper *h = &vm->helpers[IMM];
 		uint64_t r0 = 0;
 		if (!h->fn) {
@@ -231,9 +256,43 @@ int VM_LOOP_NAME(struct bs_vm *vm, uint64_t *executed, struct bs_error *err)
 			       (int)IMM);
 			goto fault;
 		}
-		if (h->fn(vm, &reg[1], &r0, err, h->user))
+		/* a helper may run program code (bs_vm_call): it counts on */
+		vm->count = count;
+		vm->pc = pc;
+		if (h->fn(vm, &reg[1], &r0, err, h->user)) {
+			/* a fault inside a callback keeps its own pc and program */
+			if (err && err->pc != BS_NO_PC)
+				goto fault_nested;
 			goto fault;
+		}
+		count = vm->count;
+		/* a callback may have moved the debugger's stop, or hit a watch */
+		limit = vm->watch_hit ? count : vm_limit(vm, budget);
 		reg[0] = r0;
+		pc++;
+		NEXT;
+	}
+	/* bpf_tail_call(ctx, map, index): the kernel's JMP_TAIL_CALL. On success
+	 * the target starts over in the same frame with every register as it
+	 * is; on failure execution goes on with r0 untouched, as in the
+	 * kernel's interpreter. */
+	tail_call: {
+		uint32_t target = 0;
+		int found = 0;
+		if (vm->tail_calls < VM_MAX_TAIL_CALLS && vm->tail_call) {
+			vm->count = count;
+			vm->pc = pc;
+			found = vm->tail_call(vm, reg[2], reg[3], &target, err, vm->tail_call_user);
+			if (found < 0)
+				goto fault;
+		}
+		if (found == 1 && target < vm->nprogs) {
+			vm->tail_calls++;
+			vm->cur = target;
+			code = vm->progs[target].code;
+			pc = 0;
+			NEXT;
+		}
 		pc++;
 		NEXT;
 	}
@@ -252,6 +311,7 @@ int VM_LOOP_NAME(struct bs_vm *vm, uint64_t *executed, struct bs_error *err)
 		}
 		struct vm_frame *f = &vm->frames[vm->depth++];
 		f->ret_pc = pc + 1;
+		f->ret_prog = vm->cur;
 		memcpy(f->saved, &reg[6], sizeof(f->saved));
 		f->fp = reg[10];
 		f->may_goto = may_goto;
@@ -264,9 +324,13 @@ int VM_LOOP_NAME(struct bs_vm *vm, uint64_t *executed, struct bs_error *err)
 	/* the exit the kernel's gen_ld_abs emits also lands here: it leaves only
 	 * the current subprogram */
 	CASE(EXIT) do_exit: {
-		if (vm->depth == 0)
+		if (vm->depth == base)
 			goto out_exit;
 		const struct vm_frame *f = &vm->frames[--vm->depth];
+		if (__builtin_expect(f->ret_prog != vm->cur, 0)) {
+			vm->cur = f->ret_prog;
+			code = vm->progs[vm->cur].code;
+		}
 		memcpy(&reg[6], f->saved, sizeof(f->saved));
 		reg[10] = f->fp;
 		vm->stack_lo = reg[10] - BS_STACK_SIZE;
@@ -284,19 +348,46 @@ int VM_LOOP_NAME(struct bs_vm *vm, uint64_t *executed, struct bs_error *err)
 #endif
 
 out_exit:
-	*executed = count;
+	vm->count = count;
 	return 0;
+	/* the budget ran out, or a debugger asked to stop here (a step count
+	 * reached, or the last instruction touched a watched range) */
+out_limit:
+	if (count == budget)
+		goto out_budget;
+	vm->count = count;
+	vm->pc = pc;
+	if (vm->stop_hook) {
+		enum bs_stop_reason why = vm->watch_hit ? BS_STOP_WATCH : BS_STOP_STEP;
+		if (vm->stop_hook(vm, why, err, vm->stop_user))
+			goto fault_stop;
+	}
+	vm->watch_hit = 0;
+	limit = vm_limit(vm, budget);
+#if VM_USE_GOTO
+	count++;
+	goto *labels[I->op];
+#else
+	goto resume;
+#endif
 out_budget:
 	vm_err(err, BS_ERR_BUDGET, (long)pc,
 	       "the instruction budget of %llu instructions ran out (a runaway loop?)",
 	       (unsigned long long)budget);
 	vm_err_hint(err, "a larger budget (or 0, no limit) lets a long loop finish");
-	*executed = count;
+	vm->count = count;
 	return -1;
 fault:
 	if (err)
 		err->pc = (long)pc;
-	*executed = count;
+	vm->count = count;
+	return -1;
+fault_nested:
+	return -1;
+fault_stop:
+	/* the debugger ended the run: err is its reason, pc the stop */
+	if (err)
+		err->pc = (long)pc;
 	return -1;
 
 #undef DST
@@ -306,4 +397,5 @@ fault:
 #undef MEM
 #undef CASE
 #undef NEXT
+#undef DISPATCH
 }

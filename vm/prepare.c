@@ -16,9 +16,10 @@ static const char *pseudo_name(int src)
 	return src >= 0 && src < 7 ? names[src] : "?";
 }
 
-static int resolve_lddw(struct bs_vm *vm, size_t pc, struct vm_pinsn *p, struct bs_error *err)
+static int resolve_lddw(struct bs_vm *vm, const struct bs_insn *prog, size_t pc,
+			struct vm_pinsn *p, struct bs_error *err)
 {
-	const struct bs_insn *insn = &vm->prog[pc];
+	const struct bs_insn *insn = &prog[pc];
 	if (insn->src_reg == BS_PSEUDO_NONE) {
 		p->imm = ((uint64_t)(uint32_t)insn[1].imm << 32) | (uint32_t)insn->imm;
 		return 0;
@@ -51,18 +52,26 @@ static int check_call(struct bs_vm *vm, size_t pc, const struct bs_insn *insn,
 	int32_t id = insn->imm;
 	if (id > 0 && id < VM_MAX_HELPER_ID && vm->helpers[id].fn)
 		return 0;
+	/* the VM itself carries out tail calls */
+	if (id == VM_HELPER_TAIL_CALL)
+		return 0;
 	const char *name = hlp_name(id);
 	if (!name)
 		return vm_err(err, BS_ERR_HELPER, (long)pc, "invalid func unknown#%d", id);
-	vm_err(err, BS_ERR_HELPER, (long)pc, "helper %s#%d is not available here", name, id);
-	vm_err_hint(err, "bpfstep provides helpers according to the program type and inputs");
+	/* the verifier's words where the kernel itself refuses the helper */
+	if (hlp_type_allows(vm->prog_type, id) == 0)
+		return vm_err(err, BS_ERR_HELPER, (long)pc,
+			      "program of this type cannot use helper %s#%d", name, id);
+	vm_err(err, BS_ERR_HELPER, (long)pc, "helper %s#%d is not emulated", name, id);
+	vm_err_hint(err, "docs/helpers.md lists the helpers bpfstep provides for each program type");
 	return -1;
 }
 
-static int prepare_one(struct bs_vm *vm, size_t pc, struct bs_error *err)
+static int prepare_one(struct bs_vm *vm, const struct bs_insn *prog, struct vm_pinsn *code,
+		       size_t pc, struct bs_error *err)
 {
-	const struct bs_insn *insn = &vm->prog[pc];
-	struct vm_pinsn *p = &vm->code[pc];
+	const struct bs_insn *insn = &prog[pc];
+	struct vm_pinsn *p = &code[pc];
 	enum vm_op op = vm_op_lookup(insn);
 	const struct vm_opinfo *info = &vm_ops[op];
 
@@ -79,7 +88,7 @@ static int prepare_one(struct bs_vm *vm, size_t pc, struct bs_error *err)
 	case F_CALL: case F_CALL_KFUNC:
 		return check_call(vm, pc, insn, err);
 	case F_LDDW:
-		return resolve_lddw(vm, pc, p, err);
+		return resolve_lddw(vm, prog, pc, p, err);
 	case F_ADDR_SPACE_CAST:
 		vm_err(err, BS_ERR_UNSUPPORTED, (long)pc,
 		       "addr_space_cast insn can only be used in a program that has an associated arena");
@@ -90,45 +99,96 @@ static int prepare_one(struct bs_vm *vm, size_t pc, struct bs_error *err)
 	}
 }
 
-int vm_prepare(struct bs_vm *vm, const struct bs_insn *prog, size_t n, struct bs_error *err)
+/* Checks prog and fills code; on failure err names the instruction. */
+static int prepare_code(struct bs_vm *vm, const struct bs_insn *prog, size_t n,
+			struct vm_pinsn *code, struct bs_error *err)
 {
-	bs_error_clear(err);
-	free(vm->prog);
-	free(vm->code);
-	vm->prog = NULL;
-	vm->code = NULL;
-	vm->n = 0;
 	if (n == 0)
 		return vm_err(err, BS_ERR_INVALID, BS_NO_PC, "the program is empty");
 	if (n > VM_MAX_INSNS)
 		return vm_err(err, BS_ERR_INVALID, BS_NO_PC,
 			      "the program has %zu instructions; the kernel allows %d", n,
 			      VM_MAX_INSNS);
-
-	int rc = -1;
-	vm->prog = malloc(n * sizeof(*prog));
-	vm->code = calloc(n, sizeof(*vm->code));
-	if (!vm->prog || !vm->code) {
-		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory preparing %zu instructions", n);
-		goto out;
-	}
-	memcpy(vm->prog, prog, n * sizeof(*prog));
-	vm->n = n;
-
 	if (bs_prog_check(prog, n, err))
-		goto out;
+		goto fail;
 	for (size_t pc = 0; pc < n; pc += bs_insn_slots(&prog[pc]))
-		if (prepare_one(vm, pc, err))
-			goto out;
-	rc = 0;
-out:
-	if (rc) {
-		vm_err_insn(err, prog, n);
-		free(vm->prog);
-		free(vm->code);
-		vm->prog = NULL;
-		vm->code = NULL;
-		vm->n = 0;
+		if (prepare_one(vm, prog, code, pc, err))
+			goto fail;
+	return 0;
+fail:
+	vm_err_insn(err, prog, n);
+	return -1;
+}
+
+static void prog_free(struct vm_prog *p)
+{
+	free(p->prog);
+	free(p->code);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Copies and prepares prog into p (left empty on failure). */
+static int prog_load(struct bs_vm *vm, const struct bs_insn *prog, size_t n, struct vm_prog *p,
+		     struct bs_error *err)
+{
+	memset(p, 0, sizeof(*p));
+	if (n && n <= VM_MAX_INSNS) {
+		p->prog = malloc(n * sizeof(*prog));
+		p->code = calloc(n, sizeof(*p->code));
+		if (!p->prog || !p->code) {
+			prog_free(p);
+			return vm_err(err, BS_ERR_NOMEM, BS_NO_PC,
+				      "out of memory preparing %zu instructions", n);
+		}
+		memcpy(p->prog, prog, n * sizeof(*prog));
 	}
-	return rc;
+	if (prepare_code(vm, prog, n, p->code, err)) {
+		prog_free(p);
+		return -1;
+	}
+	p->n = n;
+	return 0;
+}
+
+void vm_progs_free(struct bs_vm *vm)
+{
+	for (uint32_t i = 0; i < vm->nprogs; i++)
+		prog_free(&vm->progs[i]);
+	free(vm->progs);
+	vm->progs = NULL;
+	vm->nprogs = 0;
+}
+
+int vm_prepare(struct bs_vm *vm, const struct bs_insn *prog, size_t n, struct bs_error *err)
+{
+	bs_error_clear(err);
+	vm_progs_free(vm);
+	vm->progs = calloc(1, sizeof(*vm->progs));
+	if (!vm->progs)
+		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+	if (prog_load(vm, prog, n, &vm->progs[0], err)) {
+		vm_progs_free(vm);
+		return -1;
+	}
+	vm->nprogs = 1;
+	return 0;
+}
+
+int bs_vm_add_prog(struct bs_vm *vm, const struct bs_insn *prog, size_t n, uint32_t *index,
+		   struct bs_error *err)
+{
+	bs_error_clear(err);
+	if (!vm->nprogs)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "load the main program first (bs_vm_load)");
+	if (vm->nprogs >= VM_MAX_PROGS)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "a VM holds at most %d programs",
+			      VM_MAX_PROGS);
+	struct vm_prog *more = realloc(vm->progs, (vm->nprogs + 1) * sizeof(*more));
+	if (!more)
+		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+	vm->progs = more;
+	if (prog_load(vm, prog, n, &vm->progs[vm->nprogs], err))
+		return -1;
+	*index = vm->nprogs++;
+	return 0;
 }

@@ -46,6 +46,7 @@ int bs_vm_new(struct bs_vm **out, struct bs_error *err)
 		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory creating a VM");
 	}
 	vm->budget = BS_DEFAULT_BUDGET;
+	vm->stop_at = UINT64_MAX;
 	vm->next_guest = VM_GUEST_BASE;
 	if (place_region(vm, "stack", vm->stack, sizeof(vm->stack), BS_REGION_RW, NULL, err)) {
 		bs_vm_free(vm);
@@ -59,8 +60,8 @@ void bs_vm_free(struct bs_vm *vm)
 {
 	if (!vm)
 		return;
-	free(vm->prog);
-	free(vm->code);
+	vm_progs_free(vm);
+	free(vm->breaks);
 	free(vm->helpers);
 	free(vm);
 }
@@ -156,6 +157,24 @@ int bs_vm_region_set_store_hook(struct bs_vm *vm, uint64_t guest, bs_store_hook_
 		      (unsigned long long)guest);
 }
 
+int bs_vm_region_set_access_rule(struct bs_vm *vm, uint64_t guest, bs_access_rule_fn fn,
+				 void *user, struct bs_error *err)
+{
+	for (unsigned i = 1; i < vm->nregions; i++)
+		if (vm->regions[i].guest == guest) {
+			vm->regions[i].rule = fn;
+			vm->regions[i].rule_user = user;
+			return 0;
+		}
+	return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no region starts at 0x%llx",
+		      (unsigned long long)guest);
+}
+
+void bs_vm_set_prog_type(struct bs_vm *vm, int type)
+{
+	vm->prog_type = type;
+}
+
 void bs_vm_set_packet(struct bs_vm *vm, const void *buf, uint64_t len, uint64_t data_off,
 		      uint64_t mac_off, uint64_t net_off)
 {
@@ -169,8 +188,8 @@ void bs_vm_set_packet(struct bs_vm *vm, const void *buf, uint64_t len, uint64_t 
 const struct bs_insn *bs_vm_program(const struct bs_vm *vm, size_t *n)
 {
 	if (n)
-		*n = vm->n;
-	return vm->prog;
+		*n = vm->nprogs ? vm->progs[0].n : 0;
+	return vm->nprogs ? vm->progs[0].prog : NULL;
 }
 
 /* The region nearest to [addr, addr+size), for "region+offset" in messages. */
@@ -202,6 +221,13 @@ static bool is_near(const struct vm_region *r, uint64_t addr)
 static void fault(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need,
 		  const struct vm_region *r, struct bs_error *err)
 {
+	if (r && r->rule && !vm->translating && is_near(r, addr)) {
+		vm_err(err, BS_ERR_MEMORY, BS_NO_PC, "invalid bpf_context access off=%lld size=%llu",
+		       (long long)(addr - r->guest), (unsigned long long)size);
+		vm_err_hint(err, "the kernel's verifier refuses this access to the context of the "
+			    "program's type (docs/contexts.md)");
+		return;
+	}
 	uint64_t lo = r == &vm->regions[0] ? vm->stack_lo : r ? r->guest : 0;
 	bool inside = r && addr >= lo && addr + size <= r->guest + r->size && addr + size >= addr;
 	/* a permission fault names the missing permission (an atomic needs both) */
@@ -250,17 +276,24 @@ void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need, stru
 		goto bad;
 	/* the stack first: most accesses go there, and its low bound moves with calls */
 	const struct vm_region *s = &vm->regions[0];
-	if (addr >= vm->stack_lo && end <= s->guest + s->size)
+	if (addr >= vm->stack_lo && end <= s->guest + s->size) {
+		if (__builtin_expect(vm->nwatches != 0, 0))
+			vm_watch_check(vm, addr, size, need);
 		return s->host + (addr - s->guest);
+	}
 	for (unsigned i = 1; i < vm->nregions; i++) {
 		const struct vm_region *r = &vm->regions[i];
 		if (addr >= r->guest && end <= r->guest + r->size) {
-			if ((r->flags & need) != need) {
+			if ((r->rule && !vm->translating &&
+			     !r->rule(r->rule_user, addr - r->guest, (unsigned)size, need)) ||
+			    (r->flags & need) != need) {
 				fault(vm, addr, size, need, r, err);
 				return NULL;
 			}
 			if (r->hook && need == BS_REGION_WRITE)
 				vm->hook_region = r;
+			if (__builtin_expect(vm->nwatches != 0, 0))
+				vm_watch_check(vm, addr, size, need);
 			return r->host + (addr - r->guest);
 		}
 	}
@@ -272,7 +305,9 @@ bad:
 void *bs_vm_translate(struct bs_vm *vm, uint64_t addr, uint64_t size, bool write,
 		      struct bs_error *err)
 {
+	vm->translating = true;
 	void *p = vm_mem(vm, addr, size, write ? BS_REGION_WRITE : BS_REGION_READ, err);
+	vm->translating = false;
 	/* helpers write host memory directly: only program stores are hooked */
 	vm->hook_region = NULL;
 	return p;
@@ -287,7 +322,7 @@ int bs_vm_run(struct bs_vm *vm, const uint64_t args[5], struct bs_run_result *re
 	      struct bs_error *err)
 {
 	bs_error_clear(err);
-	if (!vm->code)
+	if (!vm->nprogs)
 		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no program loaded");
 	memset(vm->reg, 0, sizeof(vm->reg));
 	if (args)
@@ -295,18 +330,21 @@ int bs_vm_run(struct bs_vm *vm, const uint64_t args[5], struct bs_run_result *re
 	vm->reg[10] = vm_stack_top(vm);
 	vm->stack_lo = vm_stack_top(vm) - BS_STACK_SIZE;
 	vm->depth = 0;
+	vm->cur = 0;
+	vm->count = 0;
+	vm->tail_calls = 0;
+	vm->watch_hit = 0;
 	vm->hook_region = NULL;
 	/* a fresh run sees a zeroed stack, so results never depend on the last run */
 	memset(vm->stack, 0, sizeof(vm->stack));
 
-	uint64_t executed = 0;
-	int rc = vm->dispatch == BS_DISPATCH_SWITCH ? vm_run_switch(vm, &executed, err)
-						    : vm_run_goto(vm, &executed, err);
+	int rc = vm->dispatch == BS_DISPATCH_SWITCH ? vm_run_switch(vm, 0, 0, err)
+						    : vm_run_goto(vm, 0, 0, err);
 	if (res) {
 		res->retval = vm->reg[0];
-		res->insns_executed = executed;
+		res->insns_executed = vm->count;
 	}
 	if (rc)
-		vm_err_insn(err, vm->prog, vm->n);
+		vm_err_insn(err, vm->progs[vm->cur].prog, vm->progs[vm->cur].n);
 	return rc;
 }

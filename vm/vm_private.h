@@ -15,6 +15,15 @@
 #define VM_MAX_INSNS 1000000
 /* kernel BPF_MAX_LOOPS: may_goto falls through this many times per frame */
 #define VM_MAY_GOTO_LOOPS (8u * 1024 * 1024)
+/* kernel MAX_TAIL_CALL_CNT */
+#define VM_MAX_TAIL_CALLS 33
+/* programs one VM holds for tail calls */
+#define VM_MAX_PROGS 4096
+#define VM_HELPER_TAIL_CALL 12
+/* Not an instruction: what a breakpoint puts in place of one in the
+ * prepared code (vm/debug.c keeps the original). */
+#define VM_OP_TRAP (VM_OP__COUNT + 1)
+#define VM_MAX_WATCHES 16
 
 /* Guest address layout: regions are placed one after another from
  * VM_GUEST_BASE, each start aligned to VM_GUEST_ALIGN, with at least one
@@ -31,6 +40,8 @@ struct vm_region {
 	unsigned flags;
 	bs_store_hook_fn hook;  /* NULL for plain memory */
 	void *hook_user;
+	bs_access_rule_fn rule; /* a context's access rules, or NULL */
+	void *rule_user;
 };
 
 /* A prepared instruction: the table row, registers, and the operand the
@@ -49,17 +60,27 @@ struct vm_helper {
 	char name[48];
 };
 
+/* One loaded program: its instructions and their prepared form. */
+struct vm_prog {
+	struct bs_insn *prog;
+	struct vm_pinsn *code;
+	size_t n;
+};
+
 struct vm_frame {
 	size_t ret_pc;
+	uint32_t ret_prog;   /* the caller's program (a tail call may replace the callee's) */
 	uint64_t saved[4];   /* caller's r6..r9 */
 	uint64_t fp;         /* caller's r10 */
 	uint32_t may_goto;   /* caller's may_goto budget */
 };
 
 struct bs_vm {
-	struct bs_insn *prog;
-	struct vm_pinsn *code;
-	size_t n;
+	/* [0] from bs_vm_load, the others from bs_vm_add_prog */
+	struct vm_prog *progs;
+	uint32_t nprogs;
+	bs_tail_call_fn tail_call;
+	void *tail_call_user;
 
 	struct vm_helper *helpers;  /* VM_MAX_HELPER_ID entries */
 	bs_lddw_resolver_fn resolver;
@@ -77,6 +98,8 @@ struct bs_vm {
 	uint64_t pkt_len, pkt_data, pkt_mac, pkt_net;
 
 	uint64_t budget;
+	int prog_type;        /* enum bpf_prog_type, 0 if unknown */
+	bool translating;     /* vm_mem works for bs_vm_translate (a helper) */
 	enum bs_dispatch dispatch;
 
 	/* set by vm_mem when a program store lands in a hooked region; the
@@ -87,7 +110,43 @@ struct bs_vm {
 	uint64_t reg[BS_MAX_REG];
 	struct vm_frame frames[BS_MAX_FRAMES];
 	unsigned depth;
+	uint32_t cur;          /* the program running (at a fault: the faulting one) */
+	uint64_t count;        /* instructions executed, across helper callbacks */
+	uint32_t tail_calls;   /* successful tail calls so far */
+	size_t pc;             /* the instruction of the helper call running now */
+
+	/* debugging (vm/debug.c) */
+	bs_stop_fn stop_hook;
+	void *stop_user;
+	uint64_t stop_at;      /* stop before executing instruction number stop_at + 1 */
+	struct vm_break {
+		uint32_t prog;
+		size_t pc;
+		uint16_t op;   /* the instruction's own op */
+	} *breaks;
+	size_t nbreaks;
+	struct vm_pinsn trap_insn;  /* the instruction a trap stands in for, running */
+	struct vm_watch {
+		uint64_t addr, len;
+		unsigned kinds;  /* BS_REGION_READ / BS_REGION_WRITE */
+	} watches[VM_MAX_WATCHES];
+	unsigned nwatches;
+	int watch_hit;          /* 1 + the watch the last access touched, or 0 */
+	unsigned watch_kind;    /* how it was touched */
+	uint64_t watch_addr;
 };
+
+/* The count the interpreter runs up to before looking: the budget, or the
+ * debugger's next stop. */
+static inline uint64_t vm_limit(const struct bs_vm *vm, uint64_t budget)
+{
+	return vm->stop_hook && vm->stop_at < budget ? vm->stop_at : budget;
+}
+
+/* The op a trap at (prog, pc) replaced. */
+BS_HIDDEN uint16_t vm_trap_op(const struct bs_vm *vm, uint32_t prog, size_t pc);
+/* Notes an access of [addr, addr+size) against the watches (vm_mem). */
+BS_HIDDEN void vm_watch_check(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need);
 
 /* Guest address of the top of frame 0's stack. */
 static inline uint64_t vm_stack_top(const struct bs_vm *vm)
@@ -99,9 +158,11 @@ static inline uint64_t vm_stack_top(const struct bs_vm *vm)
 BS_HIDDEN void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need,
 		       struct bs_error *err);
 
-/* The interpreter loops, one per dispatch mode, from vm/interp_loop.h. */
-BS_HIDDEN int vm_run_goto(struct bs_vm *vm, uint64_t *executed, struct bs_error *err);
-BS_HIDDEN int vm_run_switch(struct bs_vm *vm, uint64_t *executed, struct bs_error *err);
+/* The interpreter loops, one per dispatch mode, from vm/interp_loop.h: run
+ * program vm->cur from pc until a function at depth `base` returns. */
+BS_HIDDEN int vm_run_goto(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *err);
+BS_HIDDEN int vm_run_switch(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *err);
+BS_HIDDEN void vm_progs_free(struct bs_vm *vm);
 
 BS_HIDDEN int vm_prepare(struct bs_vm *vm, const struct bs_insn *prog, size_t n,
 			 struct bs_error *err);

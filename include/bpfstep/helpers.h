@@ -22,6 +22,7 @@ struct bs_fib {
 	uint32_t ifindex;
 	uint8_t smac[6];
 	uint8_t dmac[6];
+	uint32_t mtu;         /* the route's MTU (mtu_result, FRAG_NEEDED); default 1500 */
 };
 
 /* The deterministic environment: a virtual clock, a seeded PRNG, a CPU id. */
@@ -43,10 +44,14 @@ struct bs_env {
 
 void bs_env_default(struct bs_env *env);
 
-/* Registers the helpers that need nothing but the environment:
+/* Registers the helpers every program type has (the kernel's
+ * bpf_base_func_proto) that need nothing but the environment:
  * bpf_ktime_get_ns (5), bpf_trace_printk (6), bpf_get_prandom_u32 (7),
- * bpf_get_smp_processor_id (8), bpf_ktime_get_boot_ns (125),
- * bpf_ktime_get_coarse_ns (160).
+ * bpf_get_smp_processor_id (8), bpf_get_numa_node_id (42), bpf_spin_lock
+ * (93), bpf_spin_unlock (94), bpf_strtol (105), bpf_strtoul (106),
+ * bpf_jiffies64 (118), bpf_ktime_get_boot_ns (125), bpf_ktime_get_coarse_ns
+ * (160), bpf_snprintf (165), bpf_trace_vprintk (177), bpf_ktime_get_tai_ns
+ * (208); docs/helpers.md has their semantics.
  * env must outlive vm. */
 BS_MUST_CHECK int bs_helpers_register_env(struct bs_vm *vm, struct bs_env *env,
 					  struct bs_error *err);

@@ -18,9 +18,10 @@ extern "C" {
 #pragma GCC visibility push(default)
 
 /* Map types, numbered as the kernel's enum bpf_map_type. Implemented so far:
- * HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH,
- * LPM_TRIE, QUEUE, STACK; the others are refused with BS_ERR_UNSUPPORTED
- * naming the type. */
+ * HASH, ARRAY, PROG_ARRAY, PERF_EVENT_ARRAY, PERCPU_HASH, PERCPU_ARRAY,
+ * LRU_HASH, LRU_PERCPU_HASH, LPM_TRIE, ARRAY_OF_MAPS, HASH_OF_MAPS, QUEUE,
+ * STACK, RINGBUF; the others are refused with BS_ERR_UNSUPPORTED naming the
+ * type. */
 enum bs_map_type {
 	BS_MAP_HASH = 1,
 	BS_MAP_ARRAY = 2,
@@ -86,6 +87,14 @@ void bs_maps_free(struct bs_maps *maps);
  * index in the set is bs_maps_count() before the call. */
 BS_MUST_CHECK int bs_maps_create(struct bs_maps *maps, const struct bs_map_def *def,
 				 struct bs_map **out, struct bs_error *err);
+/* The same for ARRAY_OF_MAPS and HASH_OF_MAPS, with inner = the inner map
+ * template (the kernel's inner_map_fd; ignored for other types). No
+ * template: -EBADF; a template that cannot be created: -EBADF; a map of
+ * maps: -EINVAL; a prog_array: -ENOTSUPP (BS_ENOTSUPP). bs_maps_create
+ * is this with inner NULL. */
+BS_MUST_CHECK int bs_maps_create_with_inner(struct bs_maps *maps, const struct bs_map_def *def,
+					    const struct bs_map_def *inner, struct bs_map **out,
+					    struct bs_error *err);
 size_t bs_maps_count(const struct bs_maps *maps);
 struct bs_map *bs_maps_at(const struct bs_maps *maps, size_t i);
 /* The first map with that name, or NULL. */
@@ -93,6 +102,8 @@ struct bs_map *bs_maps_find(const struct bs_maps *maps, const char *name);
 
 /* def->name points into the map and lives as long as it. */
 const struct bs_map_def *bs_map_def(const struct bs_map *map);
+/* A map of maps' copy of its inner template; NULL for other maps. */
+const struct bs_map_def *bs_map_inner_def(const struct bs_map *map);
 /* "hash", "percpu_array", ... as bpftool names them; "unknown" otherwise. */
 const char *bs_map_type_name(uint32_t type);
 

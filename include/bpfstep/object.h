@@ -82,7 +82,7 @@ BS_MUST_CHECK int bs_object_find_prog(const struct bs_object *obj, const char *n
 				      const struct bs_prog **out, struct bs_error *err);
 
 const char *bs_prog_name(const struct bs_prog *prog);
-/* The object the program belongs to. */
+/* The object the program belongs to; NULL for one from bs_prog_new_raw. */
 const struct bs_object *bs_prog_object(const struct bs_prog *prog);
 const char *bs_prog_section(const struct bs_prog *prog);
 enum bs_prog_type bs_prog_type(const struct bs_prog *prog);
@@ -117,6 +117,41 @@ size_t bs_object_map_count(const struct bs_object *obj);
 const struct bs_map_def *bs_object_map_def(const struct bs_object *obj, size_t i);
 /* Initial contents of a global-data map (NULL for other maps and .bss). */
 const void *bs_object_map_init(const struct bs_object *obj, size_t i, size_t *size);
+/* Static initial values of a BTF-defined prog_array, array_of_maps or
+ * hash_of_maps (`.values = { [key] = &x }`), as libbpf sets them after
+ * creating the maps: value is the index of a program (bs_object_prog order)
+ * or of a map of the object (bs_object_map_def order). NULL, *n = 0 when
+ * there are none. */
+struct bs_map_init_value {
+	uint32_t key;
+	uint32_t value;
+};
+const struct bs_map_init_value *bs_object_map_init_values(const struct bs_object *obj, size_t i,
+							  size_t *n);
+/* The inner map template of a map of maps (`__array(values, struct X)`,
+ * named "OUTER.inner"), for bs_maps_create_with_inner; NULL otherwise. */
+const struct bs_map_def *bs_object_map_inner(const struct bs_object *obj, size_t i);
+
+/* The object's BTF (NULL without a usable .BTF); lives as long as obj. */
+struct bs_btf;
+const struct bs_btf *bs_object_btf(const struct bs_object *obj);
+/* The BTF types of map i's key and value, as libbpf gives them to the
+ * kernel: __type(key/value, T) of a BTF-defined map, the section's DATASEC
+ * as the value of a global-data map (no key type); 0 when unknown. */
+void bs_object_map_btf(const struct bs_object *obj, size_t i, uint32_t *key_type,
+		       uint32_t *value_type);
+
+/* A program of bare instructions (no object: bs_prog_object gives NULL,
+ * bs_prog_section ""), to run as type. The instructions are copied; name
+ * (NULL: "raw") names it in messages. Free it with bs_prog_free. */
+BS_MUST_CHECK int bs_prog_new_raw(const struct bs_insn *insns, size_t n, enum bs_prog_type type,
+				  const char *name, struct bs_prog **out, struct bs_error *err);
+/* Frees a program from bs_prog_new_raw (an object's programs are freed by
+ * bs_object_close: for them this does nothing). */
+void bs_prog_free(struct bs_prog *prog);
+/* The type bpftool prints as name ("xdp", "sched_cls", "kprobe",
+ * "raw_tracepoint", ...; see bs_prog_type_name): 0, or -1 if none is. */
+BS_MUST_CHECK int bs_prog_type_by_name(const char *name, enum bs_prog_type *out);
 
 /* Known section names, for messages and --help: "xdp, tc, ..." */
 const char *bs_object_known_sections(void);

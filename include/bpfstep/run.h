@@ -55,11 +55,15 @@ struct bs_test_run {
 	uint64_t budget;        /* 0: BS_DEFAULT_BUDGET */
 	enum bs_dispatch dispatch;
 	struct bs_env *env;     /* NULL: bs_env_default() */
+	/* called with the VM after everything is set up, before the first
+	 * instruction runs: a debugger installs its stop hook here */
+	void (*on_vm)(struct bs_vm *vm, void *user);
+	void *on_vm_user;
 	uint32_t repeat;        /* runs over the same context, as the kernel's repeat
 				 * (state carries over); 0 means 1 */
 	/* out: the caller frees data_out and ctx_out */
 	uint64_t retval;
-	uint64_t insns_executed;
+	uint64_t insns_executed;  /* over all repeat runs */
 	uint8_t *data_out;
 	size_t data_size_out;
 	uint8_t *ctx_out;
@@ -71,9 +75,10 @@ struct bs_test_run {
 };
 
 /* Creates the object's maps in *out (index i = map i of the object, global
- * data loaded with its initial contents). */
-BS_MUST_CHECK int bs_object_create_maps(const struct bs_object *obj, struct bs_maps **out,
-					struct bs_error *err);
+ * data loaded with its initial contents). ncpus: the copies percpu maps keep
+ * (see bs_maps_new; 0 means 1). */
+BS_MUST_CHECK int bs_object_create_maps(const struct bs_object *obj, uint32_t ncpus,
+					struct bs_maps **out, struct bs_error *err);
 
 /* Runs prog once. maps (from bs_object_create_maps) keeps its contents
  * across runs. Program types with a context: xdp (struct xdp_md over a

@@ -85,6 +85,11 @@ BS_MUST_CHECK int bs_vm_add_prog(struct bs_vm *vm, const struct bs_insn *prog, s
 typedef int (*bs_tail_call_fn)(struct bs_vm *vm, uint64_t map, uint64_t index,
 			       uint32_t *prog, struct bs_error *err, void *user);
 void bs_vm_set_tail_call(struct bs_vm *vm, bs_tail_call_fn fn, void *user);
+/* The program running now, or after a failed run the one that faulted: 0
+ * for bs_vm_load's, else the index bs_vm_add_prog gave. */
+uint32_t bs_vm_current_prog(const struct bs_vm *vm);
+/* A program of the VM by index (NULL past the last). */
+const struct bs_insn *bs_vm_prog_at(const struct bs_vm *vm, uint32_t index, size_t *n);
 
 /* For helpers that call back into the program (bpf_loop,
  * bpf_for_each_map_elem): runs the function whose handle func is (a
@@ -93,6 +98,56 @@ void bs_vm_set_tail_call(struct bs_vm *vm, bs_tail_call_fn fn, void *user);
  * against the same budget; faults fill err. */
 BS_MUST_CHECK int bs_vm_call(struct bs_vm *vm, uint64_t func, const uint64_t args[5],
 			     uint64_t *r0, struct bs_error *err);
+
+/* Debugging. A stop hook sees the program between two instructions: at a
+ * breakpoint (before the instruction there runs), once stop_at
+ * instructions have run (before the next one), and after an instruction
+ * (or helper) touched a watched range. It runs inside bs_vm_run: it may read
+ * and change registers (bs_vm_regs) and memory, set breakpoints, watches and
+ * the next stop_at, then return 0 to go on, or -1 with err filled to end
+ * the run with that error. Without a hook none of this costs anything. */
+enum bs_stop_reason {
+	BS_STOP_STEP,    /* stop_at reached */
+	BS_STOP_BREAK,   /* a breakpoint's instruction is next */
+	BS_STOP_WATCH,   /* the last instruction touched a watched range */
+};
+typedef int (*bs_stop_fn)(struct bs_vm *vm, enum bs_stop_reason why, struct bs_error *err,
+			  void *user);
+void bs_vm_set_stop_hook(struct bs_vm *vm, bs_stop_fn fn, void *user);
+/* Stop once count instructions of this run have been executed (UINT64_MAX:
+ * never). Counts as bs_run_result's insns_executed does. */
+void bs_vm_stop_at(struct bs_vm *vm, uint64_t count);
+/* A breakpoint at instruction pc of program prog (0: bs_vm_load's). */
+BS_MUST_CHECK int bs_vm_set_break(struct bs_vm *vm, uint32_t prog, size_t pc, bool on,
+				  struct bs_error *err);
+/* Watches [addr, addr+len) for loads (BS_REGION_READ), stores
+ * (BS_REGION_WRITE) or both, by the program and by helpers. *id is for
+ * bs_vm_unwatch. */
+BS_MUST_CHECK int bs_vm_watch(struct bs_vm *vm, uint64_t addr, uint64_t len, unsigned kinds,
+			      int *id, struct bs_error *err);
+void bs_vm_unwatch(struct bs_vm *vm, int id);
+/* At a BS_STOP_WATCH: which watch, the access (BS_REGION_READ or _WRITE)
+ * and its address. */
+int bs_vm_watch_hit(const struct bs_vm *vm, unsigned *kind, uint64_t *addr);
+
+/* For a debugger: the region that holds addr, its name, addr's offset in
+ * it and the bytes from addr to the region's end; returns the host address
+ * of addr, or NULL when no region holds it. Unlike bs_vm_translate this is
+ * no access of the program: no permission, context rule or watch applies,
+ * and the whole stack (every frame) counts. */
+void *bs_vm_region_of(struct bs_vm *vm, uint64_t addr, const char **name, uint64_t *off,
+		      uint64_t *avail);
+
+/* The state at a stop (or after a run). */
+uint64_t *bs_vm_regs(struct bs_vm *vm);               /* r0..r10, live */
+size_t bs_vm_pc(const struct bs_vm *vm, uint32_t *prog);  /* the next instruction */
+uint64_t bs_vm_executed(const struct bs_vm *vm);      /* instructions so far */
+/* Frames below the current function: depth is 0 in the program's own
+ * function; frame i (0 = the outermost caller) returns to ret_pc of
+ * ret_prog with r10 = fp. */
+unsigned bs_vm_depth(const struct bs_vm *vm);
+void bs_vm_frame(const struct bs_vm *vm, unsigned i, size_t *ret_pc, uint32_t *ret_prog,
+		 uint64_t *fp);
 
 /* Registers memory the program may access; the VM does not own host.
  * *guest receives its guest address. */
@@ -121,6 +176,25 @@ typedef bool (*bs_store_hook_fn)(void *user, uint64_t off, unsigned size, uint64
 BS_MUST_CHECK int bs_vm_region_set_store_hook(struct bs_vm *vm, uint64_t guest,
 					      bs_store_hook_fn fn, void *user,
 					      struct bs_error *err);
+
+/* A context region: the kernel's verifier lets each program type access its
+ * context only in certain ways (which fields, at which sizes, read or
+ * write). The rule is asked about every program load and store inside the
+ * region (off: offset in the region; need: BS_REGION_READ, BS_REGION_WRITE,
+ * or both for an atomic) and returns whether the verifier allows it. A
+ * refused access, or one just outside the region, stops the run with the
+ * verifier's words: "invalid bpf_context access off=N size=M". Helpers
+ * reading the region through bs_vm_translate are not subject to it. */
+typedef bool (*bs_access_rule_fn)(void *user, uint64_t off, unsigned size, unsigned need);
+BS_MUST_CHECK int bs_vm_region_set_access_rule(struct bs_vm *vm, uint64_t guest,
+					       bs_access_rule_fn fn, void *user,
+					       struct bs_error *err);
+
+/* The program type (the kernel's enum bpf_prog_type; 0 = none, the default)
+ * decides how loading words a call to a helper nobody registered: "program
+ * of this type cannot use helper bpf_foo#N" where the kernel refuses that
+ * helper for the type, "helper bpf_foo#N is not emulated" otherwise. */
+void bs_vm_set_prog_type(struct bs_vm *vm, int type);
 
 /* What LD_ABS / LD_IND read: the skb's linear buffer [buf, buf + len), with
  * skb->data, the MAC header and the network header at the given offsets into
