@@ -7,11 +7,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bpfstep/run.h"
 #include "helpers/ctx_access.h"
 #include "helpers/skb_helpers.h"
+#include "helpers/run_repeat.h"
 #include "helpers/tail_calls.h"
 #include "helpers/task_helpers.h"
 #include "helpers/trace_run.h"
@@ -570,7 +570,6 @@ int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_test
 	size_t n;
 	const struct bs_insn *insns = bs_prog_insns(prog, &n);
 	uint64_t args[5] = {0};
-	struct bs_run_result res = {0};
 	int rc = -1;
 	/* xdp: the page, then a page per fragment (there are fewer than
 	 * data_size_in / PAGE_SIZE + 1 of them) */
@@ -601,23 +600,7 @@ int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_test
 		goto out;
 	/* bpf_test_run: repeat runs over the same context and packet, each
 	 * seeing what the one before left; the last one's result counts */
-	uint32_t repeat = tr->repeat ? tr->repeat : 1;
-	struct timespec t0, t1;
-	tr->insns_executed = 0;
-	if (tr->on_vm)
-		tr->on_vm(vm, tr->on_vm_user);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (uint32_t i = 0; i < repeat; i++) {
-		rc = bs_vm_run(vm, args, &res, err);
-		tr->insns_executed += res.insns_executed;
-		if (rc)
-			break;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	tr->duration_ns = ((uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
-			   (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec) / repeat;
-	/* the kernel's test run reports the program's u32 return value */
-	tr->retval = (uint32_t)res.retval;
+	rc = hlp_run_repeat(vm, args, tr, err);
 	if (!rc)
 		rc = copy_out(tr, &m, xdp, err);
 out:

@@ -17,9 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "helpers/ctx_access.h"
+#include "helpers/run_repeat.h"
 #include "helpers/tail_calls.h"
 #include "helpers/task_helpers.h"
 #include "helpers/trace_run.h"
@@ -117,7 +117,6 @@ int hlp_trace_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_te
 	struct bs_vm *vm = NULL;
 	struct hlp_tail_calls *tc = NULL;
 	struct hlp_raw_tp_rule raw = {.size_in = (uint32_t)(tr->ctx_in ? tr->ctx_size_in : 0)};
-	struct bs_run_result res = {0};
 	uint64_t args[5] = {0};
 	size_t n;
 	const struct bs_insn *insns = bs_prog_insns(prog, &n);
@@ -137,22 +136,7 @@ int hlp_trace_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_te
 	if (bs_vm_add_region(vm, "ctx", ctx, size, BS_REGION_READ, &args[0], err) ||
 	    bs_vm_region_set_access_rule(vm, args[0], hlp_ctx_rule(type), &raw, err))
 		goto out;
-	uint32_t repeat = tr->repeat ? tr->repeat : 1;
-	struct timespec t0, t1;
-	tr->insns_executed = 0;
-	if (tr->on_vm)
-		tr->on_vm(vm, tr->on_vm_user);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (uint32_t i = 0; i < repeat; i++) {
-		rc = bs_vm_run(vm, args, &res, err);
-		tr->insns_executed += res.insns_executed;
-		if (rc)
-			break;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	tr->duration_ns = ((uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
-			   (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec) / repeat;
-	tr->retval = (uint32_t)res.retval;
+	rc = hlp_run_repeat(vm, args, tr, err);
 	/* the kernel refuses to run a raw tracepoint program that reads an
 	 * argument past ctx_in: say so instead of naming the access */
 	if (rc && raw.past_input && err->kind == BS_ERR_MEMORY) {
