@@ -490,7 +490,8 @@ void bs_object_map_btf(const struct bs_object *obj, size_t i, uint32_t *key_type
 		const struct bs_btf_type *var = bs_btf_type_by_id(btf, sec->vars[k].type);
 		struct bs_btf_map_def def;
 		struct bs_error e;
-		if (sec->vars[k].offset != m->sym_off || !var || strcmp(var->name, m->name) != 0 ||
+		/* by name: clang leaves the variables' offsets in .maps at 0 */
+		if (!var || strcmp(var->name, m->name) != 0 ||
 		    bs_btf_map_def(btf, sec->vars[k].type, &def, &e))
 			continue;
 		*key_type = def.attrs.key_type_id;

@@ -266,6 +266,9 @@ if [ -n "$ex" ]; then
 	check "run --maps-out format" 0 '"type": "array",' -- cat "$tmp/maps1.json"
 	check "run --maps-out entry" 0 '"value": "01000000000000004700000000000000"' -- cat "$tmp/maps1.json"
 	check "run --maps-out formatted" 0 '"packets": 1,' -- cat "$tmp/maps1.json"
+	# typed values of a map that is not the first in .maps
+	check "run --maps-out formatted, second map" 0 '"key": 53,' -- "$bs" run "$ex/dispatch.bpf.o" --prog dispatch --data-in "$pk/dispatch_udp.pkt" --maps-out -
+	check "run tail call verdict" 0 "Verdict: XDP_DROP" -- "$bs" run "$ex/dispatch.bpf.o" --prog dispatch --data-in "$pk/dispatch_telnet.pkt"
 	check "run --maps-in round trip" 0 "" -- "$bs" run "${pc[@]}" --maps-in "$tmp/maps1.json" --maps-out "$tmp/maps2.json"
 	check "run --maps-in adds up" 0 '"value": "02000000000000008e00000000000000"' -- cat "$tmp/maps2.json"
 	"$bs" run "$ex/xdp_firewall.bpf.o" --data-in "$pk/xdp_firewall_allowed.pkt" --map-update blocked:c0000201:0000000000000000 --maps-out "$tmp/fw1.json" >/dev/null 2>&1
