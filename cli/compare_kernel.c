@@ -325,9 +325,13 @@ int cli_compare_kernel(const struct cli_compare *c, FILE *f, struct bs_error *er
 		goto out;
 	}
 	struct bpf_program *p, *target = NULL;
+	/* the program, and the programs of its type a prog_array may hold for
+	 * its tail calls (libbpf fills static .values slots only with loaded
+	 * programs); the others may need what this kernel lacks */
 	bpf_object__for_each_program(p, obj) {
 		bool me = strcmp(bpf_program__name(p), bs_prog_name(c->prog)) == 0;
-		bpf_program__set_autoload(p, me);
+		bpf_program__set_autoload(p, me || bpf_program__type(p) ==
+						     (enum bpf_prog_type)bs_prog_type(c->prog));
 		if (me)
 			target = p;
 	}

@@ -327,6 +327,8 @@ if [ -n "$ex" ]; then
 			    "$ex/globals.bpf.o --data-in $pk/globals_big.pkt --maps-in $tmp/g.json" \
 			    "$ex/xdp_firewall.bpf.o --data-in $pk/xdp_firewall_blocked.pkt --maps-in $tmp/fw1.json" \
 			    "$ex/sock_filter.bpf.o --data-in $pk/sock_filter_http.pkt" \
+			    "$ex/dispatch.bpf.o --prog dispatch --data-in $pk/dispatch_telnet.pkt" \
+			    "$ex/events.bpf.o --data-in $pk/events_dns.pkt" \
 			    "$ex/xdp_firewall.bpf.o --data-in $pk/xdp_firewall_allowed.pkt --ctx-in $tmp/ctx0.bin"; do
 			# shellcheck disable=SC2086
 			check "run --compare-kernel $(basename "${args%% *}") ${args#* --data-in }" 0 "identical to the kernel (Linux " -- "$bs" run $args --compare-kernel
