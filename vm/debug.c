@@ -34,6 +34,38 @@ uint16_t vm_trap_op(const struct bs_vm *vm, uint32_t prog, size_t pc)
 	return b ? b->op : (uint16_t)VM_OP_INVALID;
 }
 
+void vm_trap_lift(struct bs_vm *vm, uint32_t prog, size_t pc)
+{
+	vm->progs[prog].code[pc].op = vm_trap_op(vm, prog, pc);
+	vm->rearm = true;
+	vm->rearm_prog = prog;
+	vm->rearm_pc = pc;
+}
+
+int vm_at_limit(struct bs_vm *vm, size_t pc, uint64_t count, uint64_t budget, uint64_t *limit,
+		struct bs_error *err)
+{
+	if (vm->rearm) {
+		vm->rearm = false;
+		/* unless a stop inside the instruction (a callback) removed it */
+		if (find_break(vm, vm->rearm_prog, vm->rearm_pc))
+			vm->progs[vm->rearm_prog].code[vm->rearm_pc].op = VM_OP_TRAP;
+	}
+	if (count == budget)
+		return 1;
+	bool stop = vm->stop_hook && (vm->watch_hit || vm->stop_at == count);
+	if (stop) {
+		vm->count = count;
+		vm->pc = pc;
+		enum bs_stop_reason why = vm->watch_hit ? BS_STOP_WATCH : BS_STOP_STEP;
+		if (vm->stop_hook(vm, why, err, vm->stop_user))
+			return -1;
+	}
+	vm->watch_hit = 0;
+	*limit = vm_limit(vm, budget, stop ? count + 1 : count);
+	return 0;
+}
+
 int bs_vm_set_break(struct bs_vm *vm, uint32_t prog, size_t pc, bool on, struct bs_error *err)
 {
 	if (prog >= vm->nprogs || pc >= vm->progs[prog].n)

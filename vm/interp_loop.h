@@ -17,7 +17,7 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 	uint64_t count = vm->count;
 	const uint64_t budget = vm->budget ? vm->budget : UINT64_MAX;
 	/* where the loop looks up from its work: the budget, or a debugger's stop */
-	uint64_t limit = vm_limit(vm, budget);
+	uint64_t limit = vm_limit(vm, budget, count);
 	uint32_t may_goto = VM_MAY_GOTO_LOOPS;
 	uint8_t *p;
 
@@ -50,19 +50,22 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 		count++;                                                              \
 		goto *labels[I->op];                                                  \
 	} while (0)
-#define DISPATCH() goto *labels[I->op]
 	NEXT;
 #else
 #define CASE(NAME) case VM_OP_##NAME:
 #define NEXT continue
-#define DISPATCH() goto dispatch
 	for (;;) {
 		I = &code[pc];
-		if (__builtin_expect(count == limit, 0))
-			goto out_limit;
-	resume:
+		/* the stop is handled here, not by a jump out and back in: a
+		 * second way into the switch costs the loop its speed */
+		if (__builtin_expect(count == limit, 0)) {
+			int at = vm_at_limit(vm, pc, count, budget, &limit, err);
+			if (at > 0)
+				goto out_budget;
+			if (at < 0)
+				goto fault_stop;
+		}
 		count++;
-	dispatch:
 		switch ((unsigned)I->op) {
 #endif
 
@@ -232,18 +235,23 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 		NEXT;
 	}
 
-	/* a breakpoint: the debugger looks before the instruction runs, then
-	 * the instruction the trap stands in for runs as if nothing happened */
+	/* a breakpoint: the debugger looks before the instruction runs; then
+	 * the instruction the trap stands in for runs once in its place, and
+	 * the check after it puts the trap back (vm_at_limit) */
 	CASE(TRAP) {
-		vm->count = count - 1;
+		count--;  /* the trap is not an instruction of the program */
+		vm->count = count;
 		vm->pc = pc;
 		if (vm->stop_hook(vm, BS_STOP_BREAK, err, vm->stop_user))
 			goto fault_stop;
-		limit = vm_limit(vm, budget);
-		vm->trap_insn = code[pc];
-		vm->trap_insn.op = vm_trap_op(vm, vm->cur, pc);
-		I = &vm->trap_insn;
-		DISPATCH();
+		/* the hook may have removed this very breakpoint */
+		if (code[pc].op == VM_OP_TRAP) {
+			vm_trap_lift(vm, vm->cur, pc);
+			limit = count + 1;
+		} else {
+			limit = vm_limit(vm, budget, count + 1);
+		}
+		NEXT;
 	}
 
 	CASE(CALL) {
@@ -267,7 +275,7 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 		}
 		count = vm->count;
 		/* a callback may have moved the debugger's stop, or hit a watch */
-		limit = vm->watch_hit ? count : vm_limit(vm, budget);
+		limit = vm->watch_hit ? count : vm_limit(vm, budget, count);
 		reg[0] = r0;
 		pc++;
 		NEXT;
@@ -351,24 +359,17 @@ out_exit:
 	vm->count = count;
 	return 0;
 	/* the budget ran out, or a debugger asked to stop here (a step count
-	 * reached, or the last instruction touched a watched range) */
-out_limit:
-	if (count == budget)
-		goto out_budget;
-	vm->count = count;
-	vm->pc = pc;
-	if (vm->stop_hook) {
-		enum bs_stop_reason why = vm->watch_hit ? BS_STOP_WATCH : BS_STOP_STEP;
-		if (vm->stop_hook(vm, why, err, vm->stop_user))
-			goto fault_stop;
-	}
-	vm->watch_hit = 0;
-	limit = vm_limit(vm, budget);
+	 * reached, a watched range touched, a lifted trap to put back) */
 #if VM_USE_GOTO
-	count++;
-	goto *labels[I->op];
-#else
-	goto resume;
+out_limit: {
+		int at = vm_at_limit(vm, pc, count, budget, &limit, err);
+		if (at > 0)
+			goto out_budget;
+		if (at < 0)
+			goto fault_stop;
+		count++;
+		goto *labels[I->op];
+	}
 #endif
 out_budget:
 	vm_err(err, BS_ERR_BUDGET, (long)pc,
@@ -397,5 +398,4 @@ fault_stop:
 #undef MEM
 #undef CASE
 #undef NEXT
-#undef DISPATCH
 }

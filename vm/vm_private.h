@@ -125,7 +125,10 @@ struct bs_vm {
 		uint16_t op;   /* the instruction's own op */
 	} *breaks;
 	size_t nbreaks;
-	struct vm_pinsn trap_insn;  /* the instruction a trap stands in for, running */
+	/* a trap lifted for one instruction, put back at the next check */
+	bool rearm;
+	uint32_t rearm_prog;
+	size_t rearm_pc;
 	struct vm_watch {
 		uint64_t addr, len;
 		unsigned kinds;  /* BS_REGION_READ / BS_REGION_WRITE */
@@ -137,11 +140,20 @@ struct bs_vm {
 };
 
 /* The count the interpreter runs up to before looking: the budget, or the
- * debugger's next stop. */
-static inline uint64_t vm_limit(const struct bs_vm *vm, uint64_t budget)
+ * debugger's next stop if that comes first and not before `from`. */
+static inline uint64_t vm_limit(const struct bs_vm *vm, uint64_t budget, uint64_t from)
 {
-	return vm->stop_hook && vm->stop_at < budget ? vm->stop_at : budget;
+	return vm->stop_hook && vm->stop_at >= from && vm->stop_at < budget ? vm->stop_at : budget;
 }
+
+/* The interpreter reached its limit at pc with count instructions done:
+ * puts back a lifted trap, calls the stop hook if a stop is due, and sets
+ * the next limit. 1: the budget ran out; -1: the hook ended the run (err);
+ * 0: go on. */
+BS_HIDDEN int vm_at_limit(struct bs_vm *vm, size_t pc, uint64_t count, uint64_t budget,
+			  uint64_t *limit, struct bs_error *err) __attribute__((cold, noinline));
+/* Takes the trap at (prog, pc) out for one instruction. */
+BS_HIDDEN void vm_trap_lift(struct bs_vm *vm, uint32_t prog, size_t pc);
 
 /* The op a trap at (prog, pc) replaced. */
 BS_HIDDEN uint16_t vm_trap_op(const struct bs_vm *vm, uint32_t prog, size_t pc);
