@@ -202,14 +202,14 @@ static int fd_sys_lookup(struct bs_map *map, const void *key, void *value)
 	return 0;
 }
 
-int hlp_perf_slot(const struct bs_map *map, uint64_t index, uint32_t *cpu)
+int hlp_fd_slot(const struct bs_map *map, uint64_t index, uint32_t *value)
 {
 	const struct fd_array *a = map->impl;
 	if (index >= map->def.max_entries)
 		return -E2BIG;
 	if (!a->present[index])
 		return -ENOENT;
-	memcpy(cpu, hlp_map_slot(map, (uint32_t)index), sizeof(*cpu));
+	memcpy(value, hlp_map_slot(map, (uint32_t)index), sizeof(*value));
 	return 0;
 }
 

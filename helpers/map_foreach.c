@@ -75,9 +75,11 @@ static int h_for_each(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0,
 			      "%s over map '%s': keys of %u bytes or %u nested walks are more than "
 			      "bpfstep provides (%d bytes, %d walks)", hlp_name(164), map->name, ks,
 			      att->foreach_level + 1, HLP_MAX_KEY_SIZE, BS_MAX_FRAMES);
+	/* an array's keys are its indices: no need to keep them */
+	bool array = map->def.type == BS_MAP_ARRAY || map->def.type == BS_MAP_PERCPU_ARRAY;
 	uint8_t *keys = NULL;
-	size_t n = 0;
-	if (snapshot_keys(map, &keys, &n, err))
+	size_t n = map->def.max_entries;
+	if (!array && snapshot_keys(map, &keys, &n, err))
 		return -1;
 	unsigned level = att->foreach_level++;
 	uint8_t *key = att->foreach_keys[level];
@@ -85,10 +87,12 @@ static int h_for_each(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0,
 	uint64_t done = 0;
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t slot = map->ops->lookup(map, keys + i * ks);
+		uint32_t index = (uint32_t)i;
+		const void *k = array ? (const void *)&index : keys + i * ks;
+		uint32_t slot = map->ops->lookup(map, k);
 		if (slot == HLP_NO_SLOT)
 			continue;
-		memcpy(key, keys + i * ks, ks);
+		memcpy(key, k, ks);
 		uint64_t cb_args[5] = {args[0], key_guest,
 				       hlp_map_value_addr(att, map, slot, hlp_map_cpu(map)),
 				       args[2], 0};

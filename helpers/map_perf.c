@@ -47,7 +47,7 @@ int hlp_h_perf_event_output(struct bs_vm *vm, const uint64_t args[5], uint64_t *
 	if (index == F_CURRENT_CPU)
 		index = att->maps->cpu;
 	uint32_t cpu;
-	int rc = hlp_perf_slot(map, index, &cpu);
+	int rc = hlp_fd_slot(map, index, &cpu);
 	if (!rc && cpu != att->maps->cpu)
 		rc = -EOPNOTSUPP;  /* the event is active on another CPU */
 	if (!rc)

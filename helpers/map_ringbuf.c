@@ -30,23 +30,24 @@
 enum { RB_NO_WAKEUP = 1, RB_FORCE_WAKEUP = 2 };
 enum { RB_AVAIL_DATA = 0, RB_RING_SIZE = 1, RB_CONS_POS = 2, RB_PROD_POS = 3 };
 
+/* One record from reservation until a consumer reads it. The header in
+ * the ring is only what the program sees: a program can write over it, so
+ * its length and state are kept here and never read back. */
+struct rb_rec {
+	uint64_t pos;
+	uint32_t len;            /* with RB_BUSY / RB_DISCARD, as the header has it */
+};
+
 struct ring {
 	uint64_t mask;
-	uint64_t cons, prod, pending;
-	uint64_t *reserved;      /* positions reserved and not yet committed */
-	size_t nreserved, cap;
-	uint64_t *recs;          /* cache: submitted records a consumer would see */
+	uint64_t cons, prod;
+	struct rb_rec *log;      /* records from the consumer position on, by position */
+	size_t head, n, cap;     /* log[head..n) are live; log[0..head) consumed */
+	size_t pending;          /* log index of the oldest record still busy, or n */
+	size_t *recs;            /* cache: log indices of the records a consumer would see */
 	size_t nrecs, reccap;
 	bool stale;
 };
-
-static uint32_t hdr_len(const struct bs_map *map, uint64_t pos)
-{
-	const struct ring *r = map->impl;
-	uint32_t len;
-	memcpy(&len, map->values + (pos & r->mask), sizeof(len));
-	return len;
-}
 
 static uint64_t rec_len(uint32_t len)
 {
@@ -96,7 +97,7 @@ static void rb_free(struct bs_map *map)
 	struct ring *r = map->impl;
 	if (!r)
 		return;
-	free(r->reserved);
+	free(r->log);
 	free(r->recs);
 	free(r);
 }
@@ -143,22 +144,28 @@ static int64_t reserve(struct bs_map *map, uint64_t size)
 	if (len > r->mask + 1)
 		return -1;
 	/* the oldest record still busy bounds the ring too */
-	while (r->pending < r->prod) {
-		uint32_t l = hdr_len(map, r->pending);
-		if (l & RB_BUSY)
-			break;
-		r->pending += rec_len(l);
-	}
+	while (r->pending < r->n && !(r->log[r->pending].len & RB_BUSY))
+		r->pending++;
+	uint64_t pending = r->pending < r->n ? r->log[r->pending].pos : r->prod;
 	uint64_t next = r->prod + len;
-	if (next - r->cons > r->mask || next - r->pending > r->mask)
+	if (next - r->cons > r->mask || next - pending > r->mask)
 		return -1;
-	if (r->nreserved == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 8;
-		uint64_t *grown = realloc(r->reserved, cap * sizeof(*grown));
-		if (!grown)
-			return -1;
-		r->reserved = grown;
-		r->cap = cap;
+	if (r->n == r->cap) {
+		/* drop what a consumer has read before growing */
+		if (r->head) {
+			memmove(r->log, r->log + r->head, (r->n - r->head) * sizeof(*r->log));
+			r->n -= r->head;
+			r->pending -= r->head;
+			r->head = 0;
+		}
+		if (r->n == r->cap) {
+			size_t cap = r->cap ? r->cap * 2 : 16;
+			struct rb_rec *grown = realloc(r->log, cap * sizeof(*grown));
+			if (!grown)
+				return -1;
+			r->log = grown;
+			r->cap = cap;
+		}
 	}
 	uint64_t off = r->prod & r->mask;
 	uint32_t hdr[2] = {(uint32_t)size | RB_BUSY, (uint32_t)(off / PAGE_SIZE_) + RB_META_PAGES};
@@ -167,7 +174,7 @@ static int64_t reserve(struct bs_map *map, uint64_t size)
 	uint64_t size_ = r->mask + 1;
 	if (off + len > size_)
 		memcpy(map->values + size_, map->values, off + len - size_);
-	r->reserved[r->nreserved++] = r->prod;
+	r->log[r->n++] = (struct rb_rec){r->prod, hdr[0]};
 	int64_t pos = (int64_t)r->prod;
 	r->prod = next;
 	r->stale = true;
@@ -175,17 +182,15 @@ static int64_t reserve(struct bs_map *map, uint64_t size)
 }
 
 /* bpf_ringbuf_commit. The wakeup flags change nothing without a consumer. */
-static void commit(struct bs_map *map, size_t reservation, bool discard)
+static void commit(struct bs_map *map, struct rb_rec *rec, bool discard)
 {
 	struct ring *r = map->impl;
-	uint64_t pos = r->reserved[reservation];
-	r->reserved[reservation] = r->reserved[--r->nreserved];
-	uint32_t len = hdr_len(map, pos) ^ RB_BUSY;
+	rec->len &= ~RB_BUSY;
 	if (discard)
-		len |= RB_DISCARD;
-	uint64_t off = pos & r->mask, size = r->mask + 1;
-	memcpy(map->values + off, &len, sizeof(len));
-	uint64_t end = off + rec_len(len);
+		rec->len |= RB_DISCARD;
+	uint64_t off = rec->pos & r->mask, size = r->mask + 1;
+	memcpy(map->values + off, &rec->len, sizeof(rec->len));
+	uint64_t end = off + rec_len(rec->len);
 	if (end > size)  /* the wrapped part, written in the second mapping */
 		memcpy(map->values, map->values + size, end - size);
 	r->stale = true;
@@ -199,22 +204,18 @@ static void refresh(const struct bs_map *map)
 	if (!r->stale)
 		return;
 	r->nrecs = 0;
-	for (uint64_t pos = r->cons; pos < r->prod;) {
-		uint32_t l = hdr_len(map, pos);
-		if (l & RB_BUSY)
-			break;
-		if (!(l & RB_DISCARD)) {
-			if (r->nrecs == r->reccap) {
-				size_t cap = r->reccap ? r->reccap * 2 : 16;
-				uint64_t *grown = realloc(r->recs, cap * sizeof(*grown));
-				if (!grown)
-					return;  /* stays stale: the next call retries */
-				r->recs = grown;
-				r->reccap = cap;
-			}
-			r->recs[r->nrecs++] = pos;
+	for (size_t i = r->head; i < r->n && !(r->log[i].len & RB_BUSY); i++) {
+		if (r->log[i].len & RB_DISCARD)
+			continue;
+		if (r->nrecs == r->reccap) {
+			size_t cap = r->reccap ? r->reccap * 2 : 16;
+			size_t *grown = realloc(r->recs, cap * sizeof(*grown));
+			if (!grown)
+				return;  /* stays stale: the next call retries */
+			r->recs = grown;
+			r->reccap = cap;
 		}
-		pos += rec_len(l);
+		r->recs[r->nrecs++] = i;
 	}
 	r->stale = false;
 }
@@ -230,9 +231,9 @@ static int rb_get(const struct bs_map *map, size_t i, struct bs_map_record *out)
 	const struct ring *r = map->impl;
 	if (i >= rb_count(map))
 		return -ENOENT;
-	uint64_t pos = r->recs[i];
-	out->data = map->values + (pos & r->mask) + RB_HDR;
-	out->size = hdr_len(map, pos) & ~(RB_BUSY | RB_DISCARD);
+	const struct rb_rec *rec = &r->log[r->recs[i]];
+	out->data = map->values + (rec->pos & r->mask) + RB_HDR;
+	out->size = rec->len & ~(RB_BUSY | RB_DISCARD);
 	out->cpu = 0;
 	return 0;
 }
@@ -241,12 +242,10 @@ static int rb_get(const struct bs_map *map, size_t i, struct bs_map_record *out)
 static void rb_clear(struct bs_map *map)
 {
 	struct ring *r = map->impl;
-	while (r->cons < r->prod) {
-		uint32_t l = hdr_len(map, r->cons);
-		if (l & RB_BUSY)
-			break;
-		r->cons += rec_len(l);
-	}
+	for (; r->head < r->n && !(r->log[r->head].len & RB_BUSY); r->head++)
+		r->cons = r->log[r->head].pos + rec_len(r->log[r->head].len);
+	if (r->pending < r->head)
+		r->pending = r->head;
 	r->stale = true;
 }
 
@@ -297,8 +296,9 @@ int hlp_h_ringbuf_output(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0,
 		return 0;
 	}
 	struct ring *r = map->impl;
-	memcpy(map->values + ((uint64_t)pos & r->mask) + RB_HDR, data, args[2]);
-	commit(map, r->nreserved - 1, false);
+	/* the data may lie in the ring itself */
+	memmove(map->values + ((uint64_t)pos & r->mask) + RB_HDR, data, args[2]);
+	commit(map, &r->log[r->n - 1], false);
 	*r0 = 0;
 	return 0;
 }
@@ -321,19 +321,19 @@ int hlp_h_ringbuf_reserve(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0
 /* The reservation a submit or discard releases: the exact address reserve
  * gave, not committed yet (what the verifier's reference tracking ensures). */
 static int find_record(struct hlp_attach *att, int32_t id, uint64_t addr, struct bs_map **out,
-		       size_t *reservation, struct bs_error *err)
+		       struct rb_rec **rec, struct bs_error *err)
 {
 	for (size_t i = 0; i < att->nmaps; i++) {
 		struct bs_map *map = att->maps->maps[i];
 		if (map->def.type != BS_MAP_RINGBUF || addr < att->guest[i] + RB_HDR ||
 		    addr - att->guest[i] - RB_HDR >= map->def.max_entries)
 			continue;
-		const struct ring *r = map->impl;
+		struct ring *r = map->impl;
 		uint64_t off = addr - att->guest[i] - RB_HDR;
-		for (size_t k = 0; k < r->nreserved; k++)
-			if ((r->reserved[k] & r->mask) == off) {
+		for (size_t k = r->pending; k < r->n; k++)
+			if ((r->log[k].pos & r->mask) == off && (r->log[k].len & RB_BUSY)) {
 				*out = map;
-				*reservation = k;
+				*rec = &r->log[k];
 				return 0;
 			}
 	}
@@ -349,10 +349,10 @@ static int release(int32_t id, const uint64_t args[5], uint64_t *r0, struct bs_e
 		   void *user, bool discard)
 {
 	struct bs_map *map;
-	size_t k;
-	if (find_record(user, id, args[0], &map, &k, err))
+	struct rb_rec *rec;
+	if (find_record(user, id, args[0], &map, &rec, err))
 		return -1;
-	commit(map, k, discard);
+	commit(map, rec, discard);
 	*r0 = 0;
 	return 0;
 }

@@ -119,7 +119,8 @@ struct bs_maps {
 	size_t n, cap;
 	uint32_t ncpus;
 	uint32_t cpu;
-	uint64_t bytes;          /* host memory held, against HLP_MAPS_MAX_BYTES */
+	uint64_t bytes;          /* host memory held, against max_bytes */
+	uint64_t max_bytes;      /* bs_maps_set_memory_limit; HLP_MAPS_MAX_BYTES by default */
 	struct hlp_attach **attached;
 	size_t nattached;
 };
@@ -197,9 +198,10 @@ BS_HIDDEN int hlp_h_ringbuf_query(struct bs_vm *vm, const uint64_t args[5], uint
 				  struct bs_error *err, void *user);
 BS_HIDDEN int hlp_h_perf_event_output(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0,
 				      struct bs_error *err, void *user);
-/* map_fd_array.c: a perf_event_array slot's state, for bpf_perf_event_output:
- * -E2BIG (index out of range), -ENOENT (empty) or 0 with the event's CPU */
-BS_HIDDEN int hlp_perf_slot(const struct bs_map *map, uint64_t index, uint32_t *cpu);
+/* map_fd_array.c: a prog_array or perf_event_array slot as the kernel's
+ * helpers see it (whatever the syscall permissions): -E2BIG (index out of
+ * range), -ENOENT (empty) or 0 with its value (program index, event CPU) */
+BS_HIDDEN int hlp_fd_slot(const struct bs_map *map, uint64_t index, uint32_t *value);
 /* map_fd_array.c: keeps a perf_event_array record (copied); 0 or -ENOSPC */
 BS_HIDDEN int hlp_perf_record_add(struct bs_map *map, const void *data, size_t size,
 				  uint32_t cpu);

@@ -18,6 +18,10 @@
 #include "helpers/xdp_helpers.h"
 #include "vm/error.h"
 
+/* the copies bpf_clone_redirect records in one test run: a program looping
+ * on it must not take the host's memory */
+#define CLONES_MAX_BYTES (64 << 20)
+
 #define F_INGRESS 1ULL
 #define F_BROADCAST (1ULL << 3)
 #define F_EXCLUDE_INGRESS (1ULL << 4)
@@ -114,6 +118,14 @@ static int h_clone_redirect(struct bs_vm *vm, const uint64_t args[5], uint64_t *
 	}
 	struct bs_test_run *tr = s->tr;
 	if (tr) {
+		size_t held = 0;
+		for (size_t i = 0; i < tr->nclones; i++)
+			held += tr->clones[i].size;
+		if (held + s->len > CLONES_MAX_BYTES)
+			return vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC,
+				      "bpf_clone_redirect: the %zu clones of this run hold %zu bytes; "
+				      "bpfstep keeps at most %d MiB of them", tr->nclones, held,
+				      CLONES_MAX_BYTES >> 20);
 		uint8_t *copy = malloc(s->len ? s->len : 1);
 		struct bs_clone *grown = copy ? realloc(tr->clones, (tr->nclones + 1) *
 							sizeof(*grown))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "helpers/helper_names.h"
+#include "helpers/maps_private.h"
 #include "helpers/tail_calls.h"
 #include "vm/error.h"
 
@@ -30,9 +31,10 @@ static int resolve(struct bs_vm *vm, uint64_t handle, uint64_t index, uint32_t *
 		       "must be a prog_array map)", map ? bs_map_def(map)->type : 0, hlp_name(12));
 		return -1;
 	}
-	/* the kernel reads the index as a u32 */
+	/* the kernel reads the index as a u32; the map's syscall permissions
+	 * (BPF_F_WRONLY) do not apply to the program */
 	uint32_t key = (uint32_t)index, prog;
-	if (bs_map_lookup(map, &key, &prog) || prog >= bs_object_prog_count(tc->obj))
+	if (hlp_fd_slot(map, key, &prog) || prog >= bs_object_prog_count(tc->obj))
 		return 0;
 	const struct bs_prog *target = bs_object_prog(tc->obj, prog);
 	if (bs_prog_type(target) != bs_prog_type(tc->prog)) {

@@ -406,6 +406,44 @@ static void test_ringbuf_refused(void **state)
 	bs_maps_free(maps);
 }
 
+/* A program can write over a record's header (the kernel's verifier would
+ * not let it): the ring's bookkeeping must not believe what it finds there. */
+static void test_ringbuf_header_overwritten(void **state)
+{
+	(void)state;
+	struct bs_maps *maps = new_set();
+	struct bs_map *rb = mk(maps, BS_MAP_RINGBUF, 0, 0, PAGE, 0);
+	/* before the submit: a length of ~3 GiB in the header */
+	const struct bs_insn before[] = {
+		LD_MAP(1, 0), MOV64_IMM(2, 8), MOV64_IMM(3, 0), CALL_HELPER(131),
+		JMP_IMM(0x50 /* JNE */, 0, 0, 2), MOV64_IMM(0, 0), EXIT(),
+		MOV64_REG(6, 0), ST(SZ_W, 6, -8, (int32_t)0xbfff0000), ST(SZ_DW, 6, 0, 0x11),
+		MOV64_REG(1, 6), MOV64_IMM(2, 0), CALL_HELPER(132), MOV64_IMM(0, 1), EXIT(),
+	};
+	assert_int_equal(run_ok(maps, before, NPROG(before)), 1);
+	/* after the submit: 64 KiB in the header of a record already committed */
+	const struct bs_insn after[] = {
+		LD_MAP(1, 0), MOV64_IMM(2, 8), MOV64_IMM(3, 0), CALL_HELPER(131),
+		JMP_IMM(0x50 /* JNE */, 0, 0, 2), MOV64_IMM(0, 0), EXIT(),
+		MOV64_REG(6, 0), ST(SZ_DW, 6, 0, 0x22), MOV64_REG(1, 6), MOV64_IMM(2, 0),
+		CALL_HELPER(132), ST(SZ_W, 6, -8, 0x10000), MOV64_IMM(0, 1), EXIT(),
+	};
+	assert_int_equal(run_ok(maps, after, NPROG(after)), 1);
+	assert_int_equal(bs_map_record_count(rb), 2);
+	struct bs_map_record rec;
+	assert_int_equal(bs_map_record_get(rb, 0, &rec), 0);
+	assert_int_equal(rec.size, 8);
+	assert_int_equal(bs_map_record_get(rb, 1, &rec), 0);
+	assert_int_equal(rec.size, 8);
+	assert_int_equal(((const uint8_t *)rec.data)[0], 0x22);
+	/* and the ring goes on: a consumer frees both */
+	bs_map_records_clear(rb);
+	assert_int_equal(bs_map_record_count(rb), 0);
+	assert_int_equal(reserve_fill(maps, 5, 0xa1, false, 0), 1);
+	check_record(rb, 0, 5, 0xa1);
+	bs_maps_free(maps);
+}
+
 /* ---------------------------------------------------------------- perf */
 
 /* bpf_perf_event_output(ctx, map 0, flags, fp-16, size) with 16 bytes of
@@ -795,6 +833,7 @@ int main(void)
 		cmocka_unit_test(test_ringbuf_full_and_wrap),
 		cmocka_unit_test(test_ringbuf_order),
 		cmocka_unit_test(test_ringbuf_refused),
+		cmocka_unit_test(test_ringbuf_header_overwritten),
 		cmocka_unit_test(test_perf),
 		cmocka_unit_test(test_prog_array),
 		cmocka_unit_test(test_map_in_map_syscall),

@@ -806,6 +806,17 @@ static void test_clone_redirect(void **state)
 			     pkt, 60, &ctx, sizeof(ctx), &tr, &err), 0);
 	assert_int_equal((int32_t)tr.retval, -EBADMSG);
 	free_tr(&tr);
+	/* a program cloning in a loop: stopped when the copies reach 64 MiB,
+	 * long before the instruction budget */
+	assert_int_equal(run("tc", P(MOV64_REG(6, 1), MOV64_IMM(2, 16000), MOV64_IMM(3, 0),
+				      CALL_HELPER(38), MOV64_REG(1, 6), MOV64_IMM(2, 1),
+				      MOV64_IMM(3, 0), CALL_HELPER(13), INSN(0x05, 0, 0, -5, 0),
+				      EXIT()),
+			     pkt, 60, NULL, 0, &tr, &err), -1);
+	assert_int_equal(err.kind, BS_ERR_UNSUPPORTED);
+	assert_non_null(strstr(err.message, "at most 64 MiB"));
+	assert_null(tr.clones);
+	free_tr(&tr);
 }
 
 /* bpf_fib_lookup(ctx, fp-64, plen, flags) with family, ifindex and tot_len:

@@ -35,6 +35,8 @@ const struct bs_insn *bs_vm_prog_at(const struct bs_vm *vm, uint32_t index, size
 int bs_vm_call(struct bs_vm *vm, uint64_t func, const uint64_t args[5], uint64_t *r0,
 	       struct bs_error *err)
 {
+	if (!vm->nprogs)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no program loaded");
 	const struct vm_prog *p = &vm->progs[vm->cur];
 	uint64_t off = func - BS_FUNC_HANDLE_BASE;
 	if (func < BS_FUNC_HANDLE_BASE || off % 8 || off / 8 >= p->n)

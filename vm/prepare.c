@@ -163,6 +163,13 @@ int vm_prepare(struct bs_vm *vm, const struct bs_insn *prog, size_t n, struct bs
 {
 	bs_error_clear(err);
 	vm_progs_free(vm);
+	/* breakpoints and watches belonged to the program that is gone */
+	free(vm->breaks);
+	vm->breaks = NULL;
+	vm->nbreaks = 0;
+	vm->rearm = false;
+	memset(vm->watches, 0, sizeof(vm->watches));
+	vm->nwatches = 0;
 	vm->progs = calloc(1, sizeof(*vm->progs));
 	if (!vm->progs)
 		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
