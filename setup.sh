@@ -18,7 +18,7 @@ esac
 
 # Debian packages the build and the tests use.
 packages=(meson ninja-build pkg-config gcc clang llvm libcmocka-dev libelf-dev libbpf-dev bpftool
-	libjansson-dev libreadline-dev libpcap-dev lcov libcapstone-dev)
+	libjansson-dev libreadline-dev libpcap-dev lcov libcapstone-dev libdwarf-dev)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -110,7 +110,7 @@ run_suite() { # BUILD_DIR [meson test options...]
 	passed=$((passed + $(awk '/^Ok:/ {print $2}' "$out")))
 	failed=$((failed + $(awk '/^Fail:/ {print $2}' "$out")))
 	# the counts the suites print: conformance vectors, kernel programs, CLI checks
-	grep -hE '^(conformance|kdiff|kernel-objects|maps-kernel|cli): ' "$dir/meson-logs/testlog.txt" | sed "s|^|  [$dir] |" || true
+	grep -hE '^(conformance|kdiff|kernel-objects|maps-kernel|cli|fuzz|replay|kernel-replay): ' "$dir/meson-logs/testlog.txt" | sed "s|^|  [$dir] |" || true
 	rm -f "$out"
 	return "$status"
 }

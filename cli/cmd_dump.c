@@ -13,8 +13,8 @@ const struct cli_cmd cli_cmd_dump = {
 	.run = cmd_dump,
 	.summary = "disassemble a program in the kernel verifier's syntax",
 	.usage =
-		"Usage: bpfstep dump FILE.o [--prog NAME] [xlated] [opcodes] [linum] [visual]\n"
-		"       bpfstep dump --raw PROG.bin [xlated] [opcodes] [visual]\n"
+		"Usage: bpfstep dump FILE.o [--prog NAME] [xlated|jited] [opcodes] [linum] [visual]\n"
+		"       bpfstep dump --raw PROG.bin [xlated|jited] [opcodes] [visual]\n"
 		"\n"
 		"Prints each instruction the way `bpftool prog dump xlated` does:\n"
 		"   0: (b7) r0 = 0\n"
@@ -24,6 +24,9 @@ const struct cli_cmd cli_cmd_dump = {
 		"references as map[NAME], bpf-to-bpf calls as call pc+N#NAME, and, from\n"
 		".BTF.ext, the source line as '; text' where it starts ('linum' adds\n"
 		"[file:line col N]).\n"
+		"'jited' shows the x86-64 code the JIT makes instead (disassembled by\n"
+		"capstone), each BPF instruction before its code, like `bpftool prog dump\n"
+		"jited`; an object's program must be of a type `run` runs.\n"
 		"'visual' prints the control-flow graph as graphviz dot instead, one\n"
 		"cluster per function (bpfstep dump F visual | dot -Tpng > cfg.png).\n"
 		"The program is checked first; an invalid instruction is reported with its pc.\n"
@@ -34,7 +37,7 @@ const struct cli_cmd cli_cmd_dump = {
 		"  -h, --help   show this help\n",
 };
 
-enum { DUMP_LINUM = 1u << 16, DUMP_VISUAL = 1u << 17 };  /* beside the BS_DISASM_* flags */
+enum { DUMP_LINUM = 1u << 16, DUMP_VISUAL = 1u << 17, DUMP_JITED = 1u << 18 };  /* beside the BS_DISASM_* flags */
 
 /* What an object's program refers to, for the disassembler's names. */
 struct dump_ctx {
@@ -67,6 +70,9 @@ static void print_line(const struct bs_line *l, unsigned flags)
 	putchar('\n');
 }
 
+static int dump_jited_insns(const struct bs_insn *prog, size_t n, const struct bs_func *funcs,
+			    size_t nfuncs, const struct dump_ctx *d, unsigned flags);
+
 /* Prints insns; function starts get a "name:" line. Returns CLI_OK or CLI_FAIL. */
 static int dump_insns(const struct bs_insn *prog, size_t n, const struct bs_func *funcs,
 		      size_t nfuncs, const struct dump_ctx *d, unsigned flags)
@@ -86,6 +92,8 @@ static int dump_insns(const struct bs_insn *prog, size_t n, const struct bs_func
 		dump_visual(prog, n, funcs, nfuncs, d ? &names : NULL);
 		return CLI_OK;
 	}
+	if (flags & DUMP_JITED)
+		return dump_jited_insns(prog, n, funcs, nfuncs, d, flags);
 	for (size_t pc = 0; pc < n; pc += bs_insn_slots(&prog[pc])) {
 		for (; f < nfuncs && funcs[f].start <= pc; f++)
 			if (funcs[f].start == pc)
@@ -98,6 +106,109 @@ static int dump_insns(const struct bs_insn *prog, size_t n, const struct bs_func
 		puts(line);
 	}
 	return CLI_OK;
+}
+
+/* ---- jited ---- */
+
+struct jited_lines {
+	const struct bs_insn *prog;
+	size_t n;
+	const struct bs_func *funcs;
+	size_t nfuncs, f, li;
+	const struct dump_ctx *d;
+	unsigned flags;
+	int rc;
+};
+
+static void jited_bpf_line(size_t pc, void *user)
+{
+	struct jited_lines *j = user;
+	struct bs_disasm_names names = {map_name, func_name, (void *)j->d};
+	size_t nlines = j->d ? bs_prog_line_count(j->d->prog) : 0;
+	char line[512];
+	for (; j->f < j->nfuncs && j->funcs[j->f].start <= pc; j->f++)
+		if (j->funcs[j->f].start == pc)
+			printf("%s:\n", j->funcs[j->f].name);
+	for (; j->li < nlines && bs_prog_line(j->d->prog, j->li)->insn <= pc; j->li++)
+		if (bs_prog_line(j->d->prog, j->li)->insn == pc)
+			print_line(bs_prog_line(j->d->prog, j->li), j->flags);
+	bs_disasm_line_names(j->prog, j->n, pc, 0, j->d ? &names : NULL, line, sizeof(line));
+	puts(line);
+}
+
+static void jited_print(struct bs_vm *vm, struct jited_lines *j)
+{
+	struct bs_error err;
+	const uint8_t *code;
+	const uint32_t *offs;
+	size_t len;
+	if (bs_vm_jit_code(vm, 0, &code, &len, &offs, &err) ||
+	    dump_jited(code, len, offs, j->n, jited_bpf_line, j, (j->flags & BS_DISASM_OPCODES) != 0,
+		       &err)) {
+		cli_print_error(stderr, "bpfstep dump", &err);
+		j->rc = CLI_FAIL;
+	}
+}
+
+static void jited_on_vm(struct bs_vm *vm, void *user)
+{
+	jited_print(vm, user);
+}
+
+/* ends the run the object's program was set up for before it starts */
+static int jited_stop(struct bs_vm *vm, enum bs_stop_reason why, struct bs_error *err, void *user)
+{
+	(void)vm; (void)why; (void)user;
+	return bs_error_set(err, BS_ERR_ARG, "only dumped");
+}
+
+static void jited_no_run(struct bs_vm *vm, void *user)
+{
+	jited_on_vm(vm, user);
+	bs_vm_set_stop_hook(vm, jited_stop, NULL);
+	bs_vm_stop_at(vm, 0);
+}
+
+static int dump_jited_insns(const struct bs_insn *prog, size_t n, const struct bs_func *funcs,
+			    size_t nfuncs, const struct dump_ctx *d, unsigned flags)
+{
+	struct jited_lines j = {prog, n, funcs, nfuncs, 0, 0, d, flags, CLI_OK};
+	struct bs_error err;
+	if (!bs_jit_available()) {
+		fprintf(stderr, "bpfstep dump: this build has no JIT for this machine\n");
+		return CLI_FAIL;
+	}
+	if (!d) {
+		/* a raw program: the VM `run --raw` makes */
+		struct bs_vm *vm = NULL;
+		struct bs_env env;
+		bs_env_default(&env);
+		if (bs_vm_new(&vm, &err) || bs_helpers_register_env(vm, &env, &err) ||
+		    bs_vm_load(vm, prog, n, &err)) {
+			cli_print_error(stderr, "bpfstep dump", &err);
+			bs_vm_free(vm);
+			return CLI_FAIL;
+		}
+		jited_print(vm, &j);
+		bs_vm_free(vm);
+		return j.rc;
+	}
+	/* an object's program: the VM `run` makes, with its maps and helpers */
+	struct bs_maps *maps = NULL;
+	static const uint8_t pkt[64];
+	struct bs_test_run tr = {.data_in = pkt, .data_size_in = sizeof(pkt),
+				 .engine = BS_ENGINE_JIT, .on_vm = jited_no_run, .on_vm_user = &j};
+	if (bs_object_create_maps(d->obj, 1, &maps, &err)) {
+		cli_print_error(stderr, "bpfstep dump", &err);
+		return CLI_FAIL;
+	}
+	j.rc = CLI_OK;
+	if (bs_test_run(d->prog, maps, &tr, &err) && err.kind != BS_ERR_ARG) {
+		cli_print_error(stderr, "bpfstep dump", &err);
+		j.rc = CLI_FAIL;
+	}
+	bs_maps_free(maps);
+	return j.rc;
 }
 
 static int dump_object(const char *path, const char *prog_name, unsigned flags)
@@ -169,11 +280,13 @@ static int cmd_dump(int argc, char **argv)
 			flags |= DUMP_VISUAL;
 		else if (strcmp(argv[i], "xlated") == 0)
 			continue;
+		else if (strcmp(argv[i], "jited") == 0)
+			flags |= DUMP_JITED;
 		else if (!file && !raw && i == optind)
 			file = argv[i];
 		else
 			return cli_usage_error(&cli_cmd_dump,
-					       "unknown keyword '%s' (expected xlated, opcodes, linum or visual)",
+					       "unknown keyword '%s' (expected xlated, jited, opcodes, linum or visual)",
 					       argv[i]);
 	}
 	if (!raw && !file)

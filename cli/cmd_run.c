@@ -41,7 +41,9 @@ const struct cli_cmd cli_cmd_run = {
 		"  --type T             the raw program's type as bpftool names it (xdp,\n"
 		"                       sched_cls, ...), or raw (default: r1/r2 = --mem)\n"
 		"  --mem FILE           input memory for r1/r2 of --raw; LD_ABS/LD_IND read it\n"
-		"  --engine interp|jit  execution engine (default interp; jit is not built yet)\n"
+		"  --engine interp|jit  execution engine (default jit on x86-64, else interp)\n"
+		"  --jit-unchecked      the JIT's unchecked mode (docs/jit.md: for programs the\n"
+		"                       kernel's verifier accepts; the checked code for now)\n"
 		"  --budget N           stop after N executed instructions (default 1000000, 0 = none)\n"
 		"  --dispatch goto|switch  interpreter dispatch (default goto)\n"
 		"  --json               print one JSON object instead of text (docs/run-json.md)\n"
@@ -64,6 +66,7 @@ const struct cli_cmd cli_cmd_run = {
 		"                       HEX, \"value\": HEX}]}}; typed values with BTF)\n"
 		"  --maps-out FILE      write every map after the run, in the same format\n"
 		"  --map-update NAME:KEYHEX:VALHEX  set one entry before the run (repeatable)\n"
+		"  --map-memory BYTES   host memory the maps may hold (default and most: 1 GiB)\n"
 		"\n"
 		"  --compare-kernel     also run the object in the running kernel (libbpf,\n"
 		"                       BPF_PROG_TEST_RUN) with the same input and maps, and\n"
@@ -96,6 +99,7 @@ struct run_args {
 	const char **updates;
 	size_t nupdates;
 	uint32_t repeat;
+	uint64_t map_memory;  /* --map-memory; 0: the library's limit */
 	bool json, duration, compare;
 	struct cli_raw_opts opts;
 	struct cli_env env;
@@ -151,7 +155,8 @@ static int prepare_maps(const struct run_args *a, struct run_state *s, struct bs
 	s->ncpus = a->env.ncpus ? a->env.ncpus : a->compare ? cli_kernel_ncpus() : 1;
 	if (!s->ncpus)
 		s->ncpus = 1;
-	if (bs_object_create_maps(s->obj, s->ncpus, &s->maps, err))
+	if (bs_object_create_maps(s->obj, s->ncpus, &s->maps, err) ||
+	    (a->map_memory && bs_maps_set_memory_limit(s->maps, a->map_memory, err)))
 		return -1;
 	if (bs_maps_set_cpu(s->maps, a->env.env.cpu) < 0)
 		return bs_error_set(err, BS_ERR_ARG, "--cpu %u is not below the number of CPUs (%u; "
@@ -171,9 +176,8 @@ static int run_object(struct run_args *a, struct run_state *s, struct cli_report
 		      struct bs_error *err)
 {
 	struct bs_test_run *tr = &s->tr;
-	if (a->opts.engine == CLI_ENGINE_JIT)
-		return bs_error_set(err, BS_ERR_UNSUPPORTED,
-				    "the JIT engine is not available yet in this build");
+	if (a->opts.engine == CLI_ENGINE_JIT && !bs_jit_available())
+		return bs_error_set(err, BS_ERR_UNSUPPORTED, "this build has no JIT for this machine");
 	if (cli_read_file(a->data_in, CLI_MAX_FILE_BYTES, &s->data, &s->data_len, err) ||
 	    (a->ctx_in && cli_read_file(a->ctx_in, CLI_MAX_FILE_BYTES, &s->ctx, &s->ctx_len, err)))
 		return -1;
@@ -213,6 +217,7 @@ static int run_object(struct run_args *a, struct run_state *s, struct cli_report
 	tr->ctx_size_in = s->ctx_len;
 	tr->budget = a->opts.budget ? a->opts.budget : UINT64_MAX;
 	tr->dispatch = a->opts.dispatch;
+	tr->engine = cli_bs_engine(&a->opts);
 	tr->repeat = a->repeat;
 	r->tr = tr;
 	int rc = bs_test_run(s->prog, s->maps, tr, err);
@@ -299,7 +304,8 @@ static int check_args(const struct run_args *a)
 			return cli_usage_error(c, "--raw with --type %s runs like FILE.o: give the packet "
 					       "with --data-in (--mem and --prog are for --type raw "
 					       "and FILE.o)", a->type);
-		if (a->maps_in || a->maps_out || a->nupdates || a->compare || a->env.ncpus)
+		if (a->maps_in || a->maps_out || a->nupdates || a->compare || a->env.ncpus ||
+		    a->map_memory)
 			return cli_usage_error(c, "a raw program has no maps: --maps-in, --maps-out, "
 					       "--map-update, --ncpus and --compare-kernel are for "
 					       "FILE.o");
@@ -312,9 +318,9 @@ static int check_args(const struct run_args *a)
 		return cli_usage_error(c, "--prog, --data-in/out and --ctx-in/out are for "
 				       "ELF objects; a --raw program takes --mem");
 	if (a->raw && (a->maps_in || a->maps_out || a->nupdates || a->compare || a->repeat > 1 ||
-		       a->env.ncpus))
-		return cli_usage_error(c, "--maps-in, --maps-out, --map-update, --repeat, --ncpus "
-				       "and --compare-kernel are for ELF objects");
+		       a->env.ncpus || a->map_memory))
+		return cli_usage_error(c, "--maps-in, --maps-out, --map-update, --map-memory, --repeat, "
+				       "--ncpus and --compare-kernel are for ELF objects");
 	if (a->file && a->mem)
 		return cli_usage_error(c, "--mem is for --raw programs; give FILE.o a packet "
 				       "with --data-in");
@@ -343,7 +349,8 @@ static int cmd_run(int argc, char **argv)
 {
 	enum { OPT_RAW = 256, OPT_MEM, OPT_ENGINE, OPT_BUDGET, OPT_DISPATCH, OPT_JSON, OPT_PROG,
 	       OPT_DATA_IN, OPT_DATA_OUT, OPT_CTX_IN, OPT_CTX_OUT, OPT_REPEAT, OPT_DURATION,
-	       OPT_TYPE, OPT_MAPS_IN, OPT_MAPS_OUT, OPT_MAP_UPDATE, OPT_COMPARE, OPT_ENV };
+	       OPT_TYPE, OPT_MAPS_IN, OPT_MAPS_OUT, OPT_MAP_UPDATE, OPT_COMPARE, OPT_ENV, OPT_MAP_MEMORY,
+	       OPT_JIT_UNCHECKED };
 	static const struct option longopts[] = {
 		{"raw", required_argument, NULL, OPT_RAW},
 		{"mem", required_argument, NULL, OPT_MEM},
@@ -356,6 +363,7 @@ static int cmd_run(int argc, char **argv)
 		{"repeat", required_argument, NULL, OPT_REPEAT},
 		{"duration", no_argument, NULL, OPT_DURATION},
 		{"engine", required_argument, NULL, OPT_ENGINE},
+		{"jit-unchecked", no_argument, NULL, OPT_JIT_UNCHECKED},
 		{"budget", required_argument, NULL, OPT_BUDGET},
 		{"dispatch", required_argument, NULL, OPT_DISPATCH},
 		{"json", no_argument, NULL, OPT_JSON},
@@ -363,6 +371,7 @@ static int cmd_run(int argc, char **argv)
 		{"maps-out", required_argument, NULL, OPT_MAPS_OUT},
 		{"map-update", required_argument, NULL, OPT_MAP_UPDATE},
 		{"compare-kernel", no_argument, NULL, OPT_COMPARE},
+		{"map-memory", required_argument, NULL, OPT_MAP_MEMORY},
 		{"time-ns", required_argument, NULL, OPT_ENV},
 		{"seed", required_argument, NULL, OPT_ENV},
 		{"cpu", required_argument, NULL, OPT_ENV},
@@ -377,6 +386,9 @@ static int cmd_run(int argc, char **argv)
 	};
 	struct run_args a = {0};
 	cli_raw_opts_default(&a.opts);
+	/* run's default engine: the JIT where there is one */
+	if (bs_jit_available())
+		a.opts.engine = CLI_ENGINE_JIT;
 	cli_env_default(&a.env);
 
 	optind = 1;
@@ -399,9 +411,16 @@ static int cmd_run(int argc, char **argv)
 		case OPT_MAPS_IN: a.maps_in = optarg; break;
 		case OPT_MAPS_OUT: a.maps_out = optarg; break;
 		case OPT_COMPARE: a.compare = true; break;
+		case OPT_JIT_UNCHECKED: a.opts.jit_unchecked = true; break;
 		case OPT_MAP_UPDATE:
 			if (add_update(&a, optarg))
 				usage = cli_usage_error(&cli_cmd_run, "out of memory");
+			break;
+		case OPT_MAP_MEMORY:
+			if (cli_parse_u64(optarg, &a.map_memory) || a.map_memory == 0 ||
+			    a.map_memory > (1ULL << 30))
+				usage = cli_usage_error(&cli_cmd_run, "--map-memory needs a number of bytes "
+							"from 1 to 1073741824, not '%s'", optarg);
 			break;
 		case OPT_REPEAT:
 			if (cli_parse_u64(optarg, &v) || v == 0 || v > UINT32_MAX)

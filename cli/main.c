@@ -6,8 +6,13 @@
 
 #include "cli/cli.h"
 
+extern const struct cli_cmd cli_cmd_replay;  /* cmd_replay.c */
+extern const struct cli_cmd cli_cmd_debug;   /* cmd_debug.c */
+
 static const struct cli_cmd *const commands[] = {
 	&cli_cmd_run,
+	&cli_cmd_replay,
+	&cli_cmd_debug,
 	&cli_cmd_dump,
 	&cli_cmd_asm,
 	&cli_cmd_btf,

@@ -7,6 +7,7 @@
 void cli_raw_opts_default(struct cli_raw_opts *o)
 {
 	o->engine = CLI_ENGINE_INTERP;
+	o->jit_unchecked = false;
 	o->budget = BS_DEFAULT_BUDGET;
 	o->dispatch = BS_DISPATCH_DEFAULT;
 	o->env = NULL;
@@ -23,13 +24,20 @@ int cli_parse_engine(const char *s, enum cli_engine *e)
 	return 0;
 }
 
+enum bs_engine cli_bs_engine(const struct cli_raw_opts *o)
+{
+	if (o->engine != CLI_ENGINE_JIT)
+		return BS_ENGINE_INTERP;
+	return o->jit_unchecked ? BS_ENGINE_JIT_UNCHECKED : BS_ENGINE_JIT;
+}
+
 int cli_run_raw(const struct bs_insn *prog, size_t n, uint8_t *mem, size_t mem_len,
 		const struct cli_raw_opts *opts, struct bs_run_result *res, struct bs_error *err)
 {
 	bs_error_clear(err);
 	memset(res, 0, sizeof(*res));
-	if (opts->engine == CLI_ENGINE_JIT) {
-		bs_error_set(err, BS_ERR_UNSUPPORTED, "the JIT engine is not available yet in this build");
+	if (opts->engine == CLI_ENGINE_JIT && !bs_jit_available()) {
+		bs_error_set(err, BS_ERR_UNSUPPORTED, "this build has no JIT for this machine");
 		snprintf(err->hint, sizeof(err->hint), "use --engine interp");
 		return -1;
 	}
@@ -46,6 +54,7 @@ int cli_run_raw(const struct bs_insn *prog, size_t n, uint8_t *mem, size_t mem_l
 		goto out;
 	bs_vm_set_budget(vm, opts->budget);
 	bs_vm_set_dispatch(vm, opts->dispatch);
+	bs_vm_set_engine(vm, cli_bs_engine(opts));
 	if (bs_vm_load(vm, prog, n, err))
 		goto out;
 	if (mem && mem_len) {

@@ -79,7 +79,25 @@ int bs_maps_new(struct bs_maps **out, uint32_t ncpus, struct bs_error *err)
 	if (!maps)
 		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory creating a map set");
 	maps->ncpus = ncpus;
+	maps->max_bytes = HLP_MAPS_MAX_BYTES;
 	*out = maps;
+	return 0;
+}
+
+int bs_maps_set_memory_limit(struct bs_maps *maps, uint64_t bytes, struct bs_error *err)
+{
+	if (bytes == 0 || bytes > HLP_MAPS_MAX_BYTES)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+			      "a map memory limit of %llu bytes: it must be 1..%llu",
+			      (unsigned long long)bytes, (unsigned long long)HLP_MAPS_MAX_BYTES);
+	if (maps->bytes > bytes) {
+		vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC,
+		       "the maps hold %llu bytes, over the map memory limit of %llu bytes",
+		       (unsigned long long)maps->bytes, (unsigned long long)bytes);
+		vm_err_hint(err, "raise the limit, or lower max_entries or value_size");
+		return -1;
+	}
+	maps->max_bytes = bytes;
 	return 0;
 }
 
@@ -200,11 +218,12 @@ int bs_maps_create_with_inner(struct bs_maps *maps, const struct bs_map_def *def
 	 * product stays far below 2^64 */
 	map->values_size = (uint64_t)map->nslots * map->slot_size;
 	uint64_t total = map->values_size + extra;
-	if (total > HLP_MAPS_MAX_BYTES - maps->bytes) {
+	if (total > maps->max_bytes - maps->bytes) {
 		vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC,
-		       "map '%s': %llu bytes of %s map; a map set holds at most %llu bytes (%llu in use)",
+		       "map '%s': %llu bytes of %s map; a map set holds at most %llu bytes, the map "
+		       "memory limit (%llu in use)",
 		       name, (unsigned long long)total, bs_map_type_name(def->type),
-		       (unsigned long long)HLP_MAPS_MAX_BYTES, (unsigned long long)maps->bytes);
+		       (unsigned long long)maps->max_bytes, (unsigned long long)maps->bytes);
 		vm_err_hint(err, "lower max_entries or value_size");
 		map_free(map);
 		return -ENOMEM;
@@ -502,6 +521,19 @@ static int resolve_lddw(struct bs_vm *vm, size_t pc, const struct bs_insn *insn,
 	}
 }
 
+void bs_maps_detach(struct bs_maps *maps, const struct bs_vm *vm)
+{
+	for (size_t i = 0; maps && i < maps->nattached; i++) {
+		struct hlp_attach *att = maps->attached[i];
+		if (att->vm != vm)
+			continue;
+		free(att->guest);
+		free(att);
+		maps->attached[i] = maps->attached[--maps->nattached];
+		return;
+	}
+}
+
 int bs_maps_attach(struct bs_maps *maps, struct bs_vm *vm, struct bs_error *err)
 {
 	struct hlp_attach *att = calloc(1, sizeof(*att));
@@ -514,6 +546,7 @@ int bs_maps_attach(struct bs_maps *maps, struct bs_vm *vm, struct bs_error *err)
 		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory attaching maps");
 	}
 	att->maps = maps;
+	att->vm = vm;
 	att->nmaps = maps->n;
 	for (size_t i = 0; i < maps->n; i++) {
 		struct bs_map *map = maps->maps[i];

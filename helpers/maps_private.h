@@ -103,6 +103,7 @@ struct bs_map {
 /* What one bs_maps_attach gave one VM. */
 struct hlp_attach {
 	struct bs_maps *maps;
+	const struct bs_vm *vm;  /* for bs_maps_detach */
 	size_t nmaps;            /* maps that existed then: the ones this VM sees */
 	uint64_t *guest;         /* region base of each */
 	bs_lddw_resolver_fn prev;

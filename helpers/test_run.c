@@ -593,6 +593,7 @@ int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_test
 		goto out;
 	bs_vm_set_budget(vm, tr->budget ? tr->budget : BS_DEFAULT_BUDGET);
 	bs_vm_set_dispatch(vm, tr->dispatch);
+	bs_vm_set_engine(vm, tr->engine);
 	bs_vm_set_prog_type(vm, (int)type);
 	if (bs_vm_load(vm, insns, n, err) || hlp_tail_calls_setup(vm, prog, maps, &tc, err))
 		goto out;
@@ -616,6 +617,7 @@ out:
 	}
 	if (rc && vm && bs_vm_current_prog(vm))
 		hlp_note_tail_called(err, hlp_tail_calls_prog_name(tc, bs_vm_current_prog(vm)));
+	bs_maps_detach(maps, vm);
 	bs_vm_free(vm);
 	hlp_tail_calls_free(tc);
 	free(m.buf);

@@ -315,14 +315,23 @@ str:
 int hlp_trace_printk(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0, struct bs_error *err,
 		     void *user)
 {
-	(void)err;
 	struct bs_env *env = user;
 	uint32_t fmt_size = (uint32_t)args[1];
-	struct bs_error e;
-	const char *fmt = fmt_size ? bs_vm_translate(vm, args[0], fmt_size, false, &e) : NULL;
-	if (!fmt) {
+	if (!fmt_size) {
 		*r0 = (uint64_t)-EINVAL;
 		return 0;
+	}
+	/* the verifier refuses a format the program cannot read (a pointer
+	 * to host memory, say): a fault like any helper argument's */
+	const char *fmt = bs_vm_translate(vm, args[0], fmt_size, false, err);
+	if (!fmt) {
+		char msg[sizeof(err->message) + 64];
+		snprintf(msg, sizeof(msg), "bpf_trace_printk: R1 (fmt, %u bytes): %s", fmt_size,
+			 err->message);
+		size_t len = strnlen(msg, sizeof(err->message) - 1);
+		memcpy(err->message, msg, len);
+		err->message[len] = '\0';
+		return -1;
 	}
 	char line[HLP_BPRINTF_BUF];
 	long n = hlp_bprintf(vm, fmt, fmt_size, args + 2, MAX_TRACE_PRINTK_ARGS, line, sizeof(line));

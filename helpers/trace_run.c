@@ -131,6 +131,7 @@ int hlp_trace_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_te
 		goto out;
 	bs_vm_set_budget(vm, tr->budget ? tr->budget : BS_DEFAULT_BUDGET);
 	bs_vm_set_dispatch(vm, tr->dispatch);
+	bs_vm_set_engine(vm, tr->engine);
 	if (bs_vm_load(vm, insns, n, err) || hlp_tail_calls_setup(vm, prog, maps, &tc, err))
 		goto out;
 	if (bs_vm_add_region(vm, "ctx", ctx, size, BS_REGION_READ, &args[0], err) ||
@@ -150,6 +151,7 @@ int hlp_trace_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_te
 out:
 	if (rc && vm && bs_vm_current_prog(vm))
 		hlp_note_tail_called(err, hlp_tail_calls_prog_name(tc, bs_vm_current_prog(vm)));
+	bs_maps_detach(maps, vm);
 	bs_vm_free(vm);
 	hlp_tail_calls_free(tc);
 	free(ctx);

@@ -48,10 +48,12 @@ struct bs_prog {
 
 struct bs_btf;
 struct bs_btf_ext;
+struct bs_dwarf;
 
 struct bs_object {
 	struct bs_btf *btf;          /* NULL without a usable .BTF */
 	struct bs_btf_ext *btf_ext;  /* NULL without a usable .BTF.ext */
+	struct bs_dwarf *dwarf;      /* NULL without usable DWARF (loader/dwarf_*.c) */
 	char notes[1024];            /* lines about what loading ignored, or "" */
 	char *name;
 	char license[128];

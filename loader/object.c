@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bpfstep/btf.h"
+#include "loader/dwarf_read.h"
 #include "loader/parse.h"
 #include "vm/error.h"
 
@@ -226,6 +227,8 @@ static int add_programs(struct ldr_ctx *c, struct bs_error *err)
 	if (o->nprogs == 0)
 		return ldr_fail(c, err, "no programs: no function is in a program section (SEC(\"xdp\"), "
 				"SEC(\"tc\"), ...)");
+	/* DWARF addresses are mapped through the linked programs */
+	ldr_dwarf_load(c);
 	return 0;
 }
 
@@ -368,6 +371,7 @@ void bs_object_close(struct bs_object *obj)
 		free(obj->maps[i].init);
 		free(obj->maps[i].values);
 	}
+	dw_free(obj->dwarf);
 	bs_btf_ext_free(obj->btf_ext);
 	bs_btf_free(obj->btf);
 	free(obj->progs);

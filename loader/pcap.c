@@ -236,8 +236,8 @@ int bs_pcap_next(struct bs_pcap_reader *r, struct bs_pcap_packet *pkt, struct bs
 		       (unsigned long long)r->index + 1, pcap_geterr(r->p));
 		if (at >= 0)
 			snprintf(err->hint, sizeof(err->hint),
-				 "the record starts at file offset %lld; the %llu packets before it "
-				 "were read", (long long)at, (unsigned long long)r->index);
+				 "the record starts at file offset %lld, after %llu good packet%s",
+				 (long long)at, (unsigned long long)r->index, r->index == 1 ? "" : "s");
 		return -1;
 	}
 	pkt->index = ++r->index;

@@ -63,7 +63,10 @@ check "run C-like program" 0 "Return value: 10" -- "$bs" run --raw "$tmp/clike.b
 check "run --json" 0 '{"retval": 17, "data_out": "aabb11cc", "ctx_out": null, "duration_ns": null, "repeat": 1, "insns_executed": 3, "trace": [], "ringbuf": [], "perf": [], "maps": {}, "redirect": null, "clones": [], "error": null}' -- \
 	"$bs" run --raw "$tmp/ldxb.bin" --mem "$tmp/mem.bin" --json
 check "run --engine interp" 0 "Return value: 17" -- "$bs" run --raw "$tmp/ldxb.bin" --mem "$tmp/mem.bin" --engine interp
-check "run --engine jit refused" 1 "JIT engine is not available" -- "$bs" run --raw "$tmp/ldxb.bin" --engine jit
+check "run --engine jit" 0 "Return value: 17" -- "$bs" run --raw "$tmp/ldxb.bin" --mem "$tmp/mem.bin" --engine jit
+check "run --jit-unchecked" 0 "Return value: 17" -- "$bs" run --raw "$tmp/ldxb.bin" --mem "$tmp/mem.bin" --engine jit --jit-unchecked
+check "run --engine jit budget" 1 "budget of 50 instructions" -- "$bs" run --raw "$tmp/loop.bin" --budget 50 --engine jit
+check "run --engine jit out of bounds" 1 "at pc 0: r0 = *(u32 *)(r1 +60)" -- "$bs" run --raw "$tmp/oob.bin" --mem "$tmp/mem.bin" --engine jit
 check "run --engine bad" 2 "--engine must be interp or jit" -- "$bs" run --raw "$tmp/ldxb.bin" --engine fast
 check "run --dispatch switch" 0 "Return value: 17" -- "$bs" run --raw "$tmp/ldxb.bin" --mem "$tmp/mem.bin" --dispatch switch
 check "run --dispatch bad" 2 "--dispatch must be goto or switch" -- "$bs" run --raw "$tmp/ldxb.bin" --dispatch x
@@ -90,7 +93,10 @@ check "dump --help" 0 "Usage: bpfstep dump" -- "$bs" dump --help
 check "dump --raw" 0 "   1: (71) r0 = *(u8 *)(r1 +2)" -- "$bs" dump --raw "$tmp/ldxb.bin"
 check "dump xlated" 0 "   2: (95) exit" -- "$bs" dump --raw "$tmp/ldxb.bin" xlated
 check "dump opcodes" 0 "       71 10 02 00 00 00 00 00" -- "$bs" dump --raw "$tmp/ldxb.bin" opcodes
-check "dump bad keyword" 2 "unknown keyword 'jited'" -- "$bs" dump --raw "$tmp/ldxb.bin" jited
+check "dump bad keyword" 2 "unknown keyword 'frob'" -- "$bs" dump --raw "$tmp/ldxb.bin" frob
+check "dump jited" 0 "   1: (71) r0 = *(u8 *)(r1 +2)" -- "$bs" dump --raw "$tmp/ldxb.bin" jited
+check "dump jited native code" 0 "movzx" -- "$bs" dump --raw "$tmp/ldxb.bin" jited
+check "dump jited opcodes" 0 "49 83 e9 03" -- "$bs" dump --raw "$tmp/ldxb.bin" jited opcodes
 check "dump invalid program" 1 "unknown opcode ff" -- "$bs" dump --raw "$tmp/badop.bin"
 check "dump without --raw" 2 "a program is required" -- "$bs" dump
 
@@ -102,7 +108,7 @@ hex=$(od -An -tx1 -v "$tmp/ldxb.bin" | tr -d '\n')
 check "plugin --help" 0 "bpf_conformance" -- "$plugin" --help
 check "plugin runs with MEM" 0 "11" -- sh -c "echo '$hex' | '$plugin' 'aa  bb  11  cc  '"
 check "plugin --engine interp" 0 "11" -- sh -c "echo '$hex' | '$plugin' 'aa  bb  11  cc  ' --engine interp"
-check "plugin --engine jit refused" 1 "JIT engine is not available" -- sh -c "echo '$hex' | '$plugin' 'aa  bb  11  cc  ' --engine jit"
+check "plugin --engine jit" 0 "11" -- sh -c "echo '$hex' | '$plugin' 'aa  bb  11  cc  ' --engine jit"
 loophex=$(od -An -tx1 -v "$tmp/loop.bin" | tr -d '\n')
 check "plugin --budget" 1 "budget of 10 instructions" -- sh -c "echo '$loophex' | '$plugin' --budget 10"
 check "plugin --elf refused" 1 "ELF input is not supported" -- sh -c "echo '$hex' | '$plugin' --elf"
@@ -215,7 +221,20 @@ if [ -n "$ex" ]; then
 	check "run object trace_printk" 0 "bpf_trace_printk: globals: packet of 1514 bytes" -- "$bs" run "$ex/globals.bpf.o" --data-in "$pk/globals_big.pkt"
 	check "run object skb_load_bytes" 0 "Return value: 64" -- "$bs" run "$ex/sock_filter.bpf.o" --data-in "$pk/sock_filter_http.pkt"
 	check "run object --json trace" 0 '"trace": ["globals: packet of 1514 bytes"]' -- "$bs" run "$ex/globals.bpf.o" --data-in "$pk/globals_big.pkt" --json
-	check "run object --engine jit" 1 "JIT engine is not available" -- "$bs" run "$ex/xdp_firewall.bpf.o" --data-in "$pk/xdp_firewall_allowed.pkt" --engine jit
+	check "run object --engine jit" 0 "Return value" -- "$bs" run "$ex/xdp_firewall.bpf.o" --data-in "$pk/xdp_firewall_allowed.pkt" --engine jit
+	# every example on every packet: the JIT's report is the interpreter's, byte for byte
+	for obj in "$ex"/*.bpf.o; do
+		name=$(basename "$obj" .bpf.o)
+		for pkt in "$pk/${name}"_*.pkt; do
+			[ -e "$pkt" ] || continue
+			for mode in "--engine jit" "--engine jit --jit-unchecked"; do
+				want=$("$bs" run "$obj" --data-in "$pkt" --json --engine interp 2>&1)
+				# shellcheck disable=SC2086
+				got=$("$bs" run "$obj" --data-in "$pkt" --json $mode 2>&1)
+				check "example $name $(basename "$pkt") $mode = interp" 0 "$want" -- printf '%s' "$got"
+			done
+		done
+	done
 fi
 
 # run: bpftool's output, repeat, the fake environment, maps in and out,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Runs every bpf_conformance vector (../shared/conformance/tests/ *.data)
  * through the interpreter, assembled by our own assembler, under both dispatch
- * modes. Vectors whose expectation contradicts the Linux kernel are listed in
+ * modes, and through the JIT (checked and unchecked) where the host has one. Vectors whose expectation contradicts the Linux kernel are listed in
  * tests/conformance-exceptions.txt with the kernel's behaviour; such a vector
  * must still fail here (else the exception is stale and the run fails).
  *
@@ -188,7 +188,8 @@ static int run_vector(const char *path, char *why, size_t whylen)
 		goto out;
 	}
 	uint64_t expect = v.result ? strtoull(v.result, NULL, strstr(v.result, "0x") ? 16 : 10) : 0;
-	for (int d = 0; d < 2; d++) {
+	/* goto, switch, jit, jit unchecked */
+	for (int d = 0; d < (bs_jit_available() ? 4 : 2); d++) {
 		struct bs_vm *vm = NULL;
 		struct bs_env env;
 		struct bs_run_result res;
@@ -201,7 +202,9 @@ static int run_vector(const char *path, char *why, size_t whylen)
 		if (!r)
 			r = bs_helpers_register_env(vm, &env, &err);
 		if (!r) {
-			bs_vm_set_dispatch(vm, d ? BS_DISPATCH_SWITCH : BS_DISPATCH_DEFAULT);
+			bs_vm_set_dispatch(vm, d == 1 ? BS_DISPATCH_SWITCH : BS_DISPATCH_DEFAULT);
+			bs_vm_set_engine(vm, d == 2 ? BS_ENGINE_JIT : d == 3 ? BS_ENGINE_JIT_UNCHECKED
+								 : BS_ENGINE_INTERP);
 			r = bs_vm_load(vm, prog, n, &err);
 		}
 		if (!r && copy)
@@ -211,7 +214,8 @@ static int run_vector(const char *path, char *why, size_t whylen)
 			r = bs_vm_run(vm, args, &res, &err);
 		bs_vm_free(vm);
 		free(copy);
-		const char *mode = d ? "switch" : "goto";
+		static const char *const modes[] = {"goto", "switch", "jit", "jit-unchecked"};
+		const char *mode = modes[d];
 		if (v.error) {
 			if (!r) {
 				snprintf(why, whylen, "[%s] expected error '%s', got r0=0x%llx", mode, v.error,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jit/jit.h"
 #include "vm/error.h"
 #include "vm/vm_private.h"
 
@@ -29,6 +30,7 @@ static int place_region(struct bs_vm *vm, const char *name, void *host, uint64_t
 	r->guest = vm->next_guest;
 	vm->next_guest = align_up(r->guest + size, VM_GUEST_ALIGN) + VM_GUEST_ALIGN;
 	vm->nregions++;
+	vm->regions_gen++;
 	if (guest)
 		*guest = r->guest;
 	return 0;
@@ -60,6 +62,7 @@ void bs_vm_free(struct bs_vm *vm)
 {
 	if (!vm)
 		return;
+	jit_free(vm);
 	vm_progs_free(vm);
 	free(vm->breaks);
 	free(vm->helpers);
@@ -74,6 +77,11 @@ void bs_vm_set_budget(struct bs_vm *vm, uint64_t max_insns)
 void bs_vm_set_dispatch(struct bs_vm *vm, enum bs_dispatch dispatch)
 {
 	vm->dispatch = dispatch;
+}
+
+void bs_vm_set_engine(struct bs_vm *vm, enum bs_engine engine)
+{
+	vm->engine = engine;
 }
 
 int bs_vm_set_helper(struct bs_vm *vm, int32_t id, const char *name, bs_helper_fn fn,
@@ -141,6 +149,7 @@ int bs_vm_region_update(struct bs_vm *vm, uint64_t guest, void *host, uint64_t s
 	r->host = host;
 	r->guest = ng;
 	r->size = size;
+	vm->regions_gen++;
 	return 0;
 }
 
@@ -151,6 +160,7 @@ int bs_vm_region_set_store_hook(struct bs_vm *vm, uint64_t guest, bs_store_hook_
 		if (vm->regions[i].guest == guest) {
 			vm->regions[i].hook = fn;
 			vm->regions[i].hook_user = user;
+			vm->regions_gen++;
 			return 0;
 		}
 	return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no region starts at 0x%llx",
@@ -164,6 +174,7 @@ int bs_vm_region_set_access_rule(struct bs_vm *vm, uint64_t guest, bs_access_rul
 		if (vm->regions[i].guest == guest) {
 			vm->regions[i].rule = fn;
 			vm->regions[i].rule_user = user;
+			vm->regions_gen++;
 			return 0;
 		}
 	return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no region starts at 0x%llx",
@@ -315,6 +326,7 @@ void *bs_vm_translate(struct bs_vm *vm, uint64_t addr, uint64_t size, bool write
 
 int bs_vm_load(struct bs_vm *vm, const struct bs_insn *prog, size_t n, struct bs_error *err)
 {
+	jit_free(vm);
 	return vm_prepare(vm, prog, n, err);
 }
 
@@ -338,8 +350,13 @@ int bs_vm_run(struct bs_vm *vm, const uint64_t args[5], struct bs_run_result *re
 	/* a fresh run sees a zeroed stack, so results never depend on the last run */
 	memset(vm->stack, 0, sizeof(vm->stack));
 
-	int rc = vm->dispatch == BS_DISPATCH_SWITCH ? vm_run_switch(vm, 0, 0, err)
-						    : vm_run_goto(vm, 0, 0, err);
+	int rc;
+	/* a debugger's hook, breakpoints and watches live in the interpreter */
+	if (vm->engine != BS_ENGINE_INTERP && !vm->stop_hook && !vm->nbreaks && !vm->nwatches)
+		rc = jit_run(vm, err);
+	else
+		rc = vm->dispatch == BS_DISPATCH_SWITCH ? vm_run_switch(vm, 0, 0, err)
+							: vm_run_goto(vm, 0, 0, err);
 	if (res) {
 		res->retval = vm->reg[0];
 		res->insns_executed = vm->count;

@@ -115,6 +115,11 @@ struct bs_vm {
 	uint32_t tail_calls;   /* successful tail calls so far */
 	size_t pc;             /* the instruction of the helper call running now */
 
+	/* the engine bs_vm_run uses, and the JIT's native code (jit/) */
+	enum bs_engine engine;
+	struct jit_state *jit;
+	uint32_t regions_gen;  /* moves whenever a region is added or moved */
+
 	/* debugging (vm/debug.c) */
 	bs_stop_fn stop_hook;
 	void *stop_user;

@@ -77,6 +77,12 @@ struct bs_maps;
 BS_MUST_CHECK int bs_maps_new(struct bs_maps **out, uint32_t ncpus, struct bs_error *err);
 /* Frees the maps and everything attach made for them (not the VMs). */
 void bs_maps_free(struct bs_maps *maps);
+/* The host memory the set's maps may hold, 1 byte .. 1 GiB (the default):
+ * a map that would go past it is refused as bs_maps_create says. BS_ERR_ARG
+ * for a limit outside that range; BS_ERR_UNSUPPORTED when the maps already
+ * hold more (the limit is then unchanged). */
+BS_MUST_CHECK int bs_maps_set_memory_limit(struct bs_maps *maps, uint64_t bytes,
+					   struct bs_error *err);
 
 /* Creates a map; its definition is checked like BPF_MAP_CREATE checks it.
  * Returns 0, or the negative errno the kernel's BPF_MAP_CREATE returns for
@@ -156,6 +162,10 @@ void *bs_map_array_data(struct bs_map *map, uint32_t index);
  * maps must outlive vm; a failed attach may leave regions in vm (discard it).
  * One set may be attached to several VMs; handles are the same in all. */
 BS_MUST_CHECK int bs_maps_attach(struct bs_maps *maps, struct bs_vm *vm, struct bs_error *err);
+/* Forgets what bs_maps_attach made for vm (call it before freeing a VM when
+ * the set lives on: a set attached to a new VM per run would grow). The VM
+ * must not run again. */
+void bs_maps_detach(struct bs_maps *maps, const struct bs_vm *vm);
 
 /* Map handles, the value `lddw rX, map` loads and the helpers take in r1:
  * BS_MAP_HANDLE_BASE + index * BS_MAP_HANDLE_STRIDE, far above every guest

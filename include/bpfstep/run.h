@@ -54,6 +54,7 @@ struct bs_test_run {
 	size_t ctx_size_in;
 	uint64_t budget;        /* 0: BS_DEFAULT_BUDGET */
 	enum bs_dispatch dispatch;
+	enum bs_engine engine;  /* BS_ENGINE_INTERP (0) unless set */
 	struct bs_env *env;     /* NULL: bs_env_default() */
 	/* called with the VM after everything is set up, before the first
 	 * instruction runs: a debugger installs its stop hook here */

@@ -43,6 +43,18 @@ enum bs_dispatch {
 	BS_DISPATCH_SWITCH,      /* the portable switch loop (tests run both) */
 };
 
+/* What executes a program. The JIT gives the interpreter's results (r0,
+ * memory, errors with their pc, instruction counts); runs with a stop hook,
+ * breakpoints or watches always use the interpreter. JIT_UNCHECKED drops the
+ * memory checks of the native code where it can (docs/jit.md: unsafe for
+ * programs the kernel's verifier would refuse). Without a JIT for the host
+ * (bs_jit_available), the JIT engines fail with BS_ERR_UNSUPPORTED. */
+enum bs_engine {
+	BS_ENGINE_INTERP = 0,
+	BS_ENGINE_JIT,
+	BS_ENGINE_JIT_UNCHECKED,
+};
+
 struct bs_run_result {
 	uint64_t retval;          /* r0 at the top-level exit */
 	uint64_t insns_executed;  /* instructions executed, lddw counts once */
@@ -54,6 +66,16 @@ void bs_vm_free(struct bs_vm *vm);
 /* Settings; each may be changed between runs. */
 void bs_vm_set_budget(struct bs_vm *vm, uint64_t max_insns);  /* 0 = unlimited */
 void bs_vm_set_dispatch(struct bs_vm *vm, enum bs_dispatch dispatch);
+void bs_vm_set_engine(struct bs_vm *vm, enum bs_engine engine);
+/* Whether this build can JIT on this host (x86-64). */
+bool bs_jit_available(void);
+/* The native code of program prog (0: bs_vm_load's), compiled now if it
+ * was not yet: *code and *len the machine code, offsets[pc] where
+ * instruction pc starts in it (n + 1 entries; the last is the end of the
+ * instructions; lddw's second slot has the next one's). Valid until the
+ * program is reloaded or the VM freed. */
+BS_MUST_CHECK int bs_vm_jit_code(struct bs_vm *vm, uint32_t prog, const uint8_t **code,
+				 size_t *len, const uint32_t **offsets, struct bs_error *err);
 BS_MUST_CHECK int bs_vm_set_helper(struct bs_vm *vm, int32_t id, const char *name,
 				   bs_helper_fn fn, void *user, struct bs_error *err);
 void bs_vm_set_lddw_resolver(struct bs_vm *vm, bs_lddw_resolver_fn fn, void *user);

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+/* The benchmark harness: each program of progs.bpf.o under bpfstep's
+ * interpreter, its JIT (checked and unchecked), the running kernel's JIT
+ * (BPF_PROG_TEST_RUN with repeat, where bpf() is permitted) and the same C
+ * compiled for the host with clang -O2. Prints ns per run and the ratios.
+ *
+ *   bench PROGS.bpf.o [--repeat N]
+ *
+ * Not a test: the numbers depend on the machine (docs/performance.md). */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bpfstep/bpfstep.h"
+
+/* the host build of progs.h (progs_native.c, compiled by clang -O2) */
+#define BENCH_PKT_LEN 1500
+#define BENCH_MAP_ENTRIES 256
+struct bench_ctx {
+	void *data, *data_end;
+};
+int compute_loop(struct bench_ctx *ctx);
+int pkt_parser(struct bench_ctx *ctx);
+int checksum(struct bench_ctx *ctx);
+int map_lookups(struct bench_ctx *ctx);
+int byte_copy(struct bench_ctx *ctx);
+int crc32(struct bench_ctx *ctx);
+extern uint64_t bench_map[BENCH_MAP_ENTRIES];
+
+static const struct {
+	const char *name;
+	int (*native)(struct bench_ctx *);
+} progs[] = {
+	{"compute_loop", compute_loop}, {"pkt_parser", pkt_parser}, {"checksum", checksum},
+	{"map_lookups", map_lookups},   {"byte_copy", byte_copy},   {"crc32", crc32},
+};
+#define NPROGS (sizeof(progs) / sizeof(progs[0]))
+
+/* Ethernet, IPv4 (20 bytes), TCP to port 80, then a pattern: 1500 bytes */
+static void make_packet(uint8_t *p)
+{
+	memset(p, 0, BENCH_PKT_LEN);
+	static const uint8_t hdr[] = {
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00,
+		0x45, 0, 0x05, 0xce, 0, 0, 0x40, 0, 0x40, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+		0x30, 0x39, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0};
+	memcpy(p, hdr, sizeof(hdr));
+	for (size_t i = sizeof(hdr); i < BENCH_PKT_LEN; i++)
+		p[i] = (uint8_t)(i * 7 + 3);
+}
+
+static double now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+/* ns per run under one engine; *insns: instructions per run */
+static double run_bpfstep(struct bs_object *obj, const char *name, enum bs_engine eng,
+			  const uint8_t *pkt, uint32_t repeat, double *insns, uint32_t *retval)
+{
+	struct bs_error err;
+	const struct bs_prog *prog;
+	struct bs_maps *maps;
+	if (bs_object_find_prog(obj, name, &prog, &err) || bs_object_create_maps(obj, 1, &maps, &err)) {
+		fprintf(stderr, "%s: %s\n", name, err.message);
+		return -1;
+	}
+	struct bs_test_run tr = {.data_in = pkt, .data_size_in = BENCH_PKT_LEN, .repeat = repeat,
+				 .engine = eng, .budget = 0};
+	double ns = -1;
+	if (bs_test_run(prog, maps, &tr, &err) == 0) {
+		ns = (double)tr.duration_ns;
+		*insns = (double)tr.insns_executed / repeat;
+		*retval = (uint32_t)tr.retval;
+	} else {
+		fprintf(stderr, "%s: %s\n", name, err.message);
+	}
+	free(tr.data_out);
+	free(tr.ctx_out);
+	bs_maps_free(maps);
+	return ns;
+}
+
+static double run_kernel(struct bpf_object *o, const char *name, const uint8_t *pkt,
+			 uint32_t repeat, uint32_t *retval)
+{
+	if (!o)
+		return -1;
+	struct bpf_program *p = bpf_object__find_program_by_name(o, name);
+	if (!p)
+		return -1;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = BENCH_PKT_LEN,
+		    .repeat = (int)repeat);
+	if (bpf_prog_test_run_opts(bpf_program__fd(p), &opts))
+		return -1;
+	*retval = opts.retval;
+	return (double)opts.duration;
+}
+
+static double run_native(int (*fn)(struct bench_ctx *), uint8_t *pkt, uint32_t repeat,
+			 uint32_t *retval)
+{
+	struct bench_ctx c = {pkt, pkt + BENCH_PKT_LEN};
+	volatile int sink = 0;
+	double t0 = now_ns();
+	for (uint32_t i = 0; i < repeat; i++) {
+		/* the pointer laundering keeps the compiler from hoisting the work */
+		struct bench_ctx *volatile cp = &c;
+		sink = fn(cp);
+	}
+	double t1 = now_ns();
+	*retval = (uint32_t)sink;
+	return (t1 - t0) / repeat;
+}
+
+static void cell(double v)
+{
+	if (v < 0)
+		printf(" %10s", "-");
+	else
+		printf(" %10.1f", v);
+}
+
+static void ratio(double a, double b)
+{
+	if (a < 0 || b <= 0)
+		printf(" %8s", "-");
+	else
+		printf(" %8.2f", a / b);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s PROGS.bpf.o [--repeat N]\n", argv[0]);
+		return 2;
+	}
+	uint32_t repeat = 20000;
+	if (argc > 3 && strcmp(argv[2], "--repeat") == 0)
+		repeat = (uint32_t)strtoul(argv[3], NULL, 0);
+	static uint8_t pkt[BENCH_PKT_LEN];
+	make_packet(pkt);
+	struct bs_error err;
+	struct bs_object *obj;
+	if (bs_object_open(argv[1], &obj, &err)) {
+		fprintf(stderr, "%s: %s\n", argv[1], err.message);
+		return 1;
+	}
+	libbpf_set_print(NULL);
+	struct bpf_object *ko = bpf_object__open_file(argv[1], NULL);
+	if (ko && bpf_object__load(ko)) {
+		bpf_object__close(ko);
+		ko = NULL;
+	}
+	if (!ko)
+		printf("(the kernel column is empty: bpf() is not permitted here)\n");
+	printf("ns per run, %u runs each; ratios against the kernel's JIT (interp: ns per "
+	       "executed instruction)\n", repeat);
+	printf("%-13s %10s %10s %10s %10s %10s %8s %8s %8s %8s %8s\n", "program", "interp", "jit",
+	       "jit-unchk", "kernel", "native", "insns", "jit/k", "unchk/k", "native/k", "ns/insn");
+	int bad = 0;
+	for (size_t i = 0; i < NPROGS; i++) {
+		double insns = 0, ins2 = 0;
+		uint32_t r_i = 0, r_j = 0, r_u = 0, r_k = 0, r_n = 0;
+		uint8_t copy[BENCH_PKT_LEN];
+		double ti = run_bpfstep(obj, progs[i].name, BS_ENGINE_INTERP, pkt, repeat / 10 + 1, &insns, &r_i);
+		double tj = run_bpfstep(obj, progs[i].name, BS_ENGINE_JIT, pkt, repeat, &ins2, &r_j);
+		double tu = run_bpfstep(obj, progs[i].name, BS_ENGINE_JIT_UNCHECKED, pkt, repeat, &ins2, &r_u);
+		double tk = run_kernel(ko, progs[i].name, pkt, repeat, &r_k);
+		memcpy(copy, pkt, sizeof(copy));
+		memset(bench_map, 0, sizeof(bench_map));
+		double tn = run_native(progs[i].native, copy, repeat, &r_n);
+		printf("%-13s", progs[i].name);
+		cell(ti);
+		cell(tj);
+		cell(tu);
+		cell(tk);
+		cell(tn);
+		printf(" %8.0f", insns);
+		ratio(tj, tk);
+		ratio(tu, tk);
+		ratio(tn, tk);
+		printf(" %8.2f\n", insns > 0 ? ti / insns : 0.0);
+		/* the engines must agree on the answer (the map program's answer
+		 * depends on how often it ran, so only the engines are compared) */
+		if (r_i != r_j || r_j != r_u || (tk >= 0 && r_k != r_j && i != 3)) {
+			printf("  results differ: interp %u jit %u unchecked %u kernel %u native %u\n", r_i, r_j,
+			       r_u, r_k, r_n);
+			bad = 1;
+		}
+	}
+	if (ko)
+		bpf_object__close(ko);
+	bs_object_close(obj);
+	return bad;
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+/* `bpfstep dump ... jited`: the JIT's machine code disassembled by capstone,
+ * each BPF instruction (and its source line) before the code made from it,
+ * like `bpftool prog dump jited`. Built only where capstone is found. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/dump.h"
+
+#ifdef BS_HAVE_CAPSTONE
+#include <capstone/capstone.h>
+
+/* Native instructions in [from, to) of code, at their offsets. */
+static void print_native(csh h, const uint8_t *code, size_t from, size_t to, bool opcodes)
+{
+	cs_insn *insn;
+	size_t count = cs_disasm(h, code + from, to - from, from, 0, &insn);
+	for (size_t i = 0; i < count; i++) {
+		printf("  %4llx:\t%s\t%s\n", (unsigned long long)insn[i].address, insn[i].mnemonic,
+		       insn[i].op_str);
+		if (opcodes) {
+			printf("\t");
+			for (size_t k = 0; k < insn[i].size; k++)
+				printf("%s%02x", k ? " " : "", insn[i].bytes[k]);
+			printf("\n");
+		}
+	}
+	cs_free(insn, count);
+}
+
+int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs, size_t n,
+	       void (*bpf_line)(size_t pc, void *user), void *user, bool opcodes,
+	       struct bs_error *err)
+{
+	csh h;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return bs_error_set(err, BS_ERR_UNSUPPORTED, "capstone cannot disassemble x86-64 here");
+	printf("entry:\n");
+	print_native(h, code, 0, offs[0], opcodes);
+	for (size_t pc = 0; pc < n; pc++) {
+		/* lddw's second slot has no code of its own */
+		if (pc + 1 < n && offs[pc + 1] == offs[pc] && pc > 0 && offs[pc - 1] == offs[pc])
+			continue;
+		bpf_line(pc, user);
+		size_t end = offs[pc + 1];
+		if (pc + 1 < n && offs[pc + 1] == offs[pc])
+			end = offs[pc + 2];
+		print_native(h, code, offs[pc], end, opcodes);
+		if (pc + 1 < n && offs[pc + 1] == offs[pc])
+			pc++;
+	}
+	printf("exit and slow paths:\n");
+	print_native(h, code, offs[n], len, opcodes);
+	cs_close(&h);
+	return 0;
+}
+#else
+int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs, size_t n,
+	       void (*bpf_line)(size_t pc, void *user), void *user, bool opcodes,
+	       struct bs_error *err)
+{
+	(void)code; (void)len; (void)offs; (void)n; (void)bpf_line; (void)user; (void)opcodes;
+	bs_error_set(err, BS_ERR_UNSUPPORTED,
+		     "this bpfstep was built without capstone, which 'dump jited' disassembles with");
+	snprintf(err->hint, sizeof(err->hint),
+		 "install libcapstone-dev (./setup.sh does) and rebuild");
+	return -1;
+}
+#endif

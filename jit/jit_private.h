@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/* The JIT's own state, shared by the x86-64 backend (code generation) and
+ * the runtime (entry, slow paths in C). The generated code addresses the
+ * structures below by offsetof, so their layout is the only contract. */
+#ifndef BS_JIT_JIT_PRIVATE_H
+#define BS_JIT_JIT_PRIVATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jit/jit.h"
+#include "vm/vm_private.h"
+
+/* A translation cache of the generated code: the last region a load (RD) or
+ * a store/atomic (WR) went to. An access of size 1 << k at guest address a
+ * hits when (a - lo) < lim[k], unsigned, so one subtraction and one compare
+ * check both ends (an address below lo wraps to a huge value); host is the
+ * region's host address. Empty: every lim 0, which nothing is below. */
+struct jit_cache {
+	uint64_t lo;
+	uint64_t host;
+	uint64_t lim[4];   /* by log2 of the access size: size - (1 << k) + 1 */
+};
+
+enum { JIT_RD, JIT_WR };
+
+/* The generated code's frame, on the native stack below the saved
+ * registers while a program runs; [rsp] points at it throughout (bpf-to-bpf
+ * calls do not push: their native return addresses sit in ret[]). C slow
+ * paths receive its address as their first argument. */
+struct jit_frame {
+	struct jit_run *run;
+	struct bs_vm *vm;
+	uint64_t remaining;      /* the budget left, while r9 is spilled */
+	uint64_t may_goto;       /* the current function's may_goto allowance */
+	uint64_t jump;           /* where a tail call continues */
+	uint64_t scratch[2];     /* rax and rdx around div */
+	struct jit_cache cache[2];
+	uint64_t ret[BS_MAX_FRAMES];  /* native return address of each call depth */
+};
+_Static_assert(sizeof(struct jit_frame) % 16 == 8, "frame keeps rsp 16-byte aligned at calls");
+
+/* How a run ended, beyond the generated code's own exit. */
+enum jit_outcome {
+	JIT_OUT_EXIT = 0,   /* the program exited: r0 in vm->reg[0], count from remaining */
+	JIT_OUT_FAULT,      /* err filled, vm->count set */
+	JIT_OUT_SYNCED,     /* the interpreter finished the run: vm is up to date; rc below */
+};
+
+/* One run, in C. */
+struct jit_run {
+	struct bs_vm *vm;
+	struct bs_error *err;
+	uint64_t limit;          /* count at which the budget runs out */
+	uint64_t remaining;      /* set by the epilogue */
+	enum jit_outcome outcome;
+	int rc;                  /* JIT_OUT_SYNCED: the interpreter's result */
+};
+
+/* One program's native code. */
+struct jit_prog {
+	uint8_t *mem;            /* mmap'd, read+exec */
+	size_t mem_size;
+	size_t len;              /* bytes of code (the rest of mem is int3) */
+	size_t body;             /* where instruction 0 starts */
+	uint32_t *offs;          /* n + 1 native offsets of the instructions, from mem */
+	uint32_t *rest;          /* count units after each instruction in its block */
+	size_t n;
+	const struct vm_pinsn *code;  /* the prepared code it was made from */
+};
+
+struct jit_state {
+	struct jit_prog **progs; /* by program index; NULL until compiled */
+	uint32_t nprogs;
+	int unchecked;           /* the mode the code was made for */
+};
+
+typedef int (*jit_entry_fn)(struct jit_frame *init, void *target);
+
+/* Compiles program idx of vm (x86_64.c); NULL with err on failure. */
+BS_HIDDEN struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked,
+				       struct bs_error *err);
+BS_HIDDEN void jit_prog_free(struct jit_prog *p);
+/* The compiled program idx, compiling it first if needed (runtime.c). */
+BS_HIDDEN struct jit_prog *jit_get(struct bs_vm *vm, uint32_t idx, struct bs_error *err);
+
+/* Slow paths the generated code calls (runtime.c). Each gets the frame;
+ * the BPF registers are in vm->reg and the budget left in f->remaining. */
+BS_HIDDEN uintptr_t jit_rt_mem(struct jit_frame *f, uint64_t addr, uint64_t pc);
+BS_HIDDEN int jit_rt_helper(struct jit_frame *f, uint64_t pc);
+BS_HIDDEN int jit_rt_tail_call(struct jit_frame *f, uint64_t pc);
+BS_HIDDEN void jit_rt_bail(struct jit_frame *f, uint64_t pc);
+BS_HIDDEN void jit_rt_call_depth(struct jit_frame *f, uint64_t pc);
+struct jit_pkt { uint64_t value, ok; };
+BS_HIDDEN struct jit_pkt jit_rt_ld_pkt(struct jit_frame *f, uint64_t off, uint64_t size);
+
+/* jit_rt_mem's answer for a store a region's hook carried out itself. */
+#define JIT_MEM_DONE ((uintptr_t)1)
+
+#endif

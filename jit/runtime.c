@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: MIT
+/* Running native code: the entry from bs_vm_run, and the slow paths the
+ * generated code calls, each doing what the interpreter's handler does
+ * (vm/interp_loop.h) so that results, errors and counts agree. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "jit/jit_private.h"
+#include "vm/error.h"
+
+bool jit_supported(void)
+{
+#if defined(__x86_64__)
+	return true;
+#else
+	return false;
+#endif
+}
+
+void jit_free(struct bs_vm *vm)
+{
+	struct jit_state *js = vm->jit;
+	if (!js)
+		return;
+	for (uint32_t i = 0; i < js->nprogs; i++)
+		jit_prog_free(js->progs[i]);
+	free(js->progs);
+	free(js);
+	vm->jit = NULL;
+}
+
+struct jit_prog *jit_get(struct bs_vm *vm, uint32_t idx, struct bs_error *err)
+{
+	int unchecked = vm->engine == BS_ENGINE_JIT_UNCHECKED;
+	if (!jit_supported()) {
+		vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC, "this build has no JIT for the host");
+		return NULL;
+	}
+	if (vm->jit && vm->jit->unchecked != unchecked)
+		jit_free(vm);
+	if (!vm->jit) {
+		vm->jit = calloc(1, sizeof(*vm->jit));
+		if (!vm->jit) {
+			vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+			return NULL;
+		}
+		vm->jit->unchecked = unchecked;
+	}
+	struct jit_state *js = vm->jit;
+	if (idx >= js->nprogs) {
+		struct jit_prog **more = realloc(js->progs, vm->nprogs * sizeof(*more));
+		if (!more) {
+			vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+			return NULL;
+		}
+		memset(more + js->nprogs, 0, (vm->nprogs - js->nprogs) * sizeof(*more));
+		js->progs = more;
+		js->nprogs = vm->nprogs;
+	}
+	struct jit_prog *p = js->progs[idx];
+	/* made from other code (reloaded): make it again */
+	if (p && (p->code != vm->progs[idx].code || p->n != vm->progs[idx].n)) {
+		jit_prog_free(p);
+		js->progs[idx] = p = NULL;
+	}
+	if (!p)
+		p = js->progs[idx] = jit_compile(vm, idx, unchecked, err);
+	return p;
+}
+
+static void cache_clear(struct jit_frame *f)
+{
+	memset(f->cache, 0, sizeof(f->cache));
+}
+
+/* The count the interpreter would show having executed up to and including
+ * instruction pc (blocks are charged when they start). */
+static uint64_t count_at(struct jit_frame *f, uint64_t pc)
+{
+	struct bs_vm *vm = f->vm;
+	const struct jit_prog *p = vm->jit->progs[vm->cur];
+	return f->run->limit - f->remaining - p->rest[pc];
+}
+
+static void fault(struct jit_frame *f, uint64_t pc)
+{
+	if (f->run->err)
+		f->run->err->pc = (long)pc;
+	f->vm->count = count_at(f, pc);
+	f->run->outcome = JIT_OUT_FAULT;
+}
+
+static unsigned need_of(enum vm_form form)
+{
+	switch (form) {
+	case F_LDX: case F_LOAD_ACQ:
+		return BS_REGION_READ;
+	case F_ST: case F_STX: case F_STORE_REL:
+		return BS_REGION_WRITE;
+	default:
+		return BS_REGION_RW;
+	}
+}
+
+/* Regions the generated code may use without asking: plain memory (no
+ * access rule, no store hook) at least 8 bytes long, readable for loads,
+ * readable and writable for stores and atomics. */
+static void cache_fill(struct jit_frame *f, unsigned need, uint64_t addr)
+{
+	struct bs_vm *vm = f->vm;
+	for (unsigned i = 1; i < vm->nregions; i++) {
+		const struct vm_region *r = &vm->regions[i];
+		if (addr < r->guest || addr - r->guest >= r->size)
+			continue;
+		int kind = need == BS_REGION_READ ? JIT_RD : JIT_WR;
+		if (r->rule || r->size < 8 || (kind == JIT_WR && (r->hook || r->flags != BS_REGION_RW)) ||
+		    (kind == JIT_RD && !(r->flags & BS_REGION_READ)))
+			return;
+		struct jit_cache *c = &f->cache[kind];
+		c->lo = r->guest;
+		c->host = (uint64_t)(uintptr_t)r->host;
+		for (int k = 0; k < 4; k++)
+			c->lim[k] = r->size - (1u << k) + 1;
+		return;
+	}
+}
+
+uintptr_t jit_rt_mem(struct jit_frame *f, uint64_t addr, uint64_t pc)
+{
+	struct bs_vm *vm = f->vm;
+	const struct vm_pinsn *I = &vm->progs[vm->cur].code[pc];
+	const struct vm_opinfo *info = &vm_ops[I->op];
+	unsigned size = vm_size_bytes(info->code);
+	unsigned need = need_of(info->form);
+	uint8_t *p = vm_mem(vm, addr, size, need, f->run->err);
+	if (!p) {
+		fault(f, pc);
+		return 0;
+	}
+	const struct vm_region *r = vm->hook_region;
+	if (r) {
+		/* vm_store_prog: the region's hook may carry out the store */
+		vm->hook_region = NULL;
+		uint64_t v = info->form == F_ST ? I->imm : vm->reg[I->src];
+		if (r->hook(r->hook_user, (uint64_t)(p - r->host), size, v, p))
+			return JIT_MEM_DONE;
+		return (uintptr_t)p;
+	}
+	if (addr < vm->regions[0].guest || addr >= vm->regions[0].guest + vm->regions[0].size)
+		cache_fill(f, need, addr);
+	return (uintptr_t)p;
+}
+
+int jit_rt_helper(struct jit_frame *f, uint64_t pc)
+{
+	struct bs_vm *vm = f->vm;
+	struct jit_run *run = f->run;
+	struct bs_error *err = run->err;
+	const struct vm_pinsn *I = &vm->progs[vm->cur].code[pc];
+	const struct vm_helper *h = &vm->helpers[I->imm];
+	uint64_t count = run->limit - f->remaining, r0 = 0;
+	if (!h->fn) {
+		vm_err(err, BS_ERR_HELPER, (long)pc, "helper #%d was unregistered after load", (int)I->imm);
+		fault(f, pc);
+		return -1;
+	}
+	/* a helper may run program code (bs_vm_call): it counts on */
+	vm->count = count;
+	vm->pc = pc;
+	uint32_t gen = vm->regions_gen;
+	if (h->fn(vm, &vm->reg[1], &r0, err, h->user)) {
+		/* a fault inside a callback keeps its own pc, program and count */
+		if (!(err && err->pc != BS_NO_PC)) {
+			if (err)
+				err->pc = (long)pc;
+			vm->count = count;
+		}
+		run->outcome = JIT_OUT_FAULT;
+		return -1;
+	}
+	f->remaining = run->limit - vm->count;
+	vm->reg[0] = r0;
+	/* the caches stay right unless the helper added or moved a region */
+	if (vm->regions_gen != gen)
+		cache_clear(f);
+	return 0;
+}
+
+/* Finishes the run in the interpreter from pc of the current program, with
+ * everything (registers, frames, count) as the interpreter keeps it. */
+static void finish_in_interp(struct jit_frame *f, uint64_t pc)
+{
+	struct bs_vm *vm = f->vm;
+	struct jit_run *run = f->run;
+	run->rc = vm->dispatch == BS_DISPATCH_SWITCH ? vm_run_switch(vm, pc, 0, run->err)
+						     : vm_run_goto(vm, pc, 0, run->err);
+	run->outcome = JIT_OUT_SYNCED;
+}
+
+int jit_rt_tail_call(struct jit_frame *f, uint64_t pc)
+{
+	struct bs_vm *vm = f->vm;
+	struct jit_run *run = f->run;
+	uint32_t target = 0;
+	int found = 0;
+	if (vm->tail_calls < VM_MAX_TAIL_CALLS && vm->tail_call) {
+		vm->count = run->limit - f->remaining;
+		vm->pc = pc;
+		found = vm->tail_call(vm, vm->reg[2], vm->reg[3], &target, run->err, vm->tail_call_user);
+		if (found < 0) {
+			fault(f, pc);
+			return -1;
+		}
+	}
+	if (found != 1 || target >= vm->nprogs)
+		return 0;
+	vm->tail_calls++;
+	vm->cur = target;
+	cache_clear(f);
+	struct bs_error e;
+	struct jit_prog *p = jit_get(vm, target, &e);
+	if (!p) {
+		/* no native code for it: the interpreter runs it */
+		vm->count = run->limit - f->remaining;
+		finish_in_interp(f, 0);
+		return -1;
+	}
+	f->jump = (uint64_t)(uintptr_t)(p->mem + p->body);
+	return 1;
+}
+
+void jit_rt_bail(struct jit_frame *f, uint64_t pc)
+{
+	f->vm->count = f->run->limit - f->remaining;
+	finish_in_interp(f, pc);
+}
+
+void jit_rt_call_depth(struct jit_frame *f, uint64_t pc)
+{
+	struct bs_vm *vm = f->vm;
+	vm_err(f->run->err, BS_ERR_CALL_DEPTH, (long)pc,
+	       "the call stack of %u frames is too deep (the kernel allows %d)", vm->depth + 2,
+	       BS_MAX_FRAMES);
+	fault(f, pc);
+}
+
+/* LD_ABS / LD_IND, as the interpreter's vm_ld_pkt: the kernel's
+ * bpf_skb_load_helper_* with SKF_NET_OFF and SKF_LL_OFF. */
+#define SKF_NET_OFF (-0x100000)
+#define SKF_LL_OFF (-0x200000)
+
+struct jit_pkt jit_rt_ld_pkt(struct jit_frame *f, uint64_t off64, uint64_t size)
+{
+	const struct bs_vm *vm = f->vm;
+	struct jit_pkt r = {0, 0};
+	int32_t off = (int32_t)off64;
+	uint64_t at;
+	if (off >= 0)
+		at = vm->pkt_data + (uint64_t)off;
+	else if (off >= SKF_NET_OFF)
+		at = vm->pkt_net + (uint64_t)((int64_t)off - SKF_NET_OFF);
+	else if (off >= SKF_LL_OFF)
+		at = vm->pkt_mac + (uint64_t)((int64_t)off - SKF_LL_OFF);
+	else
+		return r;
+	if (at > vm->pkt_len || size > vm->pkt_len - at)
+		return r;
+	for (unsigned i = 0; i < size; i++)
+		r.value = (r.value << 8) | vm->pkt[at + i];
+	r.ok = 1;
+	return r;
+}
+
+int jit_run(struct bs_vm *vm, struct bs_error *err)
+{
+	struct jit_prog *p = jit_get(vm, 0, err);
+	if (!p)
+		return -1;
+	struct jit_run run = {
+		.vm = vm,
+		.err = err,
+		.limit = vm->budget ? vm->budget : UINT64_MAX,
+		.outcome = JIT_OUT_EXIT,
+	};
+	struct jit_frame f;
+	memset(&f, 0, sizeof(f));
+	f.run = &run;
+	f.vm = vm;
+	f.remaining = run.limit - vm->count;
+	f.may_goto = VM_MAY_GOTO_LOOPS;
+	jit_entry_fn entry;
+	void *code = p->mem;
+	memcpy(&entry, &code, sizeof(entry));
+	entry(&f, p->mem + p->body);
+	switch (run.outcome) {
+	case JIT_OUT_EXIT:
+		vm->count = run.limit - run.remaining;
+		return 0;
+	case JIT_OUT_SYNCED:
+		return run.rc;
+	default:
+		return -1;
+	}
+}

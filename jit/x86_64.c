@@ -1,0 +1,1190 @@
+// SPDX-License-Identifier: MIT
+/* The x86-64 backend: prepared instructions (struct vm_pinsn) to native
+ * code that gives the interpreter's results, r0, memory, errors and counts.
+ *
+ * Passes: the same emitter sizes (no buffer) until the offsets of the
+ * instructions stop moving, then writes into a read+write mapping, then the
+ * offsets are compared with the last sizing pass (nothing may have moved)
+ * before the mapping turns read+exec. The tail of the last page is int3.
+ *
+ * Layout of one program: entry trampoline | instructions | exit routine |
+ * epilogue | slow-path stubs (cold, one per checked access or counter).
+ *
+ * Conventions while BPF code runs: rsp never moves (bpf-to-bpf calls keep
+ * their native return addresses in the frame, not on the stack), so [rsp]
+ * is the struct jit_frame; r12 holds the struct bs_vm; r9 counts down the
+ * instruction budget left; r10 and r11 are scratch. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "jit/emit.h"
+#include "jit/jit_private.h"
+#include "vm/error.h"
+
+enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
+
+/* BPF r1..r5 sit where the SysV ABI passes arguments (the kernel's choice
+ * too), r6..r9 and r10 in callee-saved registers, so C slow paths only ever
+ * clobber r0..r5 and the counter. */
+static const uint8_t reg2x[BS_MAX_REG] = {
+	[0] = RAX, [1] = RDI, [2] = RSI, [3] = RDX, [4] = RCX, [5] = R8,
+	[6] = RBX, [7] = R13, [8] = R14, [9] = R15, [10] = RBP,
+};
+#define AUX R10  /* scratch; the host address of an access */
+#define ADR R11  /* scratch; the guest address of an access */
+#define CNT R9   /* budget left */
+#define VMR R12  /* struct bs_vm */
+
+#define FRAME_SIZE ((int32_t)sizeof(struct jit_frame))
+#define F_OFF(field) ((int32_t)offsetof(struct jit_frame, field))
+#define VM_OFF(field) ((int32_t)offsetof(struct bs_vm, field))
+#define VM_REG(i) (VM_OFF(reg) + 8 * (i))
+#define CACHE_OFF(k) (F_OFF(cache) + (int32_t)sizeof(struct jit_cache) * (k))
+
+enum { P66 = 1, PLOCK = 2, PREP = 4 };
+
+struct mem {
+	int base, index, scale;  /* index -1: none */
+	int32_t disp;
+};
+
+static struct mem M(int base, int32_t disp)
+{
+	return (struct mem){base, -1, 0, disp};
+}
+
+/* ---- raw encodings ---- */
+
+static void rex(struct jit_buf *b, int w, int r, int x, int bb, int force)
+{
+	uint8_t v = (uint8_t)(0x40 | w << 3 | (r >> 3) << 2 | (x >> 3) << 1 | (bb >> 3));
+	if (v != 0x40 || force)
+		emit1(b, v);
+}
+
+static void opcode(struct jit_buf *b, unsigned opc)
+{
+	if (opc > 0xff)
+		emit1(b, (uint8_t)(opc >> 8));
+	emit1(b, (uint8_t)opc);
+}
+
+static void prefixes(struct jit_buf *b, unsigned pfx)
+{
+	if (pfx & PLOCK)
+		emit1(b, 0xf0);
+	if (pfx & PREP)
+		emit1(b, 0xf3);
+	if (pfx & P66)
+		emit1(b, 0x66);
+}
+
+/* a byte register 4..7 means spl..dil only with a REX prefix */
+static int byte_rex(int r)
+{
+	return r >= 4 && r < 8;
+}
+
+/* op reg, rm (both registers) */
+static void op_rr(struct jit_buf *b, unsigned pfx, int w, unsigned opc, int reg, int rm, int force)
+{
+	prefixes(b, pfx);
+	rex(b, w, reg, 0, rm, force);
+	opcode(b, opc);
+	emit1(b, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
+}
+
+static void modrm_mem(struct jit_buf *b, int reg, struct mem m)
+{
+	int base = m.base & 7;
+	int mod = m.disp == 0 && base != 5 ? 0 : m.disp >= -128 && m.disp <= 127 ? 1 : 2;
+	if (m.index < 0 && base != 4) {
+		emit1(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | base));
+	} else {
+		if (m.index == RSP)
+			emit_fail(b);
+		emit1(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | 4));
+		emit1(b, (uint8_t)(m.scale << 6 | (m.index < 0 ? 4 : m.index & 7) << 3 | base));
+	}
+	if (mod == 1)
+		emit1(b, (uint8_t)m.disp);
+	else if (mod == 2)
+		emit4(b, (uint32_t)m.disp);
+}
+
+/* op reg, [mem] (or [mem], reg: the opcode decides) */
+static void op_rm(struct jit_buf *b, unsigned pfx, int w, unsigned opc, int reg, struct mem m,
+		  int force)
+{
+	prefixes(b, pfx);
+	rex(b, w, reg, m.index < 0 ? 0 : m.index, m.base, force);
+	opcode(b, opc);
+	modrm_mem(b, reg, m);
+}
+
+static int is_imm8(int64_t v)
+{
+	return v >= -128 && v <= 127;
+}
+
+/* Group-1 ALU with an immediate: ext is add 0, or 1, and 4, sub 5, xor 6, cmp 7. */
+static void alu_ri(struct jit_buf *b, int w, int ext, int rm, int32_t imm)
+{
+	rex(b, w, 0, 0, rm, 0);
+	emit1(b, is_imm8(imm) ? 0x83 : 0x81);
+	emit1(b, (uint8_t)(0xc0 | ext << 3 | (rm & 7)));
+	if (is_imm8(imm))
+		emit1(b, (uint8_t)imm);
+	else
+		emit4(b, (uint32_t)imm);
+}
+
+static void alu_mi(struct jit_buf *b, int w, int ext, struct mem m, int32_t imm)
+{
+	op_rm(b, 0, w, is_imm8(imm) ? 0x83 : 0x81, ext, m, 0);
+	if (is_imm8(imm))
+		emit1(b, (uint8_t)imm);
+	else
+		emit4(b, (uint32_t)imm);
+}
+
+/* mov dst, v: w = 0 loads the 32-bit v zero-extended */
+static void mov_imm(struct jit_buf *b, int w, int dst, uint64_t v)
+{
+	if (!w)
+		v = (uint32_t)v;
+	if (v == 0) {
+		op_rr(b, 0, 0, 0x31, dst, dst, 0);  /* xor dst32, dst32 */
+	} else if (v <= 0xffffffffu) {
+		rex(b, 0, 0, 0, dst, 0);               /* mov dst32, imm32 */
+		emit1(b, (uint8_t)(0xb8 + (dst & 7)));
+		emit4(b, (uint32_t)v);
+	} else if ((int64_t)v == (int32_t)v) {
+		rex(b, 1, 0, 0, dst, 0);               /* mov dst, simm32 */
+		emit1(b, 0xc7);
+		emit1(b, (uint8_t)(0xc0 | (dst & 7)));
+		emit4(b, (uint32_t)v);
+	} else {
+		rex(b, 1, 0, 0, dst, 0);               /* movabs dst, imm64 */
+		emit1(b, (uint8_t)(0xb8 + (dst & 7)));
+		emit8(b, v);
+	}
+}
+
+static void mov_rr(struct jit_buf *b, int w, int dst, int src)
+{
+	op_rr(b, 0, w, 0x89, src, dst, 0);  /* mov dst, src */
+}
+
+static void load64(struct jit_buf *b, int dst, struct mem m)
+{
+	op_rm(b, 0, 1, 0x8b, dst, m, 0);  /* mov dst, [m] */
+}
+
+static void store64(struct jit_buf *b, struct mem m, int src)
+{
+	op_rm(b, 0, 1, 0x89, src, m, 0);  /* mov [m], src */
+}
+
+static void store_imm(struct jit_buf *b, int w, struct mem m, int32_t imm)
+{
+	op_rm(b, 0, w, 0xc7, 0, m, 0);  /* mov [m], simm32 */
+	emit4(b, (uint32_t)imm);
+}
+
+/* condition codes */
+enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7, CC_L = 0xc, CC_GE = 0xd,
+       CC_LE = 0xe, CC_G = 0xf, CC_ALWAYS = -1 };
+
+/* jcc/jmp rel8 with the displacement patched by patch8 (local, short skips) */
+static size_t jcc8(struct jit_buf *b, int cc)
+{
+	emit1(b, cc == CC_ALWAYS ? 0xeb : (uint8_t)(0x70 + cc));
+	emit1(b, 0);
+	return b->len;
+}
+
+static void patch8(struct jit_buf *b, size_t at)
+{
+	size_t d = b->len - at;
+	if (d > 127)
+		emit_fail(b);
+	else if (b->buf)
+		b->buf[at - 1] = (uint8_t)d;
+}
+
+/* jcc/jmp rel32 to an absolute code offset */
+static void jcc32(struct jit_buf *b, int cc, size_t target)
+{
+	if (cc == CC_ALWAYS) {
+		emit1(b, 0xe9);
+	} else {
+		emit1(b, 0x0f);
+		emit1(b, (uint8_t)(0x80 + cc));
+	}
+	emit4(b, (uint32_t)((int64_t)target - (int64_t)(b->len + 4)));
+}
+
+/* call an absolute C function */
+static void call_abs(struct jit_buf *b, const void *fn)
+{
+	mov_imm(b, 1, RAX, (uint64_t)(uintptr_t)fn);
+	op_rr(b, 0, 0, 0xff, 2, RAX, 0);  /* call rax */
+}
+
+/* ---- the pass ---- */
+
+enum stub_kind { STUB_MEM, STUB_BAIL, STUB_DEPTH };
+
+struct stub {
+	uint8_t kind;
+	uint8_t size;     /* STUB_MEM: access bytes */
+	uint8_t store;    /* STUB_MEM: a hook may carry the store out */
+	uint32_t pc;
+	uint32_t units;   /* STUB_BAIL: the block's count */
+	uint32_t back;    /* where the access is */
+	uint32_t skip;    /* past it */
+};
+
+struct xctx {
+	struct jit_buf b;
+	struct bs_vm *vm;
+	uint32_t idx;
+	const struct vm_pinsn *code;
+	size_t n;
+	int unchecked;
+	uint32_t *offs, *prev;        /* n + 1 offsets this pass and the last (NULL) */
+	uint32_t *blk;                /* count units of the block a leader starts, else 0 */
+	uint8_t *leader;
+	struct stub *stubs;
+	uint32_t *stub_off, *pstub_off;
+	size_t nstubs, stub_cap;
+	size_t exit_off, epi_off;     /* this pass */
+	size_t pexit, pepi;           /* the last pass */
+	int64_t stack_top;            /* guest end of the stack region */
+	int32_t sdisp;                /* [guest + r12 + sdisp] is the stack's host byte */
+};
+
+/* A jump to a code offset known from the last pass: rel8 when it reaches.
+ * The jump's own position in the last pass is this instruction's start
+ * there plus the bytes emitted so far for it (all before it have fixed
+ * sizes), which is exact once the passes agree. */
+static int jump_size(const struct xctx *c, size_t pc, int cc, size_t ptarget, size_t at)
+{
+	int far = cc == CC_ALWAYS ? 5 : 6;
+	if (!c->prev)
+		return far;
+	int64_t here = (int64_t)c->prev[pc] + (int64_t)(at - c->offs[pc]);
+	return is_imm8((int64_t)ptarget - (here + 2)) ? 2 : far;
+}
+
+static void jump_to(struct xctx *c, size_t pc, int cc, size_t ptarget)
+{
+	struct jit_buf *b = &c->b;
+	int len = jump_size(c, pc, cc, ptarget, b->len);
+	int64_t here = c->prev ? (int64_t)c->prev[pc] + (int64_t)(b->len - c->offs[pc]) : 0;
+	int64_t d = c->prev ? (int64_t)ptarget - (here + len) : 0;
+	if (len == 2) {
+		emit1(b, cc == CC_ALWAYS ? 0xeb : (uint8_t)(0x70 + cc));   /* jcc/jmp rel8 */
+		emit1(b, (uint8_t)d);
+		return;
+	}
+	if (cc == CC_ALWAYS) {
+		emit1(b, 0xe9);                                          /* jmp rel32 */
+	} else {
+		emit1(b, 0x0f);                                          /* jcc rel32 */
+		emit1(b, (uint8_t)(0x80 + cc));
+	}
+	emit4(b, (uint32_t)d);
+}
+
+static void jump_pc(struct xctx *c, size_t pc, int cc, size_t target)
+{
+	jump_to(c, pc, cc, c->prev ? c->prev[target] : 0);
+}
+
+/* rel32 to a stub; returns its index */
+static size_t jump_stub(struct xctx *c, int cc, struct stub s)
+{
+	if (c->nstubs == c->stub_cap) {
+		size_t cap = c->stub_cap ? 2 * c->stub_cap : 64;
+		struct stub *ns = realloc(c->stubs, cap * sizeof(*ns));
+		uint32_t *no = realloc(c->stub_off, cap * sizeof(*no));
+		if (ns)
+			c->stubs = ns;
+		if (no)
+			c->stub_off = no;
+		if (!ns || !no) {
+			emit_fail(&c->b);
+			return 0;
+		}
+		c->stub_cap = cap;
+	}
+	size_t k = c->nstubs++;
+	c->stubs[k] = s;
+	jcc32(&c->b, cc, c->pstub_off ? c->pstub_off[k] : 0);
+	return k;
+}
+
+/* All BPF registers to vm->reg, the counter to the frame: what C sees. */
+static void save_all(struct jit_buf *b)
+{
+	for (int i = 0; i < BS_MAX_REG; i++)
+		store64(b, M(VMR, VM_REG(i)), reg2x[i]);
+	store64(b, M(RSP, F_OFF(remaining)), CNT);
+}
+
+/* The registers C may have clobbered, back (r0 too unless keep_r0). */
+static void restore_volatile(struct jit_buf *b, int with_r0)
+{
+	for (int i = with_r0 ? 0 : 1; i <= 5; i++)
+		load64(b, reg2x[i], M(VMR, VM_REG(i)));
+	load64(b, CNT, M(RSP, F_OFF(remaining)));
+}
+
+/* call fn(frame, a1, a2) with the registers saved */
+static void c_call(struct jit_buf *b, const void *fn, int a1_is_adr, uint64_t a1, uint64_t a2)
+{
+	save_all(b);
+	mov_rr(b, 1, RDI, RSP);
+	if (a1_is_adr)
+		mov_rr(b, 1, RSI, ADR);
+	else
+		mov_imm(b, 1, RSI, a1);
+	mov_imm(b, 1, RDX, a2);
+	call_abs(b, fn);
+}
+
+/* ---- instructions ---- */
+
+static int sz_log2(unsigned size)
+{
+	return size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
+}
+
+/* The access itself, at m (host memory). */
+static void emit_access(struct xctx *c, const struct vm_pinsn *I, struct mem m)
+{
+	struct jit_buf *b = &c->b;
+	enum vm_op op = I->op;
+	enum vm_form form = vm_ops[op].form;
+	unsigned size = vm_size_bytes(vm_ops[op].code);
+	int dst = reg2x[I->dst], src = reg2x[I->src];
+	int w = size == 8;
+	switch (form) {
+	case F_LDX:
+	case F_LOAD_ACQ:  /* x86 loads are acquire loads */
+		if (op == VM_OP_LDXS_B)
+			op_rm(b, 0, 1, 0x0fbe, dst, m, 0);      /* movsx dst, byte [m] */
+		else if (op == VM_OP_LDXS_H)
+			op_rm(b, 0, 1, 0x0fbf, dst, m, 0);      /* movsx dst, word [m] */
+		else if (op == VM_OP_LDXS_W)
+			op_rm(b, 0, 1, 0x63, dst, m, 0);        /* movsxd dst, dword [m] */
+		else if (size == 1)
+			op_rm(b, 0, 0, 0x0fb6, dst, m, 0);      /* movzx dst32, byte [m] */
+		else if (size == 2)
+			op_rm(b, 0, 0, 0x0fb7, dst, m, 0);      /* movzx dst32, word [m] */
+		else
+			op_rm(b, 0, w, 0x8b, dst, m, 0);        /* mov dst, [m] */
+		break;
+	case F_STX:
+	case F_STORE_REL:  /* x86 stores are release stores */
+		if (size == 1)
+			op_rm(b, 0, 0, 0x88, src, m, byte_rex(src));  /* mov byte [m], src8 */
+		else
+			op_rm(b, size == 2 ? P66 : 0, w, 0x89, src, m, 0);  /* mov [m], src */
+		break;
+	case F_ST:
+		if (size == 1) {
+			op_rm(b, 0, 0, 0xc6, 0, m, 0);           /* mov byte [m], imm8 */
+			emit1(b, (uint8_t)I->imm);
+		} else if (size == 2) {
+			op_rm(b, P66, 0, 0xc7, 0, m, 0);         /* mov word [m], imm16 */
+			emit1(b, (uint8_t)I->imm);
+			emit1(b, (uint8_t)(I->imm >> 8));
+		} else {
+			store_imm(b, w, m, (int32_t)I->imm);     /* mov [m], simm32 */
+		}
+		break;
+	case F_ATOMIC: {
+		static const unsigned opc[] = {[0x00] = 0x01, [0x40] = 0x09, [0x50] = 0x21, [0xa0] = 0x31};
+		op_rm(b, PLOCK, w, opc[I->imm & 0xf0], src, m, 0);  /* lock add/or/and/xor [m], src */
+		break;
+	}
+	case F_ATOMIC_FETCH:
+		if ((I->imm & 0xf0) == 0x00) {
+			op_rm(b, PLOCK, w, 0x0fc1, src, m, 0);   /* lock xadd [m], src */
+		} else {
+			/* or/and/xor with the old value: a cmpxchg loop through rax */
+			static const unsigned opc[] = {[0x40] = 0x0b, [0x50] = 0x23, [0xa0] = 0x33};
+			store64(b, M(RSP, F_OFF(scratch[0])), RAX);
+			op_rm(b, 0, w, 0x8b, RAX, m, 0);         /* mov rax, [m] */
+			size_t loop = b->len;
+			mov_rr(b, 1, ADR, RAX);                  /* mov r11, rax */
+			if (src == RAX)                          /* op r11, saved r0 */
+				op_rm(b, 0, w, opc[I->imm & 0xf0], ADR, M(RSP, F_OFF(scratch[0])), 0);
+			else
+				op_rr(b, 0, w, opc[I->imm & 0xf0], ADR, src, 0);
+			op_rm(b, PLOCK, w, 0x0fb1, ADR, m, 0);   /* lock cmpxchg [m], r11 */
+			emit1(b, 0x75);                          /* jne loop */
+			emit1(b, (uint8_t)((int64_t)loop - (int64_t)(b->len + 1)));
+			mov_rr(b, w, ADR, RAX);                  /* r11 = old (zero-extended) */
+			load64(b, RAX, M(RSP, F_OFF(scratch[0])));
+			mov_rr(b, 1, src, ADR);
+		}
+		break;
+	case F_XCHG:
+		op_rm(b, 0, w, 0x87, src, m, 0);                 /* xchg [m], src */
+		break;
+	case F_CMPXCHG:
+		op_rm(b, PLOCK, w, 0x0fb1, src, m, 0);           /* lock cmpxchg [m], src */
+		if (!w)
+			mov_rr(b, 0, RAX, RAX);  /* a 32-bit cmpxchg that stores leaves rax's top half */
+		break;
+	default:
+		emit_fail(b);
+	}
+}
+
+static unsigned access_need_store(enum vm_form form)
+{
+	return form == F_ST || form == F_STX || form == F_STORE_REL;
+}
+
+static int access_is_read(enum vm_form form)
+{
+	return form == F_LDX || form == F_LOAD_ACQ;
+}
+
+/* A load, store or atomic at reg + off, checked unless the address is
+ * provably in the current stack frame. */
+static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
+{
+	struct jit_buf *b = &c->b;
+	enum vm_form form = vm_ops[I->op].form;
+	unsigned size = vm_size_bytes(vm_ops[I->op].code);
+	int base = access_is_read(form) ? I->src : I->dst;
+	int64_t off = I->off;
+	/* r10 is read-only and always the current frame's top: fp-512..fp-1
+	 * needs no check at run time */
+	if (base == 10 && off >= -BS_STACK_SIZE && off + size <= 0) {
+		emit_access(c, I, (struct mem){RBP, VMR, 0, (int32_t)(off + c->sdisp)});
+		return;
+	}
+	int kind = access_is_read(form) ? JIT_RD : JIT_WR;
+	int x = reg2x[base];
+	if (off)
+		op_rm(b, 0, 1, 0x8d, ADR, M(x, (int32_t)off), 0);  /* lea r11, [base + off] */
+	else
+		mov_rr(b, 1, ADR, x);
+	mov_rr(b, 1, AUX, ADR);
+	op_rm(b, 0, 1, 0x2b, AUX, M(RSP, CACHE_OFF(kind) + (int32_t)offsetof(struct jit_cache, lo)), 0);
+	op_rm(b, 0, 1, 0x3b, AUX, M(RSP, CACHE_OFF(kind) + (int32_t)offsetof(struct jit_cache, lim) +
+				    8 * sz_log2(size)), 0);
+	struct stub s = {STUB_MEM, (uint8_t)size, (uint8_t)access_need_store(form), (uint32_t)pc, 0, 0, 0};
+	size_t k = jump_stub(c, CC_AE, s);
+	op_rm(b, 0, 1, 0x03, AUX, M(RSP, CACHE_OFF(kind) + (int32_t)offsetof(struct jit_cache, host)), 0);
+	if (c->nstubs > k)
+		c->stubs[k].back = (uint32_t)b->len;
+	emit_access(c, I, M(AUX, 0));
+	if (c->nstubs > k)
+		c->stubs[k].skip = (uint32_t)b->len;
+}
+
+static void emit_stub_mem(struct xctx *c, const struct stub *s)
+{
+	struct jit_buf *b = &c->b;
+	/* the stack: from the current frame's bottom to the top of frame 0 */
+	op_rm(b, 0, 1, 0x3b, ADR, M(VMR, VM_OFF(stack_lo)), 0);  /* cmp r11, [vm->stack_lo] */
+	size_t j1 = jcc8(b, CC_B);
+	alu_ri(b, 1, 7, ADR, (int32_t)(c->stack_top - s->size)); /* cmp r11, top - size */
+	size_t j2 = jcc8(b, CC_A);
+	op_rm(b, 0, 1, 0x8d, AUX, (struct mem){ADR, VMR, 0, c->sdisp}, 0);  /* lea r10, [host] */
+	jcc32(b, CC_ALWAYS, s->back);
+	patch8(b, j1);
+	patch8(b, j2);
+	/* anything else: vm_mem, which also fills the caches */
+	c_call(b, (const void *)jit_rt_mem, 1, 0, s->pc);
+	mov_rr(b, 1, AUX, RAX);
+	restore_volatile(b, 1);
+	op_rr(b, 0, 1, 0x85, AUX, AUX, 0);                       /* test r10, r10 */
+	jcc32(b, CC_E, c->epi_off);
+	if (s->store) {
+		alu_ri(b, 1, 7, AUX, (int32_t)JIT_MEM_DONE);     /* cmp r10, DONE */
+		jcc32(b, CC_E, s->skip);
+	}
+	jcc32(b, CC_ALWAYS, s->back);
+}
+
+/* Division and modulo: x86 div/idiv with rax/rdx borrowed through the
+ * frame's scratch; zero divisors and INT_MIN / -1 never reach them. */
+static void emit_div(struct xctx *c, const struct vm_pinsn *I, int is_k, int w, int mod, int sgn)
+{
+	struct jit_buf *b = &c->b;
+	int dst = reg2x[I->dst];
+	if (is_k)
+		mov_imm(b, 1, ADR, w ? I->imm : (uint32_t)I->imm);
+	else
+		mov_rr(b, w, ADR, reg2x[I->src]);
+	op_rr(b, 0, w, 0x85, ADR, ADR, 0);        /* test r11, r11 */
+	size_t jnz = jcc8(b, CC_NE);
+	/* x / 0 = 0; x % 0 = x (32-bit: truncated) */
+	if (mod)
+		mov_rr(b, w, dst, dst);
+	else
+		mov_imm(b, 0, dst, 0);
+	size_t done0 = jcc8(b, CC_ALWAYS);
+	patch8(b, jnz);
+	size_t done1 = 0;
+	if (sgn) {
+		/* x s/ -1 = -x and x s% -1 = 0, where idiv would trap on INT_MIN */
+		alu_ri(b, w, 7, ADR, -1);          /* cmp r11, -1 */
+		size_t jne = jcc8(b, CC_NE);
+		if (mod)
+			mov_imm(b, 0, dst, 0);
+		else
+			op_rr(b, 0, w, 0xf7, 3, dst, 0);  /* neg dst */
+		done1 = jcc8(b, CC_ALWAYS);
+		patch8(b, jne);
+	}
+	store64(b, M(RSP, F_OFF(scratch[0])), RAX);
+	store64(b, M(RSP, F_OFF(scratch[1])), RDX);
+	mov_rr(b, 1, RAX, dst);
+	if (sgn) {
+		if (w)
+			emit_bytes(b, "\x48\x99", 2);  /* cqo */
+		else
+			emit1(b, 0x99);                /* cdq */
+	} else {
+		op_rr(b, 0, 0, 0x31, RDX, RDX, 0);    /* xor edx, edx */
+	}
+	op_rr(b, 0, w, 0xf7, sgn ? 7 : 6, ADR, 0);  /* (i)div r11 */
+	mov_rr(b, 1, ADR, mod ? RDX : RAX);
+	load64(b, RAX, M(RSP, F_OFF(scratch[0])));
+	load64(b, RDX, M(RSP, F_OFF(scratch[1])));
+	mov_rr(b, w, dst, ADR);                    /* 32-bit: zero-extends */
+	patch8(b, done0);
+	if (sgn)
+		patch8(b, done1);
+}
+
+/* Shifts by a register: the count must be in cl, which is BPF r4. */
+static void emit_shift_x(struct jit_buf *b, int w, int ext, int dst, int src)
+{
+	if (src == RCX) {
+		op_rr(b, 0, w, 0xd3, ext, dst, 0);   /* shl/shr/sar dst, cl */
+		return;
+	}
+	mov_rr(b, 1, ADR, RCX);
+	mov_rr(b, 1, RCX, src);
+	op_rr(b, 0, w, 0xd3, ext, dst == RCX ? ADR : dst, 0);
+	mov_rr(b, 1, RCX, ADR);
+}
+
+static void emit_alu(struct xctx *c, const struct vm_pinsn *I)
+{
+	struct jit_buf *b = &c->b;
+	enum vm_op op = I->op;
+	const struct vm_opinfo *info = &vm_ops[op];
+	int w = (info->code & 7) == 7;
+	int is_k = info->form == F_ALU_K;
+	int dst = reg2x[I->dst], src = reg2x[I->src];
+	int32_t imm = (int32_t)I->imm;
+	switch (info->code & 0xf0) {
+	case 0x00: case 0x10: case 0x40: case 0x50: case 0xa0: {
+		/* add, sub, or, and, xor: the group-1 encodings */
+		static const struct { unsigned rr; int ext; } g[16] = {
+			[0x0] = {0x01, 0}, [0x1] = {0x29, 5}, [0x4] = {0x09, 1}, [0x5] = {0x21, 4},
+			[0xa] = {0x31, 6},
+		};
+		unsigned k = (info->code & 0xf0) >> 4;
+		if (is_k)
+			alu_ri(b, w, g[k].ext, dst, imm);
+		else
+			op_rr(b, 0, w, g[k].rr, src, dst, 0);
+		break;
+	}
+	case 0x20:  /* mul: the low half is the same signed or not */
+		if (is_k) {
+			op_rr(b, 0, w, 0x69, dst, dst, 0);  /* imul dst, dst, imm32 */
+			emit4(b, (uint32_t)imm);
+		} else {
+			op_rr(b, 0, w, 0x0faf, dst, src, 0);  /* imul dst, src */
+		}
+		break;
+	case 0x30:
+	case 0x90:
+		emit_div(c, I, is_k, w, (info->code & 0xf0) == 0x90, I->off == 1);
+		break;
+	case 0x60: case 0x70: case 0xc0: {
+		int ext = (info->code & 0xf0) == 0x60 ? 4 : (info->code & 0xf0) == 0x70 ? 5 : 7;
+		if (is_k) {
+			op_rr(b, 0, w, 0xc1, ext, dst, 0);  /* shl/shr/sar dst, imm8 */
+			emit1(b, (uint8_t)(imm & (w ? 63 : 31)));
+		} else {
+			emit_shift_x(b, w, ext, dst, src);
+		}
+		break;
+	}
+	case 0x80:  /* neg */
+		op_rr(b, 0, w, 0xf7, 3, dst, 0);
+		break;
+	case 0xb0:  /* mov */
+		if (is_k)
+			mov_imm(b, w, dst, w ? I->imm : (uint32_t)imm);
+		else
+			mov_rr(b, w, dst, src);
+		break;
+	default:
+		emit_fail(b);
+	}
+}
+
+static void emit_movsx(struct jit_buf *b, enum vm_op op, int dst, int src)
+{
+	switch (op) {
+	case VM_OP_MOVSX32_8: op_rr(b, 0, 0, 0x0fbe, dst, src, byte_rex(src)); break;  /* movsx dst32, src8 */
+	case VM_OP_MOVSX32_16: op_rr(b, 0, 0, 0x0fbf, dst, src, 0); break;            /* movsx dst32, src16 */
+	case VM_OP_MOVSX64_8: op_rr(b, 0, 1, 0x0fbe, dst, src, 0); break;              /* movsx dst, src8 */
+	case VM_OP_MOVSX64_16: op_rr(b, 0, 1, 0x0fbf, dst, src, 0); break;             /* movsx dst, src16 */
+	case VM_OP_MOVSX64_32: op_rr(b, 0, 1, 0x63, dst, src, 0); break;               /* movsxd dst, src32 */
+	default: emit_fail(b);
+	}
+}
+
+/* le on a little-endian host only truncates; be and bswap swap */
+static void emit_end(struct jit_buf *b, const struct vm_pinsn *I)
+{
+	int dst = reg2x[I->dst];
+	int le = vm_ops[I->op].code == 0xd4;
+	switch (I->imm) {
+	case 16:
+		if (!le) {
+			op_rr(b, P66, 0, 0xc1, 1, dst, 0);  /* ror dst16, 8 */
+			emit1(b, 8);
+		}
+		op_rr(b, 0, 0, 0x0fb7, dst, dst, 0);    /* movzx dst32, dst16 */
+		break;
+	case 32:
+		if (le) {
+			mov_rr(b, 0, dst, dst);             /* mov dst32, dst32 */
+		} else {
+			rex(b, 0, 0, 0, dst, 0);            /* bswap dst32 */
+			emit1(b, 0x0f);
+			emit1(b, (uint8_t)(0xc8 + (dst & 7)));
+		}
+		break;
+	case 64:
+		if (!le) {
+			rex(b, 1, 0, 0, dst, 0);            /* bswap dst */
+			emit1(b, 0x0f);
+			emit1(b, (uint8_t)(0xc8 + (dst & 7)));
+		}
+		break;
+	default:
+		emit_fail(b);
+	}
+}
+
+static int jmp_cc(uint8_t code)
+{
+	switch (code & 0xf0) {
+	case 0x10: return CC_E;
+	case 0x20: return CC_A;
+	case 0x30: return CC_AE;
+	case 0x40: return CC_NE;  /* jset: test, then non-zero */
+	case 0x50: return CC_NE;
+	case 0x60: return CC_G;
+	case 0x70: return CC_GE;
+	case 0xa0: return CC_B;
+	case 0xb0: return CC_BE;
+	case 0xc0: return CC_L;
+	case 0xd0: return CC_LE;
+	default: return -2;
+	}
+}
+
+static void emit_jcond(struct xctx *c, size_t pc, const struct vm_pinsn *I)
+{
+	struct jit_buf *b = &c->b;
+	const struct vm_opinfo *info = &vm_ops[I->op];
+	int w = (info->code & 7) == 5;
+	int dst = reg2x[I->dst];
+	int jset = (info->code & 0xf0) == 0x40;
+	if (info->form == F_JMP_K) {
+		int32_t imm = (int32_t)I->imm;
+		if (jset) {
+			rex(b, w, 0, 0, dst, 0);       /* test dst, imm32 */
+			emit1(b, 0xf7);
+			emit1(b, (uint8_t)(0xc0 | (dst & 7)));
+			emit4(b, (uint32_t)imm);
+		} else if (imm == 0) {
+			op_rr(b, 0, w, 0x85, dst, dst, 0);  /* test dst, dst */
+		} else {
+			alu_ri(b, w, 7, dst, imm);     /* cmp dst, imm */
+		}
+	} else {
+		op_rr(b, 0, w, jset ? 0x85 : 0x39, reg2x[I->src], dst, 0);  /* test/cmp dst, src */
+	}
+	int cc = jmp_cc(info->code);
+	/* cmp with 0 by test: unsigned a > 0 is a != 0, a >= 0 always, a < 0 never */
+	if (info->form == F_JMP_K && !jset && (int32_t)I->imm == 0) {
+		if (cc == CC_A)
+			cc = CC_NE;
+		else if (cc == CC_BE)
+			cc = CC_E;
+		else if (cc == CC_AE)
+			cc = CC_ALWAYS;
+		else if (cc == CC_B)
+			return;
+	}
+	if (cc == -2) {
+		emit_fail(b);
+		return;
+	}
+	jump_pc(c, pc, cc, pc + 1 + (size_t)(int64_t)I->off);
+}
+
+/* The exit routine: leave the function at the current depth. At depth 0 the
+ * run is over; deeper, the caller's frame comes back and its return address
+ * is jumped to. */
+static void emit_exit_routine(struct xctx *c)
+{
+	struct jit_buf *b = &c->b;
+	int32_t fsz = (int32_t)sizeof(struct vm_frame);
+	op_rm(b, 0, 0, 0x8b, AUX, M(VMR, VM_OFF(depth)), 0);   /* mov r10d, [vm->depth] */
+	op_rr(b, 0, 0, 0x85, AUX, AUX, 0);                     /* test r10d, r10d */
+	size_t top = jcc8(b, CC_E);
+	alu_ri(b, 0, 5, AUX, 1);                               /* sub r10d, 1 */
+	op_rm(b, 0, 0, 0x89, AUX, M(VMR, VM_OFF(depth)), 0);   /* mov [vm->depth], r10d */
+	load64(b, ADR, (struct mem){RSP, AUX, 3, F_OFF(ret)}); /* r11 = ret[depth] */
+	op_rr(b, 0, 0, 0x69, AUX, AUX, 0);                     /* imul r10d, r10d, sizeof frame */
+	emit4(b, (uint32_t)fsz);
+	op_rm(b, 0, 1, 0x8d, AUX, (struct mem){VMR, AUX, 0, VM_OFF(frames)}, 0);
+	static const int keep[4] = {RBX, R13, R14, R15};
+	for (int i = 0; i < 4; i++)
+		load64(b, keep[i], M(AUX, (int32_t)(offsetof(struct vm_frame, saved) + 8 * (size_t)i)));
+	load64(b, RBP, M(AUX, (int32_t)offsetof(struct vm_frame, fp)));
+	op_rm(b, 0, 0, 0x8b, AUX, M(AUX, (int32_t)offsetof(struct vm_frame, may_goto)), 0);
+	store64(b, M(RSP, F_OFF(may_goto)), AUX);
+	op_rm(b, 0, 1, 0x8d, AUX, M(RBP, -BS_STACK_SIZE), 0);  /* lea r10, [rbp - 512] */
+	store64(b, M(VMR, VM_OFF(stack_lo)), AUX);
+	op_rr(b, 0, 0, 0xff, 4, ADR, 0);                       /* jmp r11 */
+	patch8(b, top);
+	/* every register as the interpreter leaves them (bs_vm_regs) */
+	save_all(b);
+	/* falls into the epilogue */
+}
+
+static void emit_epilogue(struct jit_buf *b)
+{
+	load64(b, AUX, M(RSP, F_OFF(run)));
+	load64(b, ADR, M(RSP, F_OFF(remaining)));
+	store64(b, M(AUX, (int32_t)offsetof(struct jit_run, remaining)), ADR);
+	alu_ri(b, 1, 0, RSP, FRAME_SIZE);                      /* add rsp, FRAME */
+	static const uint8_t pops[] = {0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5b, 0x5d, 0xc3};
+	emit_bytes(b, pops, sizeof(pops));                     /* pop r15..rbx, rbp; ret */
+}
+
+/* entry(init frame, target): saves the callee-saved registers, copies the
+ * frame to [rsp], loads the BPF registers from vm->reg and jumps in. */
+static void emit_entry(struct jit_buf *b)
+{
+	static const uint8_t push[] = {0x55, 0x53, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57};
+	emit_bytes(b, push, sizeof(push));                     /* push rbp, rbx, r12..r15 */
+	alu_ri(b, 1, 5, RSP, FRAME_SIZE);                      /* sub rsp, FRAME */
+	mov_rr(b, 1, ADR, RSI);
+	mov_rr(b, 1, RSI, RDI);
+	mov_rr(b, 1, RDI, RSP);
+	mov_imm(b, 0, RCX, (uint64_t)FRAME_SIZE / 8);
+	emit_bytes(b, "\xf3\x48\xa5", 3);                      /* rep movsq */
+	load64(b, VMR, M(RSP, F_OFF(vm)));
+	load64(b, CNT, M(RSP, F_OFF(remaining)));
+	for (int i = 0; i < BS_MAX_REG; i++)
+		load64(b, reg2x[i], M(VMR, VM_REG(i)));
+	op_rr(b, 0, 0, 0xff, 4, ADR, 0);                       /* jmp r11 */
+}
+
+static void emit_call_local(struct xctx *c, size_t pc, const struct vm_pinsn *I)
+{
+	struct jit_buf *b = &c->b;
+	struct stub s = {STUB_DEPTH, 0, 0, (uint32_t)pc, 0, 0, 0};
+	op_rm(b, 0, 0, 0x8b, AUX, M(VMR, VM_OFF(depth)), 0);   /* mov r10d, [vm->depth] */
+	alu_ri(b, 0, 7, AUX, BS_MAX_FRAMES - 1);
+	jump_stub(c, CC_AE, s);
+	op_rr(b, 0, 0, 0x69, AUX, AUX, 0);                     /* imul r10d, r10d, sizeof frame */
+	emit4(b, (uint32_t)sizeof(struct vm_frame));
+	op_rm(b, 0, 1, 0x8d, AUX, (struct mem){VMR, AUX, 0, VM_OFF(frames)}, 0);
+	store_imm(b, 1, M(AUX, (int32_t)offsetof(struct vm_frame, ret_pc)), (int32_t)(pc + 1));
+	store_imm(b, 0, M(AUX, (int32_t)offsetof(struct vm_frame, ret_prog)), (int32_t)c->idx);
+	static const int keep[4] = {RBX, R13, R14, R15};
+	for (int i = 0; i < 4; i++)
+		store64(b, M(AUX, (int32_t)(offsetof(struct vm_frame, saved) + 8 * (size_t)i)), keep[i]);
+	store64(b, M(AUX, (int32_t)offsetof(struct vm_frame, fp)), RBP);
+	load64(b, ADR, M(RSP, F_OFF(may_goto)));
+	op_rm(b, 0, 0, 0x89, ADR, M(AUX, (int32_t)offsetof(struct vm_frame, may_goto)), 0);
+	store_imm(b, 1, M(RSP, F_OFF(may_goto)), (int32_t)VM_MAY_GOTO_LOOPS);
+	op_rm(b, 0, 0, 0x8b, AUX, M(VMR, VM_OFF(depth)), 0);   /* r10d = depth again */
+	op_rm(b, 0, 0, 0xff, 0, M(VMR, VM_OFF(depth)), 0);     /* inc dword [vm->depth] */
+	alu_ri(b, 1, 5, RBP, BS_STACK_SIZE);                   /* sub rbp, 512 */
+	op_rm(b, 0, 1, 0x8d, ADR, M(RBP, -BS_STACK_SIZE), 0);
+	store64(b, M(VMR, VM_OFF(stack_lo)), ADR);
+	/* the native return address: just past the jmp below */
+	struct jit_buf t = {0};
+	store64(&t, (struct mem){RSP, AUX, 3, F_OFF(ret)}, ADR);
+	size_t target = pc + 1 + (size_t)(int64_t)I->off;
+	size_t lea_len = 7;
+	int jlen = jump_size(c, pc, CC_ALWAYS, c->prev ? c->prev[target] : 0, b->len + lea_len + t.len);
+	emit_bytes(b, "\x4c\x8d\x1d", 3);                      /* lea r11, [rip + disp32] */
+	emit4(b, (uint32_t)(t.len + (size_t)jlen));
+	store64(b, (struct mem){RSP, AUX, 3, F_OFF(ret)}, ADR);  /* ret[depth] = r11 */
+	jump_pc(c, pc, CC_ALWAYS, target);
+	/* back from the callee: a tail call there may have left another program current */
+	store_imm(b, 0, M(VMR, VM_OFF(cur)), (int32_t)c->idx);
+}
+
+static void emit_helper(struct xctx *c, size_t pc, const struct vm_pinsn *I)
+{
+	struct jit_buf *b = &c->b;
+	if (I->imm == VM_HELPER_TAIL_CALL) {
+		c_call(b, (const void *)jit_rt_tail_call, 0, pc, 0);
+		mov_rr(b, 0, AUX, RAX);
+		restore_volatile(b, 1);
+		op_rr(b, 0, 0, 0x85, AUX, AUX, 0);               /* test r10d, r10d */
+		jcc32(b, CC_L, c->pepi);                          /* a fault, or the interpreter finished */
+		size_t fall = jcc8(b, CC_E);
+		op_rm(b, 0, 0, 0xff, 4, M(RSP, F_OFF(jump)), 0);  /* jmp [frame->jump] */
+		patch8(b, fall);
+		return;
+	}
+	c_call(b, (const void *)jit_rt_helper, 0, pc, 0);
+	mov_rr(b, 0, AUX, RAX);
+	restore_volatile(b, 1);
+	op_rr(b, 0, 0, 0x85, AUX, AUX, 0);
+	jcc32(b, CC_NE, c->pepi);
+}
+
+static void emit_ld_pkt(struct xctx *c, size_t pc, const struct vm_pinsn *I)
+{
+	struct jit_buf *b = &c->b;
+	unsigned size = vm_size_bytes(vm_ops[I->op].code);
+	if (vm_ops[I->op].form == F_LD_IND) {
+		mov_rr(b, 0, ADR, reg2x[I->src]);
+		alu_ri(b, 0, 0, ADR, (int32_t)I->imm);
+	} else {
+		mov_imm(b, 0, ADR, (uint32_t)I->imm);
+	}
+	/* the offset is the low 32 bits, signed */
+	op_rr(b, 0, 1, 0x63, ADR, ADR, 0);                       /* movsxd r11, r11d */
+	save_all(b);
+	mov_rr(b, 1, RDI, RSP);
+	mov_rr(b, 1, RSI, ADR);
+	mov_imm(b, 1, RDX, size);
+	call_abs(b, (const void *)jit_rt_ld_pkt);
+	mov_rr(b, 1, ADR, RAX);
+	mov_rr(b, 1, AUX, RDX);
+	restore_volatile(b, 0);
+	mov_rr(b, 1, RAX, ADR);
+	op_rr(b, 0, 1, 0x85, AUX, AUX, 0);
+	/* out of bounds: r0 = 0 and the function returns */
+	jump_to(c, pc, CC_E, c->pexit);
+}
+
+static void emit_insn(struct xctx *c, size_t pc)
+{
+	struct jit_buf *b = &c->b;
+	const struct vm_pinsn *I = &c->code[pc];
+	const struct vm_opinfo *info = &vm_ops[I->op];
+	if (c->blk[pc]) {
+		/* the block's instructions, charged up front; not enough left: the
+		 * interpreter runs on from here and stops exactly where it would */
+		alu_ri(b, 1, 5, CNT, (int32_t)c->blk[pc]);        /* sub r9, units */
+		struct stub s = {STUB_BAIL, 0, 0, (uint32_t)pc, c->blk[pc], 0, 0};
+		jump_stub(c, CC_B, s);
+	}
+	switch ((enum vm_form)info->form) {
+	case F_ALU_K: case F_ALU_X: case F_NEG:
+		emit_alu(c, I);
+		break;
+	case F_MOVSX:
+		emit_movsx(b, I->op, reg2x[I->dst], reg2x[I->src]);
+		break;
+	case F_END:
+		emit_end(b, I);
+		break;
+	case F_LDX: case F_ST: case F_STX: case F_ATOMIC: case F_ATOMIC_FETCH: case F_XCHG:
+	case F_CMPXCHG: case F_LOAD_ACQ: case F_STORE_REL:
+		emit_mem(c, pc, I);
+		break;
+	case F_LDDW:
+		mov_imm(b, 1, reg2x[I->dst], I->imm);
+		break;
+	case F_LD_ABS: case F_LD_IND:
+		emit_ld_pkt(c, pc, I);
+		break;
+	case F_JMP_K: case F_JMP_X:
+		emit_jcond(c, pc, I);
+		break;
+	case F_JA: case F_GOTOL:
+		jump_pc(c, pc, CC_ALWAYS, pc + 1 + (size_t)(int64_t)I->off);
+		break;
+	case F_MAY_GOTO:
+		alu_mi(b, 1, 7, M(RSP, F_OFF(may_goto)), 1);      /* cmp qword [may_goto], 1 */
+		{
+			/* taken once the allowance is spent */
+			size_t skip = jcc8(b, CC_AE);
+			jump_pc(c, pc, CC_ALWAYS, pc + 1 + (size_t)(int64_t)I->off);
+			patch8(b, skip);
+		}
+		op_rm(b, 0, 1, 0xff, 1, M(RSP, F_OFF(may_goto)), 0); /* dec qword [may_goto] */
+		break;
+	case F_CALL:
+		emit_helper(c, pc, I);
+		break;
+	case F_CALL_LOCAL:
+		emit_call_local(c, pc, I);
+		break;
+	case F_EXIT:
+		jump_to(c, pc, CC_ALWAYS, c->pexit);
+		break;
+	case F_CALL_KFUNC: case F_ADDR_SPACE_CAST: default: {
+		/* nothing here runs them: the interpreter gives its error */
+		struct stub s = {STUB_BAIL, 0, 0, (uint32_t)pc, 0, 0, 0};
+		jump_stub(c, CC_ALWAYS, s);
+		break;
+	}
+	}
+}
+
+static void emit_stubs(struct xctx *c)
+{
+	struct jit_buf *b = &c->b;
+	for (size_t k = 0; k < c->nstubs; k++) {
+		const struct stub *s = &c->stubs[k];
+		c->stub_off[k] = (uint32_t)b->len;
+		switch (s->kind) {
+		case STUB_MEM:
+			emit_stub_mem(c, s);
+			break;
+		case STUB_BAIL:
+			if (s->units)
+				alu_ri(b, 1, 0, CNT, (int32_t)s->units);  /* add r9, units: undo */
+			c_call(b, (const void *)jit_rt_bail, 0, s->pc, 0);
+			jcc32(b, CC_ALWAYS, c->epi_off);
+			break;
+		case STUB_DEPTH:
+			c_call(b, (const void *)jit_rt_call_depth, 0, s->pc, 0);
+			jcc32(b, CC_ALWAYS, c->epi_off);
+			break;
+		}
+	}
+}
+
+static void emit_pass(struct xctx *c)
+{
+	struct jit_buf *b = &c->b;
+	b->len = 0;
+	b->err = 0;
+	c->nstubs = 0;
+	emit_entry(b);
+	for (size_t pc = 0; pc < c->n; pc++) {
+		c->offs[pc] = (uint32_t)b->len;
+		/* lddw's second slot: no code, the offset of the next instruction */
+		if (pc > 0 && vm_ops[c->code[pc - 1].op].form == F_LDDW)
+			continue;
+		emit_insn(c, pc);
+	}
+	c->offs[c->n] = (uint32_t)b->len;
+	c->exit_off = b->len;
+	emit_exit_routine(c);
+	c->epi_off = b->len;
+	emit_epilogue(b);
+	emit_stubs(c);
+}
+
+/* Leaders and the count units of each block; rest[pc]: units after pc in it. */
+static int plan_blocks(struct xctx *c, uint32_t *rest)
+{
+	size_t n = c->n;
+	c->leader[0] = 1;
+	for (size_t pc = 0; pc < n; pc++) {
+		const struct vm_pinsn *I = &c->code[pc];
+		enum vm_form f = vm_ops[I->op].form;
+		if (f == F_LDDW) {
+			pc++;
+			continue;
+		}
+		int ends = 0;
+		switch (f) {
+		case F_JMP_K: case F_JMP_X: case F_JA: case F_GOTOL: case F_MAY_GOTO:
+		case F_CALL_LOCAL: {
+			int64_t t = (int64_t)pc + 1 + I->off;
+			if (t < 0 || (size_t)t >= n)
+				return -1;
+			c->leader[t] = 1;
+			ends = 1;
+			break;
+		}
+		case F_CALL: case F_CALL_KFUNC: case F_EXIT: case F_LD_ABS: case F_LD_IND:
+			ends = 1;
+			break;
+		default:
+			break;
+		}
+		if (ends && pc + 1 < n)
+			c->leader[pc + 1] = 1;
+	}
+	/* walk each block backwards from its end */
+	size_t start = 0;
+	for (size_t pc = 0; pc <= n; pc++) {
+		if (pc < n && (!c->leader[pc] || pc == 0))
+			continue;
+		if (pc > start) {
+			uint32_t units = 0;
+			for (size_t q = pc; q-- > start;) {
+				if (q > start && vm_ops[c->code[q - 1].op].form == F_LDDW)
+					continue;  /* second slot */
+				rest[q] = units;
+				units++;
+			}
+			c->blk[start] = units;
+		}
+		start = pc;
+	}
+	return 0;
+}
+
+void jit_prog_free(struct jit_prog *p)
+{
+	if (!p)
+		return;
+	if (p->mem)
+		munmap(p->mem, p->mem_size);
+	free(p->offs);
+	free(p->rest);
+	free(p);
+}
+
+struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, struct bs_error *err)
+{
+	const struct vm_prog *vp = &vm->progs[idx];
+	struct xctx c = {0};
+	struct jit_prog *p = calloc(1, sizeof(*p));
+	uint32_t *o1 = NULL, *o2 = NULL;
+	c.vm = vm;
+	c.idx = idx;
+	c.code = vp->code;
+	c.n = vp->n;
+	c.unchecked = unchecked;
+	int64_t sdisp = (int64_t)((uintptr_t)vm->regions[0].host - (uintptr_t)vm) -
+			(int64_t)vm->regions[0].guest;
+	c.stack_top = (int64_t)(vm->regions[0].guest + vm->regions[0].size);
+	c.sdisp = (int32_t)sdisp;
+	if (sdisp != c.sdisp || c.stack_top > INT32_MAX || vm->regions[0].host != vm->stack) {
+		vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC, "the JIT cannot address this VM's stack");
+		goto fail;
+	}
+	o1 = calloc(c.n + 1, sizeof(*o1));
+	o2 = calloc(c.n + 1, sizeof(*o2));
+	c.blk = calloc(c.n + 1, sizeof(*c.blk));
+	c.leader = calloc(c.n + 1, 1);
+	if (p)
+		p->rest = calloc(c.n + 1, sizeof(*p->rest));
+	if (!p || !o1 || !o2 || !c.blk || !c.leader || !p->rest) {
+		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.n);
+		goto fail;
+	}
+	if (plan_blocks(&c, p->rest)) {
+		vm_err(err, BS_ERR_INVALID, BS_NO_PC, "a jump leaves the program");
+		goto fail;
+	}
+	/* size until nothing moves */
+	c.offs = o1;
+	c.prev = NULL;
+	int passes = 0, same = 0;
+	uint32_t *pstub = NULL;
+	size_t pstubs = 0;
+	for (; passes < 32 && !same; passes++) {
+		emit_pass(&c);
+		if (c.b.err)
+			break;
+		same = c.prev && memcmp(c.offs, c.prev, (c.n + 1) * sizeof(*o1)) == 0 &&
+		       c.exit_off == c.pexit && c.epi_off == c.pepi && pstubs == c.nstubs &&
+		       memcmp(pstub, c.stub_off, c.nstubs * sizeof(*pstub)) == 0;
+		/* this pass's offsets are the next pass's previous ones */
+		uint32_t *t = c.prev ? c.prev : o2;
+		c.prev = c.offs;
+		c.offs = t;
+		c.pexit = c.exit_off;
+		c.pepi = c.epi_off;
+		free(pstub);
+		pstub = malloc((c.nstubs ? c.nstubs : 1) * sizeof(*pstub));
+		if (!pstub) {
+			c.b.err = 1;
+			break;
+		}
+		memcpy(pstub, c.stub_off, c.nstubs * sizeof(*pstub));
+		pstubs = c.nstubs;
+		c.pstub_off = pstub;
+	}
+	if (c.b.err || !same) {
+		vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC,
+		       "the JIT could not lay out program %u (%d passes)", idx, passes);
+		free(pstub);
+		goto fail;
+	}
+	size_t len = c.b.len;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	p->mem_size = (len + page - 1) / page * page;
+	void *mem = mmap(NULL, p->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
+		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "cannot map %zu bytes for native code", p->mem_size);
+		free(pstub);
+		goto fail;
+	}
+	p->mem = mem;
+	memset(p->mem, 0xcc, p->mem_size);  /* int3 in the slack */
+	c.b.buf = p->mem;
+	c.b.cap = len;
+	emit_pass(&c);
+	/* the emitting pass must land every instruction where sizing put it */
+	int moved = c.b.err || c.b.len != len ||
+		    memcmp(c.offs, c.prev, (c.n + 1) * sizeof(*o1)) != 0 || c.nstubs != pstubs ||
+		    memcmp(pstub, c.stub_off, c.nstubs * sizeof(*pstub)) != 0;
+	free(pstub);
+	if (moved || mprotect(p->mem, p->mem_size, PROT_READ | PROT_EXEC)) {
+		vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC,
+		       moved ? "the JIT's code moved between sizing and emitting (program %u)"
+			     : "cannot make the native code of program %u executable", idx);
+		goto fail;
+	}
+	p->len = len;
+	p->n = c.n;
+	p->code = vp->code;
+	p->offs = c.offs == o1 ? o1 : o2;
+	p->body = p->offs[0];
+	if (p->offs == o1)
+		o1 = NULL;
+	else
+		o2 = NULL;
+	free(o1);
+	free(o2);
+	free(c.blk);
+	free(c.leader);
+	free(c.stubs);
+	free(c.stub_off);
+	return p;
+fail:
+	free(o1);
+	free(o2);
+	free(c.blk);
+	free(c.leader);
+	free(c.stubs);
+	free(c.stub_off);
+	if (p)
+		p->offs = NULL;
+	jit_prog_free(p);
+	return NULL;
+}
