@@ -95,7 +95,23 @@ TXT
 The run is a BPF_PROG_TEST_RUN in user space: r1 points to a struct xdp_md
 over the packet, the map starts empty, and the return value 2 is XDP_PASS
 (nothing is blocked yet). docs/run.md and docs/examples.md say more.
+
+== The debugger ==============================================================
+Now with 192.0.2.66 in `blocked` (--map-update), stopped at the map lookup
+(line 42 of the source): the packet, decoded, then the source address as the
+C variable `saddr`. At a terminal you get the (bpfstep) prompt: try `next`,
+`info locals`, `print *drops`, `watch *drops`, `continue`, `reverse-stepi`,
+`help`; `quit` leaves. Without a terminal the session runs to the end.
 TXT
+	batch=()
+	[ -t 0 ] && [ -t 1 ] || batch=(--batch -ex next -ex 'info locals' -ex continue)
+	echo '$ bpfstep debug build/examples/xdp_firewall.bpf.o --data-in examples/xdp_firewall_blocked.pkt \'
+	echo '      --map-update blocked:c0000242:0000000000000000 \'
+	echo "      -ex 'break xdp_firewall.bpf.c:42' -ex run -ex packet -ex 'print/x saddr' ${batch[*]:+...}"
+	./build/cli/bpfstep debug build/examples/xdp_firewall.bpf.o \
+		--data-in examples/xdp_firewall_blocked.pkt \
+		--map-update blocked:c0000242:0000000000000000 \
+		-ex 'break xdp_firewall.bpf.c:42' -ex run -ex packet -ex 'print/x saddr' "${batch[@]}"
 	exit 0
 fi
 

@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include "bpfstep/debug.h"
+#include "bpfstep/pcap.h"
 #include "cli/run.h"
 #include "debugger/repl.h"
+#include "debugger/repl_srcpath.h"
 
 static int cmd_debug(int argc, char **argv);
 
@@ -18,6 +20,7 @@ const struct cli_cmd cli_cmd_debug = {
 	.summary = "step through a program like gdb: breakpoints, watchpoints, reverse steps",
 	.usage =
 		"Usage: bpfstep debug FILE.o [--prog NAME] --data-in PKT [OPTIONS]\n"
+		"       bpfstep debug FILE.o [--prog NAME] --pcap FILE --packet N [OPTIONS]\n"
 		"       bpfstep debug --raw PROG.bin --type TYPE --data-in PKT [OPTIONS]\n"
 		"\n"
 		"Opens a gdb-like debugger on the program, run as `bpfstep run` runs it. gdb's\n"
@@ -30,7 +33,11 @@ const struct cli_cmd cli_cmd_debug = {
 		"Options:\n"
 		"  --prog NAME          the program of FILE.o (function or section name)\n"
 		"  --raw FILE --type T  a raw program of type T (xdp, sched_cls, ...)\n"
-		"  --data-in FILE       the packet (required)\n"
+		"  --data-in FILE       the packet (this or --pcap)\n"
+		"  --pcap FILE --packet N\n"
+		"                       packet N (from 1) of a capture, with the maps and the\n"
+		"                       environment as packets 1..N-1 left them (replayed as\n"
+		"                       `bpfstep replay` does, again before every re-run)\n"
 		"  --ctx-in FILE        initial bytes of the context\n"
 		"  --maps-in FILE       preload maps from JSON, as `run` does\n"
 		"  --map-update NAME:KEYHEX:VALHEX  set one entry before each run (repeatable)\n"
@@ -38,6 +45,8 @@ const struct cli_cmd cli_cmd_debug = {
 		"  --dispatch goto|switch\n"
 		"  --time-ns, --seed, --cpu, --ncpus, --numa-node, --pid-tgid, --uid-gid, --comm,\n"
 		"  --fib                the fake environment, as for `run`\n"
+		"  --source-dir DIR     look for source files in DIR too (repeatable); inside:\n"
+		"                       directory DIR, set substitute-path FROM TO\n"
 		"  -x FILE              run the commands of FILE\n"
 		"  -ex CMD              run CMD (repeatable; with -x, in command-line order)\n"
 		"  --batch              no prompt: run -x / -ex (or stdin) and exit; each command\n"
@@ -51,9 +60,16 @@ const struct cli_cmd cli_cmd_debug = {
 };
 
 struct debug_args {
-	const char *file, *prog, *raw, *type, *data_in, *ctx_in, *maps_in;
+	const char *file, *prog, *raw, *type, *data_in, *ctx_in, *maps_in, *pcap;
+	uint64_t packet;          /* --packet: 1-based, 0 without --pcap */
+	const struct bs_prog *the_prog;
+	const uint8_t *ctx;       /* --ctx-in, for the replayed packets */
+	size_t ctx_len;
+	struct bs_env env_start;  /* the environment before packet 1 */
 	const char **updates;
 	size_t nupdates;
+	const char **srcdirs;
+	size_t nsrcdirs;
 	const char **actions;  /* "x:FILE" / "e:CMD" in order */
 	size_t nactions;
 	bool batch;
@@ -64,6 +80,24 @@ struct debug_args {
 	struct bs_object *obj;
 	uint32_t ncpus;
 };
+
+/* Runs packets 1..N-1 of --pcap into maps from the environment of the
+ * command line; env is then the environment packet N starts with (its
+ * clock and random stream moved on) and data packet N (malloc'd). */
+static int replay_before(struct debug_args *a, struct bs_maps *maps, struct bs_env *env,
+			 uint8_t **data, size_t *size, uint64_t *failed, struct bs_error *err)
+{
+	*env = a->env_start;
+	env->trace = NULL;  /* the earlier packets' trace lines are not this run's */
+	env->trace_user = NULL;
+	struct bs_test_run tmpl = {
+		.ctx_in = a->ctx, .ctx_size_in = a->ctx_len, .env = env,
+		.budget = a->budget_given ? (a->budget ? a->budget : UINT64_MAX) : 0,
+		.dispatch = a->dispatch,
+	};
+	return bs_pcap_replay_to(a->pcap, a->packet, a->the_prog, maps, &tmpl, data, size, failed,
+				 err);
+}
 
 static int make_maps(void *user, struct bs_maps **out, struct bs_error *err)
 {
@@ -85,6 +119,18 @@ static int make_maps(void *user, struct bs_maps **out, struct bs_error *err)
 			bs_maps_free(maps);
 			return -1;
 		}
+	if (a->pcap) {
+		/* packets 1..N-1 again: the replay is deterministic, so every re-run
+		 * of packet N starts from the same maps */
+		struct bs_env env;
+		uint8_t *data;
+		size_t size;
+		if (replay_before(a, maps, &env, &data, &size, NULL, err)) {
+			bs_maps_free(maps);
+			return -1;
+		}
+		free(data);
+	}
 	*out = maps;
 	return 0;
 }
@@ -111,10 +157,18 @@ static int option(struct debug_args *a, const char *name, const char *val)
 	else if (strcmp(name, "raw") == 0) a->raw = val;
 	else if (strcmp(name, "type") == 0) a->type = val;
 	else if (strcmp(name, "data-in") == 0) a->data_in = val;
+	else if (strcmp(name, "pcap") == 0) a->pcap = val;
+	else if (strcmp(name, "packet") == 0) {
+		if (cli_parse_u64(val, &a->packet) || a->packet == 0)
+			return cli_usage_error(c, "--packet needs a packet number from 1, not '%s'", val);
+	}
 	else if (strcmp(name, "ctx-in") == 0) a->ctx_in = val;
 	else if (strcmp(name, "maps-in") == 0) a->maps_in = val;
 	else if (strcmp(name, "map-update") == 0) {
 		if (push(&a->updates, &a->nupdates, val))
+			return cli_usage_error(c, "out of memory");
+	} else if (strcmp(name, "source-dir") == 0) {
+		if (push(&a->srcdirs, &a->nsrcdirs, val))
 			return cli_usage_error(c, "out of memory");
 	} else if (strcmp(name, "budget") == 0) {
 		if (cli_parse_u64(val, &a->budget))
@@ -139,7 +193,8 @@ static int option(struct debug_args *a, const char *name, const char *val)
 
 static bool takes_value(const char *name)
 {
-	static const char *const with[] = {"prog", "raw", "type", "data-in", "ctx-in", "maps-in",
+	static const char *const with[] = {"prog", "raw", "type", "data-in", "pcap", "packet",
+					   "ctx-in", "maps-in", "source-dir",
 					   "map-update", "budget", "dispatch"};
 	for (size_t i = 0; i < sizeof(with) / sizeof(with[0]); i++)
 		if (strcmp(name, with[i]) == 0)
@@ -212,8 +267,18 @@ static int parse_args(struct debug_args *a, int argc, char **argv, bool *help)
 	if (a->raw && (a->maps_in || a->nupdates || a->prog))
 		return cli_usage_error(c, "a raw program has no maps and one program: --maps-in, "
 				       "--map-update and --prog are for FILE.o");
-	if (!a->data_in)
-		return cli_usage_error(c, "the program needs a packet: --data-in PKT");
+	if (a->pcap && a->data_in)
+		return cli_usage_error(c, "give --data-in PKT or --pcap FILE --packet N, not both");
+	if (a->pcap && !a->packet)
+		return cli_usage_error(c, "--pcap needs --packet N: the packet to debug (from 1)");
+	if (a->packet && !a->pcap)
+		return cli_usage_error(c, "--packet is for --pcap FILE");
+	if (a->pcap && a->raw)
+		return cli_usage_error(c, "--pcap replays the packets before N with the maps of "
+				       "FILE.o: it is not for --raw programs");
+	if (!a->data_in && !a->pcap)
+		return cli_usage_error(c, "the program needs a packet: --data-in PKT or --pcap FILE "
+				       "--packet N");
 	return 0;
 }
 
@@ -261,7 +326,7 @@ static int cmd_debug(int argc, char **argv)
 	struct bs_prog *raw_prog = NULL;
 	struct bs_dbg *d = NULL;
 	status = CLI_FAIL;
-	if (cli_read_file(a.data_in, CLI_MAX_FILE_BYTES, &data, &data_len, &err) ||
+	if ((a.data_in && cli_read_file(a.data_in, CLI_MAX_FILE_BYTES, &data, &data_len, &err)) ||
 	    (a.ctx_in && cli_read_file(a.ctx_in, CLI_MAX_FILE_BYTES, &ctx, &ctx_len, &err)))
 		goto fail;
 	if (a.raw) {
@@ -290,16 +355,52 @@ static int cmd_debug(int argc, char **argv)
 			goto fail;
 	}
 	a.ncpus = a.env.ncpus ? a.env.ncpus : 1;
+	a.the_prog = prog;
+	a.ctx = ctx;
+	a.ctx_len = ctx_len;
+	a.env_start = a.env.env;
+	struct bs_env env_n = a.env.env;  /* what packet N starts with */
+	if (a.pcap) {
+		struct bs_maps *maps = NULL;
+		uint64_t failed = 0;
+		const char *pcap = a.pcap;
+		a.pcap = NULL;  /* the maps before the replay */
+		int rc = make_maps(&a, &maps, &err);
+		a.pcap = pcap;
+		if (rc || replay_before(&a, maps, &env_n, &data, &data_len, &failed, &err)) {
+			bs_maps_free(maps);
+			goto fail;
+		}
+		bs_maps_free(maps);
+		env_n.trace = NULL;
+		env_n.trace_user = NULL;
+		if (ctx)
+			bs_pcap_fit_ctx(bs_prog_type(prog), ctx, ctx_len, data_len);
+		printf("Packet %llu of %s (%zu bytes), after %llu packet%s replayed%s",
+			(unsigned long long)a.packet,
+			strrchr(a.pcap, '/') ? strrchr(a.pcap, '/') + 1 : a.pcap, data_len,
+			(unsigned long long)(a.packet - 1), a.packet == 2 ? "" : "s",
+			failed ? "" : ".\n");
+		if (failed)
+			printf(" (%llu of them failed and left the maps as they were).\n",
+				(unsigned long long)failed);
+	}
 	struct bs_dbg_config cfg = {
 		.prog = prog, .make_maps = a.obj ? make_maps : NULL, .user = &a,
 		.data_in = data, .data_size_in = data_len, .ctx_in = ctx, .ctx_size_in = ctx_len,
 		.budget = a.budget_given ? (a.budget ? a.budget : UINT64_MAX) : 0,
-		.dispatch = a.dispatch, .env = &a.env.env,
+		.dispatch = a.dispatch, .env = &env_n,
 	};
 	if (bs_dbg_new(&cfg, &d, &err))
 		goto fail;
-	struct repl r = {.d = d, .obj = a.obj, .out = stdout, .batch = a.batch,
+	struct repl r = {.d = d, .obj = a.obj, .ncpus = a.ncpus, .out = stdout, .batch = a.batch,
 			 .tty = isatty(STDOUT_FILENO) && !a.batch};
+	for (size_t i = 0; i < a.nsrcdirs; i++)
+		if (repl_add_source_dir(&r, a.srcdirs[i])) {
+			repl_srcpath_free(&r);
+			status = cli_usage_error(&cli_cmd_debug, "out of memory");
+			goto done;
+		}
 	bool interactive = !a.batch && isatty(STDIN_FILENO);
 	if (interactive)
 		printf("bpfstep debug: %s (%s) with a %zu-byte packet. \"help\" lists the commands, "
@@ -322,6 +423,7 @@ static int cmd_debug(int argc, char **argv)
 	for (size_t i = 0; i < r.ndisplays; i++)
 		free(r.displays[i].expr);
 	free(r.displays);
+	repl_srcpath_free(&r);
 	goto done;
 fail:
 	cli_print_error(stderr, "bpfstep debug", &err);
@@ -336,6 +438,7 @@ out:
 		free((char *)a.actions[i]);
 	free(a.actions);
 	free(a.updates);
+	free(a.srcdirs);
 	bs_object_close(a.obj);
 	cli_btf_set_object(NULL);
 	return status;

@@ -197,6 +197,18 @@ struct dbg_bp *dbg_bp_by_vm_watch(struct bs_dbg *d, int vm_watch)
 	return NULL;
 }
 
+struct dbg_bp *dbg_watch_covering(struct bs_dbg *d, uint64_t addr, uint64_t size, unsigned kind)
+{
+	for (size_t i = 0; i < d->nbps; i++) {
+		struct dbg_bp *b = &d->bps[i];
+		if (b->pub.kind == BS_DBG_BP_WATCH && b->pub.enabled && b->vm_watch >= 0 &&
+		    (b->pub.access & kind) && addr < b->pub.addr + b->pub.len &&
+		    b->pub.addr < addr + size)
+			return b;
+	}
+	return NULL;
+}
+
 bool dbg_has_regwatch(const struct bs_dbg *d)
 {
 	for (size_t i = 0; i < d->nbps; i++)

@@ -84,6 +84,7 @@ int bs_dbg_new(const struct bs_dbg_config *cfg, struct bs_dbg **out, struct bs_e
 		bs_env_default(&d->env0);
 	d->cfg.env = &d->env0;
 	d->next_id = 1;
+	d->pkt_watch = -1;
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->cv, NULL);
 	atomic_init(&d->interrupt, 0);
@@ -134,6 +135,7 @@ void bs_dbg_free(struct bs_dbg *d)
 	trace_clear(d);
 	free(d->rec);
 	free(d->hits);
+	free(d->pkt_acc);
 	free(d->line_of);
 	free(d->line_start);
 	pthread_mutex_destroy(&d->mu);
@@ -216,8 +218,19 @@ static void on_trace(void *user, const char *line)
 	d->trace[d->ntrace++] = (struct dbg_trace_line){d->vm ? bs_vm_executed(d->vm) : 0, text};
 }
 
-static void apply_edit(struct bs_vm *vm, const struct dbg_edit *e)
+static void apply_edit(struct bs_dbg *d, struct bs_vm *vm, const struct dbg_edit *e)
 {
+	if (e->kind == DBG_E_MAP_UPDATE || e->kind == DBG_E_MAP_DELETE) {
+		struct bs_map *m = d->maps && e->map < bs_maps_count(d->maps)
+					   ? bs_maps_at(d->maps, e->map) : NULL;
+		const uint8_t *key = e->key_len ? e->more : NULL;
+		/* it worked when it was made, and the maps are the same again */
+		if (m && e->kind == DBG_E_MAP_UPDATE)
+			(void)bs_map_update(m, key, e->more + e->key_len, e->flags);
+		else if (m)
+			(void)bs_map_delete(m, key);
+		return;
+	}
 	if (e->is_reg) {
 		memcpy(&bs_vm_regs(vm)[e->reg], e->bytes, 8);
 		return;
@@ -232,7 +245,7 @@ static void apply_edits(struct bs_dbg *d, struct bs_vm *vm, uint64_t count)
 {
 	while (d->next_edit < d->nedits && d->edits[d->next_edit].count <= count) {
 		if (d->edits[d->next_edit].count == count)
-			apply_edit(vm, &d->edits[d->next_edit]);
+			apply_edit(d, vm, &d->edits[d->next_edit]);
 		d->next_edit++;
 	}
 }
@@ -356,6 +369,7 @@ static int hook(struct bs_vm *vm, enum bs_stop_reason why, struct bs_error *err,
 	if (count == 0 && !d->have_ctx) {
 		d->ctx_addr = regs[1];
 		d->have_ctx = true;
+		dbg_pkt_install(d, vm);
 		for (size_t i = 0; i < d->nbps; i++)
 			if (d->bps[i].pub.kind == BS_DBG_BP_REGWATCH)
 				d->bps[i].last = regs[d->bps[i].pub.reg];
@@ -376,7 +390,19 @@ static int hook(struct bs_vm *vm, enum bs_stop_reason why, struct bs_error *err,
 	uint64_t addr = 0, old = 0;
 	struct dbg_bp *wb = NULL;
 	if (why == BS_STOP_WATCH) {
-		struct dbg_bp *b = dbg_bp_by_vm_watch(d, bs_vm_watch_hit(vm, &kind, &addr));
+		int wid = bs_vm_watch_hit(vm, &kind, &addr);
+		struct dbg_bp *b = dbg_bp_by_vm_watch(d, wid);
+		if (d->pkt_watch >= 0) {
+			uint64_t data, end;
+			/* the VM reports one watch per access: the packet's may
+			 * hide a watchpoint on packet bytes, and the reverse */
+			if (wid == d->pkt_watch || (bs_dbg_packet(d, &data, &end) == 0 &&
+						    addr >= data && addr < end))
+				dbg_pkt_note(d, vm, addr, kind);
+			if (wid == d->pkt_watch)
+				b = dbg_watch_covering(d, addr, d->pkt_acc && d->npkt_acc ?
+							   d->pkt_acc[d->npkt_acc - 1].size : 1, kind);
+		}
 		wb = b;
 		if (b) {
 			old = b->last;
@@ -619,6 +645,8 @@ int dbg_launch(struct bs_dbg *d, const struct dbg_cmd *cmd, struct bs_dbg_stop *
 	d->bp_checked = 0;
 	d->next_edit = 0;
 	d->stop = (struct bs_dbg_stop){0};
+	d->npkt_acc = 0;
+	d->pkt_watch = -1;
 	d->cost_runs++;
 	atomic_store(&d->interrupt, 0);
 	d->wstate = DBG_W_RUNNING;

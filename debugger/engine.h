@@ -81,14 +81,25 @@ struct dbg_hit {
 };
 
 /* A change the user made at a stop, repeated when a re-run gets there. */
+enum dbg_edit_kind { DBG_E_MEM, DBG_E_REG, DBG_E_MAP_UPDATE, DBG_E_MAP_DELETE };
 struct dbg_edit {
 	uint64_t count;
-	bool is_reg;
+	bool is_reg;            /* kind == DBG_E_REG */
+	enum dbg_edit_kind kind;
 	int reg;
 	uint64_t addr;
 	size_t len;
 	uint8_t bytes[8];       /* registers: the value; memory: up to 8 bytes ... */
-	uint8_t *more;          /* ... or these (len > 8) */
+	uint8_t *more;          /* ... or these (len > 8); maps: the key, then the value */
+	size_t map;             /* maps: the index in the run's set (the same every run) */
+	size_t key_len;
+	uint64_t flags;         /* map update flags */
+};
+
+struct dbg_pkt_access {
+	uint64_t addr;
+	uint32_t size;
+	unsigned kind;          /* BS_REGION_READ / _WRITE */
 };
 
 struct dbg_trace_line {
@@ -154,6 +165,12 @@ struct bs_dbg {
 	struct dbg_trace_line *trace;
 	size_t ntrace;
 
+	/* packet accounting (bs_dbg_packet_track): the accesses of this run */
+	bool pkt_track;
+	int pkt_watch;             /* the VM's watch over the packet, or -1 */
+	struct dbg_pkt_access *pkt_acc;
+	size_t npkt_acc, cappkt_acc;
+
 	unsigned cost_runs;
 	uint64_t cost_insns;
 };
@@ -171,6 +188,14 @@ BS_HIDDEN struct dbg_bp *dbg_bp_by_vm_watch(struct bs_dbg *d, int vm_watch);
 BS_HIDDEN bool dbg_bp_hit(struct bs_dbg *d, struct dbg_bp *b, bool dry);
 BS_HIDDEN uint64_t dbg_watch_value(struct bs_dbg *d, const struct dbg_bp *b);
 BS_HIDDEN bool dbg_has_regwatch(const struct bs_dbg *d);
+/* The enabled memory watchpoint that an access [addr, addr + size) of kind
+ * touches, or NULL (for accesses another VM watch reported). */
+BS_HIDDEN struct dbg_bp *dbg_watch_covering(struct bs_dbg *d, uint64_t addr, uint64_t size,
+					    unsigned kind);
+
+/* packet.c: the packet watch of a new run, and one access it saw */
+BS_HIDDEN void dbg_pkt_install(struct bs_dbg *d, struct bs_vm *vm);
+BS_HIDDEN void dbg_pkt_note(struct bs_dbg *d, struct bs_vm *vm, uint64_t addr, unsigned kind);
 
 /* engine.c: starts a run with cmd and waits for its first stop or end. */
 BS_HIDDEN int dbg_launch(struct bs_dbg *d, const struct dbg_cmd *cmd, struct bs_dbg_stop *stop,

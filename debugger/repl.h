@@ -30,6 +30,7 @@ struct repl_display {
 struct repl {
 	struct bs_dbg *d;
 	const struct bs_object *obj;  /* NULL for raw programs */
+	uint32_t ncpus;         /* the copies percpu maps keep (0: 1) */
 	FILE *out;
 	bool batch;             /* no prompt; errors end the script */
 	bool tty;               /* colour for changed registers */
@@ -42,6 +43,11 @@ struct repl {
 	size_t ndisplays;
 	int next_display;
 	int value_count;        /* $1, $2 ... of print */
+	/* where sources are (repl_srcpath.c) */
+	char **srcdirs;
+	size_t nsrcdirs;
+	char **subst_from, **subst_to;
+	size_t nsubst;
 };
 
 extern const struct repl_cmd repl_cmds[];

@@ -1,225 +1,15 @@
 // SPDX-License-Identifier: MIT
-/* bpfstep's own REPL commands: map dump|lookup|update|delete, packet
- * (hexdump and header decode), trace (bpf_trace_printk output) and explain
+/* bpfstep's own REPL commands: packet (hexdump and header decode, with the
+ * bytes the program read and wrote), trace (bpf_trace_printk output) and explain
  * (the current instruction in one sentence with its operand values). */
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bpfstep/isa.h"
 #include "debugger/repl_cmds.h"
-
-/* ---- maps ---- */
-
-static void hex(FILE *f, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s%02x", i ? " " : "", b[i]);
-}
-
-static struct bs_map *find_map(struct repl *r, const char *name)
-{
-	struct bs_maps *maps = bs_dbg_maps(r->d);
-	struct bs_map *m = maps ? bs_maps_find(maps, name) : NULL;
-	for (size_t i = 0; !m && maps && i < bs_maps_count(maps); i++) {
-		/* ".bss" finds "globals.bss" */
-		const char *full = bs_map_def(bs_maps_at(maps, i))->name;
-		size_t fl = strlen(full), nl = strlen(name);
-		if (nl < fl && strcmp(full + fl - nl, name) == 0)
-			m = bs_maps_at(maps, i);
-	}
-	if (!m)
-		repl_error(r, maps ? "No map named %s (info maps lists them)."
-				   : "No maps yet: run the program first (%s).", name);
-	return m;
-}
-
-/* Bytes for a key or value: "hex 06 00 00 00", "6 0 0 0" (bytes, as
- * bpftool takes them) or one number for the whole field (little-endian). */
-static int parse_bytes(struct repl *r, const char **args, const char *stop, uint8_t *out,
-		       size_t size)
-{
-	char word[64];
-	bool is_hex = false;
-	size_t n = 0;
-	const char *s = *args;
-	uint64_t vals[512];
-	size_t nv = 0;
-	while (true) {
-		const char *save = s;
-		if (!repl_word(&s, word, sizeof(word)))
-			break;
-		if (stop && strcmp(word, stop) == 0) {
-			s = save;
-			break;
-		}
-		if (strcmp(word, "hex") == 0) {
-			is_hex = true;
-			continue;
-		}
-		char *end;
-		errno = 0;
-		uint64_t v = strtoull(word, &end, is_hex ? 16 : 0);
-		if (*end || errno || nv == 512) {
-			repl_error(r, "'%s' is not a byte", word);
-			return -1;
-		}
-		vals[nv++] = v;
-	}
-	*args = s;
-	memset(out, 0, size);
-	if (nv == 1 && size > 1 && !is_hex) {
-		memcpy(out, &vals[0], size < 8 ? size : 8);
-		return 0;
-	}
-	if (nv != size) {
-		repl_error(r, "%zu bytes given, %zu expected", nv, size);
-		return -1;
-	}
-	for (n = 0; n < nv; n++) {
-		if (vals[n] > 255) {
-			repl_error(r, "%" PRIu64 " is not a byte", vals[n]);
-			return -1;
-		}
-		out[n] = (uint8_t)vals[n];
-	}
-	return 0;
-}
-
-static size_t value_bytes(struct bs_map *m)
-{
-	const struct bs_map_def *def = bs_map_def(m);
-	uint32_t t = def->type;
-	bool percpu = t == BS_MAP_PERCPU_HASH || t == BS_MAP_PERCPU_ARRAY ||
-		      t == BS_MAP_LRU_PERCPU_HASH;
-	/* the debugger's maps keep one CPU unless --ncpus said more; show one */
-	return percpu ? ((def->value_size + 7u) & ~7u) : def->value_size;
-}
-
-static int map_dump(struct repl *r, struct bs_map *m)
-{
-	const struct bs_map_def *def = bs_map_def(m);
-	uint8_t key[512], next[512], val[65536];
-	if (def->key_size > sizeof(key) || value_bytes(m) > sizeof(val)) {
-		repl_error(r, "map %s has entries too large to show", def->name);
-		return -1;
-	}
-	const void *k = NULL;
-	size_t found = 0, zero = 0;
-	bool is_array = def->type == BS_MAP_ARRAY || def->type == BS_MAP_PERCPU_ARRAY;
-	while (def->key_size && bs_map_next_key(m, k, next) == 0) {
-		memcpy(key, next, def->key_size);
-		k = key;
-		memset(val, 0, value_bytes(m));
-		if (bs_map_lookup(m, key, val))
-			continue;
-		found++;
-		bool all_zero = true;
-		for (size_t i = 0; i < def->value_size; i++)
-			all_zero &= val[i] == 0;
-		if (is_array && all_zero) {
-			zero++;
-			continue;
-		}
-		fprintf(r->out, "key: ");
-		hex(r->out, key, def->key_size);
-		fprintf(r->out, "  value: ");
-		hex(r->out, val, def->value_size);
-		fputc('\n', r->out);
-	}
-	if (zero)
-		fprintf(r->out, "(%zu entries with an all-zero value not shown)\n", zero);
-	fprintf(r->out, "Found %zu element%s\n", found, found == 1 ? "" : "s");
-	return 0;
-}
-
-int cmd_map(struct repl *r, const char *args)
-{
-	char sub[32], name[64];
-	if (!repl_word(&args, sub, sizeof(sub)) || !repl_word(&args, name, sizeof(name))) {
-		repl_error(r, "Usage: map dump|lookup|update|delete NAME [key BYTES] [value BYTES]");
-		return -1;
-	}
-	struct bs_map *m = find_map(r, name);
-	if (!m)
-		return -1;
-	const struct bs_map_def *def = bs_map_def(m);
-	if (strcmp(sub, "dump") == 0)
-		return map_dump(r, m);
-	uint8_t key[512], val[4096];
-	if (def->key_size > sizeof(key) || value_bytes(m) > sizeof(val)) {
-		repl_error(r, "map %s has entries too large", def->name);
-		return -1;
-	}
-	char word[16];
-	if (def->key_size) {
-		if (!repl_word(&args, word, sizeof(word)) || strcmp(word, "key") != 0) {
-			repl_error(r, "Usage: map %s %s key BYTES%s", sub, name,
-				   strcmp(sub, "update") == 0 ? " value BYTES" : "");
-			return -1;
-		}
-		if (parse_bytes(r, &args, "value", key, def->key_size))
-			return -1;
-	}
-	int rc;
-	if (strcmp(sub, "lookup") == 0) {
-		memset(val, 0, sizeof(val));
-		rc = bs_map_lookup(m, def->key_size ? key : NULL, val);
-		if (rc) {
-			repl_error(r, "Error: %s", rc == -ENOENT ? "key not found" : strerror(-rc));
-			return -1;
-		}
-		fprintf(r->out, "key: ");
-		hex(r->out, key, def->key_size);
-		fprintf(r->out, "  value: ");
-		hex(r->out, val, def->value_size);
-		fputc('\n', r->out);
-		return 0;
-	}
-	if (strcmp(sub, "delete") == 0) {
-		rc = bs_map_delete(m, key);
-		if (rc) {
-			repl_error(r, "Error: delete failed: %s", strerror(-rc));
-			return -1;
-		}
-		return 0;
-	}
-	if (strcmp(sub, "update") == 0) {
-		if (!repl_word(&args, word, sizeof(word)) || strcmp(word, "value") != 0) {
-			repl_error(r, "Usage: map update %s key BYTES value BYTES", name);
-			return -1;
-		}
-		if (parse_bytes(r, &args, NULL, val, def->value_size))
-			return -1;
-		rc = bs_map_update(m, def->key_size ? key : NULL, val, BS_ANY);
-		if (rc) {
-			repl_error(r, "Error: update failed: %s", strerror(-rc));
-			return -1;
-		}
-		return 0;
-	}
-	repl_error(r, "Unknown map command '%s': dump, lookup, update or delete.", sub);
-	return -1;
-}
-
-int cmd_info_maps(struct repl *r, const char *args)
-{
-	(void)args;
-	if (!r->obj || !bs_object_map_count(r->obj)) {
-		fprintf(r->out, "The program has no maps.\n");
-		return 0;
-	}
-	fprintf(r->out, "Num  Name                 Type           Key  Value  Max\n");
-	for (size_t i = 0; i < bs_object_map_count(r->obj); i++) {
-		const struct bs_map_def *d = bs_object_map_def(r->obj, i);
-		fprintf(r->out, "%-4zu %-20s %-14s %-4u %-6u %u\n", i, d->name, bs_map_type_name(d->type),
-			d->key_size, d->value_size, d->max_entries);
-	}
-	return 0;
-}
 
 /* ---- the packet ---- */
 
@@ -302,11 +92,23 @@ int cmd_packet(struct repl *r, const char *args)
 		repl_error(r, "cannot read the packet");
 		return -1;
 	}
+	/* which bytes the program read and wrote: counted from the first
+	 * `packet` on (a re-run to here counts what came before) */
+	uint8_t *marks = calloc(n ? n : 1, 1);
+	bool marked = marks && bs_dbg_packet_track(r->d, true, &err) == 0 &&
+		      bs_dbg_packet_marks(r->d, marks, n) == 0;
+	static const char mark_char[4] = {' ', 'r', 'w', 'b'};
+	static const char *const mark_colour[4] = {"", "\033[32m", "\033[31m", "\033[33m"};
 	fprintf(r->out, "Packet: %zu bytes at 0x%" PRIx64 " (pkt .. pkt_end)\n", n, data);
 	for (size_t i = 0; i < n; i += 16) {
+		bool any = false;
 		fprintf(r->out, "%04zx: ", i);
 		for (size_t k = 0; k < 16; k++) {
-			if (i + k < n)
+			unsigned m = i + k < n && marked ? marks[i + k] & 3 : 0;
+			any |= m != 0;
+			if (i + k < n && m && r->tty)
+				fprintf(r->out, "%s%02x\033[0m ", mark_colour[m], p[i + k]);
+			else if (i + k < n)
 				fprintf(r->out, "%02x ", p[i + k]);
 			else
 				fputs("   ", r->out);
@@ -317,7 +119,38 @@ int cmd_packet(struct repl *r, const char *args)
 		for (size_t k = 0; k < 16 && i + k < n; k++)
 			fputc(isprint(p[i + k]) ? p[i + k] : '.', r->out);
 		fputs("|\n", r->out);
+		if (!any || r->tty)
+			continue;
+		/* a marker under each byte the program touched */
+		char row[64];
+		size_t at = 0;
+		for (size_t k = 0; k < 16; k++) {
+			char c = i + k < n ? mark_char[marks[i + k] & 3] : ' ';
+			row[at++] = c;
+			row[at++] = c;
+			row[at++] = ' ';
+			if (k == 7)
+				row[at++] = ' ';
+		}
+		while (at && row[at - 1] == ' ')
+			at--;
+		fprintf(r->out, "      %.*s\n", (int)at, row);
 	}
+	if (marked) {
+		size_t nr = 0, nw = 0;
+		for (size_t i = 0; i < n; i++) {
+			nr += (marks[i] & BS_REGION_READ) != 0;
+			nw += (marks[i] & BS_REGION_WRITE) != 0;
+		}
+		if (r->tty)
+			fprintf(r->out, "So far the program read %zu and wrote %zu of these bytes: "
+				"\033[32mread\033[0m \033[31mwritten\033[0m \033[33mboth\033[0m\n",
+				nr, nw);
+		else
+			fprintf(r->out, "So far the program read %zu and wrote %zu of these bytes: "
+				"rr read, ww written, bb both\n", nr, nw);
+	}
+	free(marks);
 	decode(r, p, n);
 	free(p);
 	return 0;

@@ -8,6 +8,8 @@
 
 #include "debugger/dwarf_cmds.h"
 #include "debugger/repl_cmds.h"
+#include "debugger/repl_maps.h"
+#include "debugger/repl_srcpath.h"
 
 /* "/x" after print and display: the format letter. */
 static char print_fmt(const char **args)
@@ -30,6 +32,8 @@ int cmd_print(struct repl *r, const char *args)
 		repl_error(r, "Argument required (expression to compute).");
 		return -1;
 	}
+	if (repl_map_named(r, args))
+		return repl_map_print(r, args, fmt);
 	/* C variables, members and types: DWARF (debugger/dwarf_cmds.c) */
 	if (repl_c_wants(r, args))
 		return repl_c_print(r, args, fmt, true);
@@ -45,6 +49,8 @@ int cmd_print(struct repl *r, const char *args)
 int cmd_set(struct repl *r, const char *args)
 {
 	args = repl_skip(args);
+	if (strncmp(args, "substitute-path", 15) == 0 && (!args[15] || args[15] == ' '))
+		return repl_set_substitute(r, args + 15);
 	if (strncmp(args, "var ", 4) == 0)
 		args = repl_skip(args + 4);
 	else if (strncmp(args, "variable ", 9) == 0)
@@ -53,6 +59,8 @@ int cmd_set(struct repl *r, const char *args)
 		repl_error(r, "Usage: set var $r1 = EXPR | set {u32}(ADDR) = EXPR");
 		return -1;
 	}
+	if (repl_map_lvalue(r, args))
+		return repl_map_set(r, args);
 	if (repl_c_wants(r, args))
 		return repl_c_set(r, args);
 	struct bs_dbg_value v;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "debugger/repl_cmds.h"
+#include "debugger/repl_srcpath.h"
 
 static const char *base_name(const char *path)
 {
@@ -16,19 +17,10 @@ static const char *base_name(const char *path)
 /* Line `line` of file: from the file, else from the line records. */
 static bool source_line(struct repl *r, const char *file, unsigned line, char *buf, size_t len)
 {
-	FILE *f = fopen(file, "r");
+	FILE *f = repl_open_source(r, file, NULL, 0);
 	if (f) {
-		unsigned n = 0;
-		bool found = false;
-		while (fgets(buf, (int)len, f)) {
-			if (++n == line) {
-				buf[strcspn(buf, "\n")] = 0;
-				found = true;
-				break;
-			}
-		}
 		fclose(f);
-		return found;
+		return repl_file_line(r, file, line, buf, len);
 	}
 	const struct bs_prog *p = bs_dbg_prog(r->d);
 	for (size_t i = 0; i < bs_prog_line_count(p); i++) {
@@ -202,9 +194,13 @@ int cmd_info_source(struct repl *r, const char *args)
 		return 0;
 	}
 	fprintf(r->out, "Current source file is %s\nCompiled as %s\n", base_name(l->file), l->file);
-	FILE *f = fopen(l->file, "r");
+	char found[4096];
+	FILE *f = repl_open_source(r, l->file, found, sizeof(found));
+	if (f && strcmp(found, l->file) != 0)
+		fprintf(r->out, "Located in %s\n", found);
 	fprintf(r->out, "%s\n", f ? "The source file is readable." :
-		    "The source file is not readable here: lines come from the object's line info.");
+		    "The source file is not readable here: lines come from the object's line info "
+		    "(set substitute-path FROM TO, directory DIR).");
 	if (f)
 		fclose(f);
 	return 0;

@@ -5,6 +5,7 @@
 
 #include "debugger/dwarf_cmds.h"
 #include "debugger/repl_cmds.h"
+#include "debugger/repl_srcpath.h"
 
 const struct repl_cmd repl_cmds[] = {
 	{"run", "r", cmd_run, "run",
@@ -84,8 +85,9 @@ const struct repl_cmd repl_cmds[] = {
 	{"undisplay", NULL, cmd_undisplay, "undisplay [N...]", "Stop showing auto-display expressions.",
 	 false},
 	{"set", NULL, cmd_set, "set var $r1 = EXPR | set {u32}(ADDR) = EXPR",
-	 "Change a register or memory. Re-runs (reverse execution) repeat the change where it\n"
-	 "was made.", false},
+	 "Change a register or memory (C: set var x = 5; maps: set var counts[6].packets = 5).\n"
+	 "Re-runs (reverse execution) repeat the change where it was made.\n"
+	 "set substitute-path FROM TO: sources compiled under FROM are now under TO.", false},
 	{"info", "i inf", cmd_info, "info registers|breakpoints|frame|stack|maps|functions|line|source|display",
 	 "Show registers (with kinds: ctx, pkt+14, fp-16, map[counts]+8 ...; * marks those the\n"
 	 "last step changed), breakpoints, the stack frame as 8-byte slots, the backtrace, maps,\n"
@@ -97,11 +99,16 @@ const struct repl_cmd repl_cmds[] = {
 	{"down", "do", cmd_down, "down [N]", "Select the callee's frame.", false},
 	{"list", "l", cmd_list, "list [LOCATION]",
 	 "List source lines around the stop (or LOCATION); again: the next lines.", true},
+	{"directory", "dir", cmd_directory, "directory [DIR...]",
+	 "Also look for source files in DIR (as --source-dir DIR does); none: show the list.",
+	 false},
 	{"disassemble", "disas", cmd_disassemble, "disassemble[/s] [LOCATION]",
 	 "Disassemble the current function (/s: with source lines); => marks the stop.", false},
-	{"map", NULL, cmd_map, "map dump|lookup|update|delete NAME [key BYTES] [value BYTES]",
-	 "Show or change a map. BYTES: bytes like bpftool (6 0 0 0, hex 06 00 00 00) or one\n"
-	 "number for the whole key or value (little-endian). Changes last for this run.", false},
+	{"map", NULL, cmd_map, "map dump|lookup|update|delete[/x] NAME [key KEY] [value VALUE]",
+	 "Show or change a map, typed by its BTF like bpftool map dump: map lookup counts key 6,\n"
+	 "map update counts key 6 value {packets=1, bytes=60} (or JSON). Bytes work for every\n"
+	 "map: hex 06 00 00 00, 6 0 0 0; /x shows bytes. Changes are repeated by reverse steps.\n"
+	 "print MAP shows the map; set var MAP[KEY].FIELD = N changes one member.", false},
 	{"packet", "pkt", cmd_packet, "packet",
 	 "Hexdump of the packet as the program sees it, with Ethernet/VLAN/IPv4/IPv6/TCP/UDP/ICMP\n"
 	 "headers decoded.", false},

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpfstep/dwarf.h"
 #include "bpfstep/isa.h"
 #include "debugger/dwarf_cmds.h"
 #include "debugger/repl.h"
+#include "debugger/repl_srcpath.h"
 
 static const char *map_name(void *user, uint32_t idx)
 {
@@ -49,7 +51,11 @@ void repl_show_insn(struct repl *r, size_t pc, bool current)
 	while (*t == ' ')
 		t++;
 	const struct bs_line *l = bs_dbg_line_at(r->d, pc);
-	const char *src = l ? l->src : "";
+	const char *src = l && l->src ? l->src : "";
+	char line[512];
+	/* DWARF lines keep no text: the file's, where it can be found */
+	if (l && !*src && repl_file_line(r, l->file, l->line, line, sizeof(line)))
+		src = line;
 	while (*src == ' ' || *src == '\t')
 		src++;
 	fprintf(r->out, "%s %s", current ? "=>" : "  ", t);
@@ -98,6 +104,15 @@ bool repl_frame_info(struct repl *r, int frame, size_t *pc, uint64_t *fp)
 	return true;
 }
 
+/* ", in parse_ipv4 inlined into xdp_main" when pc is in inlined code. */
+static void inlined_note(struct repl *r, size_t pc)
+{
+	char desc[256];
+	bs_dwarf_func_desc(bs_dbg_prog(r->d), pc, desc, sizeof(desc));
+	if (strstr(desc, " inlined into "))
+		fprintf(r->out, ", in %s", desc);
+}
+
 void repl_show_frame_line(struct repl *r, int frame)
 {
 	size_t pc;
@@ -107,9 +122,11 @@ void repl_show_frame_line(struct repl *r, int frame)
 	const struct bs_line *l = bs_dbg_line_at(r->d, pc);
 	fprintf(r->out, "#%-2d %s () at ", frame, repl_func_name(r, pc));
 	if (l)
-		fprintf(r->out, "%s:%u (insn %zu)\n", base_name(l->file), l->line, pc);
+		fprintf(r->out, "%s:%u (insn %zu)", base_name(l->file), l->line, pc);
 	else
-		fprintf(r->out, "insn %zu\n", pc);
+		fprintf(r->out, "insn %zu", pc);
+	inlined_note(r, pc);
+	fputc('\n', r->out);
 }
 
 /* "XDP_PASS", "TC_ACT_OK" ... for the program's type, or NULL. */
@@ -137,10 +154,13 @@ static void show_where(struct repl *r, const struct bs_dbg_stop *st, bool header
 		if (st->prog != 0)
 			fprintf(r->out, "tail-called program %u, insn %zu\n", st->prog, st->pc);
 		else if (l)
-			fprintf(r->out, "%s () at %s:%u\n", repl_func_name(r, st->pc), base_name(l->file),
+			fprintf(r->out, "%s () at %s:%u", repl_func_name(r, st->pc), base_name(l->file),
 				l->line);
 		else
-			fprintf(r->out, "%s () at insn %zu\n", repl_func_name(r, st->pc), st->pc);
+			fprintf(r->out, "%s () at insn %zu", repl_func_name(r, st->pc), st->pc);
+		if (st->prog == 0)
+			inlined_note(r, st->pc);
+		fputc('\n', r->out);
 	}
 	if (st->prog == 0)
 		repl_show_insn(r, st->pc, true);

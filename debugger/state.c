@@ -2,6 +2,7 @@
 /* The program's state at a stop, for front ends: memory reads and writes
  * (writes are remembered so that re-runs repeat them), expressions, what an
  * address points to, and the packet. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,12 +73,72 @@ int bs_dbg_set_reg(struct bs_dbg *d, int reg, uint64_t value, struct bs_error *e
 		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no register r%d", reg);
 	if (reg == 10)
 		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "r10 is the frame pointer: read-only");
-	struct dbg_edit e = {.count = d->stop.count, .is_reg = true, .reg = reg, .len = 8};
+	struct dbg_edit e = {.count = d->stop.count, .is_reg = true, .kind = DBG_E_REG,
+			     .reg = reg, .len = 8};
 	memcpy(e.bytes, &value, 8);
 	if (add_edit(d, &e, err))
 		return -1;
 	bs_vm_regs(d->vm)[reg] = value;
 	return 0;
+}
+
+/* ---- map changes: made now, and by every re-run at the same position ---- */
+
+static int map_index(struct bs_dbg *d, const char *name, size_t *index, struct bs_error *err)
+{
+	for (size_t i = 0; d->maps && i < bs_maps_count(d->maps); i++)
+		if (strcmp(bs_map_def(bs_maps_at(d->maps, i))->name, name) == 0) {
+			*index = i;
+			return 0;
+		}
+	if (!d->maps)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no maps yet: run the program first");
+	return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no map named %s", name);
+}
+
+static int map_edit(struct bs_dbg *d, enum dbg_edit_kind kind, const char *map, const void *key,
+		    const void *value, size_t value_len, uint64_t flags, struct bs_error *err)
+{
+	bs_error_clear(err);
+	size_t idx = 0;
+	if (map_index(d, map, &idx, err))
+		return -1;
+	struct bs_map *m = bs_maps_at(d->maps, idx);
+	const struct bs_map_def *def = bs_map_def(m);
+	int rc = kind == DBG_E_MAP_UPDATE ? bs_map_update(m, key, value, flags)
+					  : bs_map_delete(m, key);
+	if (rc)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "%s: %s failed: %s (errno %d)", def->name,
+			      kind == DBG_E_MAP_UPDATE ? "update" : "delete", strerror(-rc), -rc);
+	/* after the exit there is no later position for a re-run to repeat it at */
+	if (d->state != BS_DBG_STOPPED)
+		return 0;
+	size_t klen = key ? def->key_size : 0, vlen = kind == DBG_E_MAP_UPDATE ? value_len : 0;
+	struct dbg_edit e = {.count = d->stop.count, .kind = kind, .map = idx, .key_len = klen,
+			     .len = klen + vlen, .flags = flags};
+	e.more = malloc(e.len ? e.len : 1);
+	if (!e.more)
+		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+	if (klen)
+		memcpy(e.more, key, klen);
+	if (vlen)
+		memcpy(e.more + klen, value, vlen);
+	if (add_edit(d, &e, err)) {
+		free(e.more);
+		return -1;
+	}
+	return 0;
+}
+
+int bs_dbg_map_update(struct bs_dbg *d, const char *map, const void *key, const void *value,
+		      size_t value_len, uint64_t flags, struct bs_error *err)
+{
+	return map_edit(d, DBG_E_MAP_UPDATE, map, key, value, value_len, flags, err);
+}
+
+int bs_dbg_map_delete(struct bs_dbg *d, const char *map, const void *key, struct bs_error *err)
+{
+	return map_edit(d, DBG_E_MAP_DELETE, map, key, NULL, 0, 0, err);
 }
 
 int dbg_store(struct bs_dbg *d, const struct dbg_place *pl, uint64_t value, struct bs_error *err)

@@ -57,8 +57,9 @@ run_entry() { # TITLE MESSAGE EXIT MODE COMMAND
 	local title=$1 msg=$2 want=$3 mode=$4 cmd=$5 out status
 	cmd=${cmd//@/$tmp/}
 	msg=${msg//@/$tmp/}
+	# words as the shell splits them: 'quoted words' stay one argument
 	local -a argv
-	read -r -a argv <<<"$cmd"
+	eval "argv=($cmd)"
 	[ "${argv[0]}" = bpfstep ] || { echo "FAIL $title: a Test: line must start with bpfstep"; fail=$((fail + 1)); return; }
 	argv[0]=$bs
 	case $mode in

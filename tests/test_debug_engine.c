@@ -571,6 +571,133 @@ static void test_edits_replayed(void **state)
 	close_session(&s);
 }
 
+/* map update / delete at a stop: repeated by re-runs that pass the stop,
+ * forgotten by those that go back before it */
+static void test_map_edits_replayed(void **state)
+{
+	(void)state;
+	struct session s;
+	struct bs_dbg_stop st;
+	struct bs_error err;
+	uint64_t c[2], init[2] = {100, 1000};
+	uint32_t key = 6;
+	open_session(&s, "pkt_counter.bpf.o", "pkt_counter", "pkt_counter_tcp.pkt");
+	assert_int_equal(bs_dbg_start(s.d, &st, &err), 0);
+	assert_int_equal(bs_dbg_stepi(s.d, 2, &st, &err), 0);
+	assert_int_equal(bs_dbg_map_update(s.d, "counts", &key, init, sizeof(init), BS_ANY, &err), 0);
+	assert_int_equal(bs_dbg_map_update(s.d, "nosuch", &key, init, sizeof(init), BS_ANY, &err), -1);
+	/* the array refuses a delete as the kernel's does */
+	assert_int_equal(bs_dbg_map_delete(s.d, "counts", &key, &err), -1);
+	assert_non_null(strstr(err.message, "errno 22"));
+	assert_int_equal(bs_dbg_continue(s.d, &st, &err), 0);
+	assert_int_equal(st.reason, BS_DBG_EXIT);
+	assert_int_equal(bs_map_lookup(bs_maps_find(bs_dbg_maps(s.d), "counts"), &key, c), 0);
+	assert_int_equal(c[0], 101);
+	/* back from the exit: the re-run repeats the update */
+	assert_int_equal(bs_dbg_reverse_stepi(s.d, 1, &st, &err), 0);
+	assert_int_equal(bs_map_lookup(bs_maps_find(bs_dbg_maps(s.d), "counts"), &key, c), 0);
+	assert_int_equal(c[0], 101);
+	assert_int_equal(c[1], 1000 + s.pkt_len);
+	/* at the position it was made at it still holds */
+	assert_int_equal(bs_dbg_goto(s.d, 2, &st, &err), 0);
+	assert_int_equal(bs_map_lookup(bs_maps_find(bs_dbg_maps(s.d), "counts"), &key, c), 0);
+	assert_int_equal(c[0], 100);
+	/* before it: gone, and forgotten for good */
+	assert_int_equal(bs_dbg_goto(s.d, 1, &st, &err), 0);
+	assert_int_equal(bs_map_lookup(bs_maps_find(bs_dbg_maps(s.d), "counts"), &key, c), 0);
+	assert_int_equal(c[0], 0);
+	assert_int_equal(bs_dbg_continue(s.d, &st, &err), 0);
+	assert_int_equal(bs_map_lookup(bs_maps_find(bs_dbg_maps(s.d), "counts"), &key, c), 0);
+	assert_int_equal(c[0], 1);
+	close_session(&s);
+
+	/* a hash map: the update makes the firewall drop, the delete undoes it */
+	open_session(&s, "xdp_firewall.bpf.o", "xdp_firewall", "xdp_firewall_blocked.pkt");
+	uint8_t ip[4] = {192, 0, 2, 66};
+	uint64_t zero = 0, drops = 0;
+	assert_int_equal(bs_dbg_start(s.d, &st, &err), 0);
+	assert_int_equal(bs_dbg_map_update(s.d, "blocked", ip, &zero, 8, BS_NOEXIST, &err), 0);
+	assert_int_equal(bs_dbg_map_update(s.d, "blocked", ip, &zero, 8, BS_NOEXIST, &err), -1);
+	assert_int_equal(bs_dbg_stepi(s.d, 3, &st, &err), 0);
+	assert_int_equal(bs_dbg_continue(s.d, &st, &err), 0);
+	assert_int_equal(st.retval, 1);  /* XDP_DROP */
+	assert_int_equal(bs_dbg_reverse_stepi(s.d, 100, &st, &err), 0);
+	assert_int_equal(st.count, 0);
+	assert_int_equal(bs_map_lookup(bs_maps_find(bs_dbg_maps(s.d), "blocked"), ip, &drops), 0);
+	assert_int_equal(bs_dbg_stepi(s.d, 3, &st, &err), 0);
+	assert_int_equal(bs_dbg_map_delete(s.d, "blocked", ip, &err), 0);
+	assert_int_equal(bs_dbg_continue(s.d, &st, &err), 0);
+	assert_int_equal(st.retval, 2);  /* XDP_PASS */
+	assert_int_equal(bs_dbg_reverse_stepi(s.d, 1, &st, &err), 0);
+	assert_int_equal(bs_map_lookup(bs_maps_find(bs_dbg_maps(s.d), "blocked"), ip, &drops), -2);
+	close_session(&s);
+}
+
+/* ---- packet accounting ---- */
+
+static void test_packet_marks(void **state)
+{
+	(void)state;
+	struct session s;
+	struct bs_dbg_stop st;
+	struct bs_error err;
+	uint8_t marks[128];
+	int id;
+	open_session(&s, "xdp_firewall.bpf.o", "xdp_firewall", "xdp_firewall_blocked.pkt");
+	assert_int_equal(bs_dbg_break(s.d, "xdp_firewall.bpf.c:42", false, NULL, &id, &err), 0);
+	assert_int_equal(bs_dbg_run(s.d, &st, &err), 0);
+	assert_int_equal(st.reason, BS_DBG_BREAK);
+	struct bs_dbg_stop before = st;
+	/* not counted until asked */
+	assert_int_equal(bs_dbg_packet_marks(s.d, marks, s.pkt_len), -1);
+	assert_int_equal(bs_dbg_packet_track(s.d, true, &err), 0);
+	/* the re-run that counted leaves the stop as it was */
+	assert_int_equal(bs_dbg_last_stop(s.d)->reason, BS_DBG_BREAK);
+	assert_int_equal(bs_dbg_last_stop(s.d)->count, before.count);
+	assert_int_equal(bs_dbg_last_stop(s.d)->id, id);
+	assert_int_equal(bs_dbg_packet_marks(s.d, marks, s.pkt_len), 0);
+	/* the EtherType (12..13) and the IPv4 source (26..29), read only */
+	for (size_t i = 0; i < s.pkt_len; i++) {
+		bool want = i == 12 || i == 13 || (i >= 26 && i <= 29);
+		assert_int_equal(marks[i], want ? BS_REGION_READ : 0);
+	}
+	/* back before the loads: nothing read yet */
+	assert_int_equal(bs_dbg_goto(s.d, 2, &st, &err), 0);
+	assert_int_equal(bs_dbg_packet_marks(s.d, marks, s.pkt_len), 0);
+	for (size_t i = 0; i < s.pkt_len; i++)
+		assert_int_equal(marks[i], 0);
+	/* a watchpoint on packet bytes still stops while the packet is counted */
+	int w;
+	assert_int_equal(bs_dbg_watch(s.d, "*(u32 *)($pkt + 26)", BS_REGION_READ, NULL, &w, &err), 0);
+	assert_int_equal(bs_dbg_continue(s.d, &st, &err), 0);
+	assert_int_equal(st.reason, BS_DBG_WATCH);
+	assert_int_equal(st.id, w);
+	assert_int_equal(st.access, BS_REGION_READ);
+	/* a program that writes the packet */
+	close_session(&s);
+	open_raw(&s, "r2 = *(u32 *)(r1 + 0)\n"
+		     "r3 = *(u32 *)(r1 + 4)\n"
+		     "r4 = r2\n"
+		     "r4 += 8\n"
+		     "if r4 > r3 goto +3\n"
+		     "r5 = *(u16 *)(r2 + 2)\n"
+		     "*(u16 *)(r2 + 4) = r5\n"
+		     "*(u8 *)(r2 + 3) = 7\n"
+		     "r0 = 2\n"
+		     "exit\n", 0);
+	assert_int_equal(bs_dbg_packet_track(s.d, true, &err), 0);
+	assert_int_equal(bs_dbg_start(s.d, &st, &err), 0);
+	assert_int_equal(bs_dbg_stepi(s.d, 8, &st, &err), 0);
+	assert_int_equal(bs_dbg_packet_marks(s.d, marks, s.pkt_len), 0);
+	assert_int_equal(marks[2], BS_REGION_READ);
+	assert_int_equal(marks[3], BS_REGION_READ | BS_REGION_WRITE);
+	assert_int_equal(marks[4], BS_REGION_WRITE);
+	assert_int_equal(marks[5], BS_REGION_WRITE);
+	assert_int_equal(marks[6], 0);
+	assert_int_equal(marks[1], 0);
+	close_session(&s);
+}
+
 /* ---- expressions ---- */
 
 static void test_expressions(void **state)
@@ -779,6 +906,8 @@ int main(void)
 		cmocka_unit_test(test_next_over_callback),
 		cmocka_unit_test(test_reverse_continue),
 		cmocka_unit_test(test_edits_replayed),
+		cmocka_unit_test(test_map_edits_replayed),
+		cmocka_unit_test(test_packet_marks),
 		cmocka_unit_test(test_expressions),
 		cmocka_unit_test(test_fault_stops_before),
 		cmocka_unit_test(test_interrupt),

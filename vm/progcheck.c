@@ -67,12 +67,17 @@ int bs_prog_check(const struct bs_insn *prog, size_t n, struct bs_error *err)
 				goto out;
 			start[target_of(&prog[pc], pc)] = 1;
 		}
-	size_t lo = 0;
+	size_t lo = 0, hi = 0;
 	for (size_t pc = 0; pc < n; pc += bs_insn_slots(&prog[pc])) {
 		size_t next = pc + bs_insn_slots(&prog[pc]);
-		size_t hi = next;
-		while (!start[hi])
-			hi++;
+		/* the first subprogram start at or after next; it only moves
+		 * forward, so a million-instruction program is checked in one
+		 * pass, not in n^2 steps */
+		if (hi < next) {
+			hi = next;
+			while (!start[hi])
+				hi++;
+		}
 		if (is_jump(&prog[pc]) &&
 		    check_target(second, n, pc, target_of(&prog[pc], pc), lo, hi, "jump", err))
 			goto out;

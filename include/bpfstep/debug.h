@@ -27,7 +27,8 @@ struct bs_dbg;
 
 /* What every run starts from. Reverse execution re-runs the program from
  * the start with the same inputs, so make_maps must give the same contents
- * each time (create the maps, apply preloads). */
+ * each time (create the maps, apply preloads; `bpfstep debug --pcap` also
+ * replays the packets before the one debugged, which is deterministic). */
 struct bs_dbg_config {
 	const struct bs_prog *prog;
 	/* called before every run, on the caller's thread; the engine frees
@@ -123,7 +124,8 @@ void bs_dbg_interrupt(struct bs_dbg *d);
 /* ---- reverse execution: the program is re-run from the start to the
  * position wanted, so registers, memory, maps and the trace are exactly as
  * they were there (register and memory changes made with bs_dbg_write /
- * bs_dbg_set_reg / bs_dbg_eval are replayed at the position they were made;
+ * bs_dbg_set_reg / bs_dbg_eval / bs_dbg_map_update / bs_dbg_map_delete are
+ * replayed at the position they were made;
  * changes at later positions are forgotten). From an exited program they
  * go back from its end. ---- */
 BS_MUST_CHECK int bs_dbg_reverse_stepi(struct bs_dbg *d, uint64_t n, struct bs_dbg_stop *stop,
@@ -219,12 +221,34 @@ BS_MUST_CHECK int bs_dbg_read(struct bs_dbg *d, uint64_t addr, void *buf, size_t
 BS_MUST_CHECK int bs_dbg_write(struct bs_dbg *d, uint64_t addr, const void *buf, size_t len,
 			       struct bs_error *err);
 BS_MUST_CHECK int bs_dbg_set_reg(struct bs_dbg *d, int reg, uint64_t value, struct bs_error *err);
+/* Map changes as `bpftool map update / delete` makes them (flags: BS_ANY,
+ * BS_NOEXIST, BS_EXIST; key NULL for queues and stacks; value_len bytes of
+ * value, ncpus values for percpu maps as bs_map_update takes them). At a
+ * stop they are remembered like bs_dbg_write, so re-runs (reverse commands)
+ * repeat them at this position; after the exit they change this run's maps
+ * only. -1 with err naming the errno when the map refuses. */
+BS_MUST_CHECK int bs_dbg_map_update(struct bs_dbg *d, const char *map, const void *key,
+				    const void *value, size_t value_len, uint64_t flags,
+				    struct bs_error *err);
+BS_MUST_CHECK int bs_dbg_map_delete(struct bs_dbg *d, const char *map, const void *key,
+				    struct bs_error *err);
 /* What value points to, as text: "ctx", "ctx+4", "pkt+14", "pkt_end",
  * "fp-16", "map[counts]+8", "map_ptr[counts]", "func#12"; "" for a
  * scalar. */
 void bs_dbg_kind(struct bs_dbg *d, uint64_t value, char *buf, size_t len);
 /* The packet as the program sees it now: [*data, *data_end). -1 if none. */
 int bs_dbg_packet(struct bs_dbg *d, uint64_t *data, uint64_t *data_end);
+
+/* Which bytes of the packet the program read and wrote (loads, stores,
+ * helpers). Off by default: it makes every packet access a stop of the
+ * interpreter. Turned on at a stop, it re-runs the program to the stop to
+ * count the accesses already made; then every run counts them. */
+BS_MUST_CHECK int bs_dbg_packet_track(struct bs_dbg *d, bool on, struct bs_error *err);
+/* marks[i]: BS_REGION_READ / BS_REGION_WRITE bits for byte i of the packet
+ * as it is now (data + i), accesses since the start of the run. -1 (marks
+ * zeroed) when not tracking, not stopped or without a packet. A helper's
+ * access marks its first byte. */
+int bs_dbg_packet_marks(struct bs_dbg *d, uint8_t *marks, size_t n);
 
 /* Source lines: the line record in effect at pc (NULL without line info). */
 const struct bs_line *bs_dbg_line_at(const struct bs_dbg *d, size_t pc);
