@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bpfstep set-up: installs what a fresh Debian 12 machine lacks, builds, then
 #   ./setup.sh demo   runs bpfstep on the bundled example and explains the output
-#   ./setup.sh test   runs the whole test suite (gcc, clang, ASan+UBSan builds)
+#   ./setup.sh test   runs the whole test suite (gcc, clang, ASan+UBSan builds, and an
+#                     arm64 cross build under qemu-aarch64)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -9,7 +10,7 @@ mode=${1:-demo}
 case "$mode" in
 demo|test) ;;
 -h|--help)
-	sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0 ;;
 *)
 	echo "usage: ./setup.sh demo|test" >&2
@@ -18,7 +19,7 @@ esac
 
 # Debian packages the build and the tests use.
 packages=(meson ninja-build pkg-config gcc clang llvm libcmocka-dev libelf-dev libbpf-dev bpftool
-	libjansson-dev libreadline-dev libpcap-dev lcov libcapstone-dev libdwarf-dev)
+	libjansson-dev libreadline-dev libpcap-dev lcov libcapstone-dev libdwarf-dev valgrind)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -36,6 +37,36 @@ if ((${#missing[@]})); then
 		echo "setup: missing Debian packages; install them with:" >&2
 		echo "  sudo apt-get install -y ${missing[*]}" >&2
 		exit 1
+	fi
+fi
+
+# The arm64 cross suite (`test` only): Debian's cross compiler, qemu user
+# emulation and the :arm64 libraries. Where they cannot be installed the
+# suite is skipped with a message; everything else still runs.
+cross_packages=(gcc-aarch64-linux-gnu qemu-user libc6-dev:arm64 libelf-dev:arm64
+	libcmocka-dev:arm64 libjansson-dev:arm64 libpcap-dev:arm64 libdwarf-dev:arm64
+	libreadline-dev:arm64 zlib1g-dev:arm64 libcapstone-dev:arm64 libbpf-dev:arm64)
+cross=no
+if [ "$mode" = test ]; then
+	missing=()
+	for p in "${cross_packages[@]}"; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+			missing+=("$p")
+		fi
+	done
+	if ((${#missing[@]} == 0)); then
+		cross=yes
+	elif [ "$(id -u)" = 0 ]; then
+		echo "setup: installing the arm64 cross suite's ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		if { dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64; } &&
+			apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null; then
+			cross=yes
+		else
+			echo "setup: the arm64 cross toolchain, qemu-user or :arm64 libraries could not be installed: the arm64 suite is skipped"
+		fi
+	else
+		echo "setup: the arm64 suite needs (as root): dpkg --add-architecture arm64 && apt-get update && apt-get install ${missing[*]}; skipped"
 	fi
 fi
 
@@ -126,12 +157,16 @@ run_suite() { # BUILD_DIR [meson test options...]
 	passed=$((passed + $(awk '/^Ok:/ {print $2}' "$out")))
 	failed=$((failed + $(awk '/^Fail:/ {print $2}' "$out")))
 	# the counts the suites print: conformance vectors, kernel programs, CLI checks
-	grep -hE '^(conformance|kdiff|kernel-objects|maps-kernel|cli|fuzz|replay|kernel-replay): ' "$dir/meson-logs/testlog.txt" | sed "s|^|  [$dir] |" || true
+	grep -hE '^(conformance|kdiff|kernel-objects|maps-kernel|cli|fuzz|replay|kernel-replay|jit_diff|jit-examples): ' "$dir/meson-logs/testlog.txt" | sed "s|^|  [$dir] |" || true
 	rm -f "$out"
 	return "$status"
 }
 
 run_suite build
+# valgrind memcheck over the hostile programs and the sandbox (short: the
+# ASan build below covers the rest, with LeakSanitizer)
+run_suite build --suite unit hostile sandbox --timeout-multiplier 10 \
+	--wrap='valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99'
 setup_dir build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dkernel_tests=disabled
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run_suite build-asan
 if [ ! -f build-clang/build.ninja ]; then
@@ -139,4 +174,24 @@ if [ ! -f build-clang/build.ninja ]; then
 fi
 ninja -C build-clang >/dev/null
 run_suite build-clang --suite unit
+# the fuzz targets, a few seconds each (docs/fuzzing.md), where clang has libFuzzer
+if echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return d && n; }' |
+	clang -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
+	if [ ! -f build-fuzz/build.ninja ]; then
+		CC=clang meson setup build-fuzz -Dfuzz=enabled -Db_sanitize=address,undefined \
+			-Db_lundef=false -Dkernel_tests=disabled >/dev/null
+	fi
+	ninja -C build-fuzz >/dev/null
+	ASAN_OPTIONS=detect_leaks=1 run_suite build-fuzz --suite fuzz
+else
+	echo "setup: clang has no libFuzzer runtime here: the fuzz suite is skipped"
+fi
+# arm64: cross-built, run under qemu-aarch64 (docs/testing.md); the unit
+# tests, the conformance vectors and the arm64 JIT against the interpreter
+if [ "$cross" = yes ]; then
+	setup_dir build-arm64 --cross-file cross/aarch64-linux-gnu.ini -Dkernel_tests=disabled
+	run_suite build-arm64 --suite unit --suite conformance --suite jit --timeout-multiplier 4
+else
+	echo "setup: the arm64 cross suite is skipped (see above)"
+fi
 echo "$passed passed, $failed failed"

@@ -159,6 +159,10 @@ int main(int argc, char **argv)
 	}
 	if (!ko)
 		printf("(the kernel column is empty: bpf() is not permitted here)\n");
+#ifdef BENCH_EMULATED
+	printf("EMULATED: a cross build run under an emulator; the times below are the "
+	       "emulator's, not the machine's (the insns column is exact)\n");
+#endif
 	printf("ns per run, %u runs each; ratios against the kernel's JIT (interp: ns per "
 	       "executed instruction)\n", repeat);
 	printf("%-13s %10s %10s %10s %10s %10s %8s %8s %8s %8s %8s\n", "program", "interp", "jit",

@@ -41,7 +41,8 @@ const struct cli_cmd cli_cmd_replay = {
 		"                       with a diff when one differs\n"
 		"  --write-expect FILE  record what each packet gives as expectations for later\n"
 		"  --report FMT[:FILE]  text (default), json or junit, to FILE or stdout;\n"
-		"                       repeatable (--report text --report junit:results.xml)\n"
+		"                       repeatable (--report text --report junit:results.xml);\n"
+		"                       none: no report, only the exit status (and diffs)\n"
 		"  --coverage FILE      write an lcov tracefile of the source lines and\n"
 		"                       branches run (from .BTF.ext), and FILE.insns with the\n"
 		"                       count of every instruction\n"
@@ -54,8 +55,8 @@ const struct cli_cmd cli_cmd_replay = {
 		"  --ifindex N          xdp_md / __sk_buff ingress_ifindex of every packet\n"
 		"  --rx-queue N         xdp_md rx_queue_index (needs --ifindex other than 1)\n"
 		"  --pcap-time          bpf_ktime_get_ns starts each packet at its capture time\n"
-		"  --engine interp|jit  execution engine (default interp: the JIT compiles the\n"
-		"                       program for each packet; --coverage runs the interpreter)\n"
+		"  --engine interp|jit  execution engine (default jit on x86-64, else interp;\n"
+		"                       --coverage runs the interpreter)\n"
 		"  --jit-unchecked      the JIT without its memory checks (docs/run.md)\n"
 		"  --budget N           instructions each packet may run (default 1000000, 0 = none)\n"
 		"  --dispatch goto|switch  interpreter dispatch (default goto)\n"
@@ -85,6 +86,7 @@ struct replay_args {
 	size_t nupdates;
 	struct report_arg reports[8];
 	size_t nreports;
+	bool report_none;        /* --report none: not even the default text */
 	uint64_t count, ifindex, rx_queue;
 	bool has_ifindex, has_rx_queue, pcap_time, duration;
 	struct cli_raw_opts opts;
@@ -98,6 +100,11 @@ struct replay {
 	enum bs_prog_type type;
 	struct bs_maps *maps;
 	uint32_t ncpus;
+	/* the program set up once for every packet; NULL when that failed, and
+	 * each packet then fails on its own as a separate run would */
+	struct bs_test_runner *runner;
+	struct bs_test_run tmpl;  /* what every packet's run shares */
+	bool need_sha256;        /* a report or file shows data_out's digest */
 	uint8_t *ctx;            /* the context every packet starts from */
 	size_t ctx_len;
 	uint8_t *ctx_pkt;        /* its copy fitted to one packet */
@@ -123,6 +130,10 @@ static int usage(const char *fmt, const char *arg)
 static int add_report(struct replay_args *a, const char *arg)
 {
 	static const char *const names[] = {"text", "json", "junit"};
+	if (strcmp(arg, "none") == 0) {
+		a->report_none = true;
+		return 0;
+	}
 	if (a->nreports == sizeof(a->reports) / sizeof(a->reports[0]))
 		return usage("at most 8 reports (%s)", arg);
 	const char *colon = strchr(arg, ':');
@@ -133,7 +144,8 @@ static int add_report(struct replay_args *a, const char *arg)
 									 colon ? colon + 1 : NULL};
 			return 0;
 		}
-	return usage("--report takes text, json or junit, optionally :FILE, not '%s'", arg);
+	return usage("--report takes text, json or junit, optionally :FILE, or none, not '%s'",
+		     arg);
 }
 
 /* ---- setting up ---- */
@@ -245,6 +257,22 @@ static int setup(struct replay *r, struct bs_error *err)
 			r->text_on_stdout = true;
 		r->nreports++;
 	}
+	r->tmpl = (struct bs_test_run){
+		.env = &a->env.env,
+		.budget = a->opts.budget ? a->opts.budget : UINT64_MAX, .dispatch = a->opts.dispatch,
+		.engine = cli_bs_engine(&a->opts),
+		.on_vm = r->cov ? rp_coverage_on_vm : NULL, .on_vm_user = r->cov,
+		/* each packet's wall time is nobody's business: --duration times
+		 * the whole replay */
+		.no_duration = true,
+	};
+	/* a program that does not load fails every packet, as separate runs did */
+	struct bs_error ignore;
+	if (bs_test_runner_new(r->prog, r->maps, &r->tmpl, &r->runner, &ignore))
+		r->runner = NULL;
+	for (size_t i = 0; i < a->nreports; i++)
+		r->need_sha256 |= a->reports[i].fmt == RP_JSON;
+	r->need_sha256 |= a->expect || a->write_expect || a->out;
 	uint64_t done, total;
 	bs_pcap_progress(r->in, &done, &total);
 	r->progress = isatty(STDERR_FILENO) && total >= (4u << 20);
@@ -304,22 +332,17 @@ static int one_packet(struct replay *r, const struct bs_pcap_packet *pkt, struct
 	env->trace_user = &p.trace;
 	if (a->pcap_time)
 		env->time_ns = pkt->ts_sec * 1000000000ull + (uint64_t)pkt->ts_usec * 1000u;
-	struct bs_test_run tr = {
-		.data_in = pkt->data, .data_size_in = pkt->size, .env = env,
-		.budget = a->opts.budget ? a->opts.budget : UINT64_MAX, .dispatch = a->opts.dispatch,
-		.engine = cli_bs_engine(&a->opts),
-	};
+	struct bs_test_run tr = r->tmpl;
+	tr.data_in = pkt->data;
+	tr.data_size_in = pkt->size;
 	if (r->ctx) {
 		memcpy(r->ctx_pkt, r->ctx, r->ctx_len);
 		bs_pcap_fit_ctx(r->type, r->ctx_pkt, r->ctx_len, pkt->size);
 		tr.ctx_in = r->ctx_pkt;
 		tr.ctx_size_in = r->ctx_len;
 	}
-	if (r->cov) {
-		tr.on_vm = rp_coverage_on_vm;
-		tr.on_vm_user = r->cov;
-	}
-	p.rc = bs_test_run(r->prog, r->maps, &tr, &p.err);
+	p.rc = r->runner ? bs_test_runner_run(r->runner, &tr, &p.err)
+			 : bs_test_run(r->prog, r->maps, &tr, &p.err);
 	p.tr = &tr;
 	p.insns = tr.insns_executed;
 	if (p.rc) {
@@ -330,7 +353,8 @@ static int one_packet(struct replay *r, const struct bs_pcap_packet *pkt, struct
 		p.out_len = tr.data_size_out;
 		rp_verdict(r->type, p.retval, p.verdict, sizeof(p.verdict));
 		redirect_text(&tr.redirect, p.redirect, sizeof(p.redirect));
-		rp_sha256_hex(p.data_out, p.out_len, p.sha256);
+		if (r->need_sha256)
+			rp_sha256_hex(p.data_out, p.out_len, p.sha256);
 	}
 	int rc = 0;
 	if (r->expect && rp_expect_packet(r->expect, &p, err))
@@ -390,6 +414,7 @@ static void replay_free(struct replay *r)
 	rp_coverage_free(r->cov);
 	bs_pcap_close(r->in);
 	rp_summary_free(&r->sum);
+	bs_test_runner_free(r->runner);
 	free(r->ctx);
 	free(r->ctx_pkt);
 	bs_maps_free(r->maps);
@@ -575,9 +600,11 @@ static int cmd_replay(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct replay_args a = {0};
-	/* the interpreter by default: each packet is a new run, and the JIT
-	 * would compile the program again for every one (docs/performance.md) */
+	/* the JIT where there is one, as for run: the program is set up and
+	 * compiled once for the whole capture (docs/performance.md) */
 	cli_raw_opts_default(&a.opts);
+	if (bs_jit_available())
+		a.opts.engine = CLI_ENGINE_JIT;
 	cli_env_default(&a.env);
 	optind = 1;
 	opterr = 0;
@@ -678,7 +705,7 @@ static int cmd_replay(int argc, char **argv)
 		free(a.updates);
 		return bad;
 	}
-	if (!a.nreports)
+	if (!a.nreports && !a.report_none)
 		a.reports[a.nreports++] = (struct report_arg){RP_TEXT, NULL};
 	int status = run_replay(&a);
 	free(a.updates);

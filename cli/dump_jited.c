@@ -33,8 +33,13 @@ int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs, size_t n,
 	       struct bs_error *err)
 {
 	csh h;
+#if defined(__aarch64__)
+	if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &h) != CS_ERR_OK)
+		return bs_error_set(err, BS_ERR_UNSUPPORTED, "capstone cannot disassemble arm64 here");
+#else
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
 		return bs_error_set(err, BS_ERR_UNSUPPORTED, "capstone cannot disassemble x86-64 here");
+#endif
 	printf("entry:\n");
 	print_native(h, code, 0, offs[0], opcodes);
 	for (size_t pc = 0; pc < n; pc++) {

@@ -15,7 +15,11 @@
 void rp_verdict(enum bs_prog_type type, uint64_t retval, char *buf, size_t len)
 {
 	const char *name = cli_verdict_name(type, retval);
-	if (name)
+	size_t n = name ? strlen(name) : 0;
+	/* every packet has one: no formatting for the common case */
+	if (name && n < len)
+		memcpy(buf, name, n + 1);
+	else if (name)
 		snprintf(buf, len, "%s", name);
 	else if (type == BS_PROG_SOCKET_FILTER)
 		/* the bytes of the packet the socket keeps; 0 drops it */
@@ -84,6 +88,10 @@ struct rp_report {
 	struct rp_report_info info;
 	bool first;
 	char path[256];
+	/* JSON: one packet's text, written with one call (json_dumpf writes
+	 * token by token, the report's largest cost) */
+	char *jbuf;
+	size_t jcap;
 };
 
 /* ---- text ---- */
@@ -386,7 +394,19 @@ void rp_report_packet(struct rp_report *r, const struct rp_packet *p)
 	case RP_JSON: {
 		json_t *o = packet_json(p);
 		fputs(r->first ? "\n" : ",\n", r->f);
-		json_dumpf(o, r->f, JSON_PRESERVE_ORDER);
+		size_t n = json_dumpb(o, r->jbuf, r->jcap, JSON_PRESERVE_ORDER);
+		if (n > r->jcap) {
+			char *more = realloc(r->jbuf, n * 2);
+			if (more) {
+				r->jbuf = more;
+				r->jcap = n * 2;
+				n = json_dumpb(o, r->jbuf, r->jcap, JSON_PRESERVE_ORDER);
+			}
+		}
+		if (n && n <= r->jcap)
+			fwrite(r->jbuf, 1, n, r->f);
+		else
+			json_dumpf(o, r->f, JSON_PRESERVE_ORDER);
 		json_decref(o);
 		break;
 	}
@@ -423,6 +443,7 @@ int rp_report_close(struct rp_report *r, const struct rp_summary *s, const json_
 		rc = bs_error_set(err, BS_ERR_IO, "cannot write '%s': %s", r->path, strerror(errno));
 	if (r->own && fclose(r->f) != 0 && !rc)
 		rc = bs_error_set(err, BS_ERR_IO, "cannot write '%s': %s", r->path, strerror(errno));
+	free(r->jbuf);
 	free(r);
 	return rc;
 }

@@ -50,7 +50,15 @@ struct parser {
 	const char *text;
 	struct bs_error *err;
 	bool failed;
+	unsigned depth;     /* parse_expr / parse_unary nesting */
+	size_t nodes;
 };
+
+/* Bounds on what one expression may be: parsing, evaluating and freeing
+ * recurse, so "((((...", "- - - -..." or "1+1+1..." thousands deep would
+ * overflow the stack; no real expression comes near these. */
+#define MAX_DEPTH 100
+#define MAX_NODES 1000
 
 static void skip_ws(struct parser *p)
 {
@@ -89,6 +97,8 @@ static struct dbg_expr *fail(struct parser *p, const char *what)
 
 static struct dbg_expr *node(struct parser *p, enum node_kind kind)
 {
+	if (++p->nodes > MAX_NODES)
+		return fail(p, "expression too long (more than 1000 terms)");
 	struct dbg_expr *e = calloc(1, sizeof(*e));
 	if (!e)
 		fail(p, "out of memory");
@@ -300,7 +310,19 @@ static struct dbg_expr *unary_node(struct parser *p, enum node_kind kind, struct
 	return e;
 }
 
+static struct dbg_expr *parse_unary_(struct parser *p);
+
 static struct dbg_expr *parse_unary(struct parser *p)
+{
+	if (p->depth >= MAX_DEPTH)
+		return fail(p, "expression nested too deeply");
+	p->depth++;
+	struct dbg_expr *e = parse_unary_(p);
+	p->depth--;
+	return e;
+}
+
+static struct dbg_expr *parse_unary_(struct parser *p)
 {
 	skip_ws(p);
 	if (accept(p, "-"))
@@ -414,7 +436,19 @@ static struct dbg_expr *parse_logic(struct parser *p, bool is_or)
 	return a;
 }
 
+static struct dbg_expr *parse_expr_(struct parser *p);
+
 static struct dbg_expr *parse_expr(struct parser *p)
+{
+	if (p->depth >= MAX_DEPTH)
+		return fail(p, "expression nested too deeply");
+	p->depth++;
+	struct dbg_expr *e = parse_expr_(p);
+	p->depth--;
+	return e;
+}
+
+static struct dbg_expr *parse_expr_(struct parser *p)
 {
 	struct dbg_expr *a = parse_logic(p, true);
 	if (a && accept(p, "?")) {

@@ -8,21 +8,25 @@ int hlp_run_repeat(struct bs_vm *vm, const uint64_t args[5], struct bs_test_run 
 {
 	uint32_t repeat = tr->repeat ? tr->repeat : 1;
 	struct bs_run_result res = {0};
-	struct timespec t0, t1;
+	struct timespec t0 = {0}, t1;
 	int rc = 0;
 	tr->insns_executed = 0;
 	if (tr->on_vm)
 		tr->on_vm(vm, tr->on_vm_user);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!tr->no_duration)
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (uint32_t i = 0; i < repeat; i++) {
 		rc = bs_vm_run(vm, args, &res, err);
 		tr->insns_executed += res.insns_executed;
 		if (rc)
 			break;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	tr->duration_ns = ((uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
-			   (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec) / repeat;
+	tr->duration_ns = 0;
+	if (!tr->no_duration) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		tr->duration_ns = ((uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
+				   (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec) / repeat;
+	}
 	tr->retval = (uint32_t)res.retval;
 	return rc;
 }

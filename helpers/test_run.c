@@ -97,17 +97,38 @@ union run_ctx {
 	struct __sk_buff skb;
 };
 
-/* Where each part lives for one run. */
+/* Where each part lives; the buffers are the runner's, reused run after
+ * run. */
 struct run_mem {
 	uint8_t *buf;           /* headroom + the whole input + tailroom */
+	uint8_t *frags;         /* xdp: a page for each fragment */
+	size_t frag_pages;      /* how many frags holds */
 	size_t out_off, out_len;/* what data_out returns */
 	bool zero_l2;           /* data_out's Ethernet header reads as zeros */
 	union run_ctx ctx;      /* what the program sees */
 	union run_ctx in;       /* ctx_in, zero-extended: ctx_out starts from it */
 	size_t ctx_size;
 	struct bpf_sock sk;     /* the socket an skb test run attaches */
+	uint64_t sk_guest;      /* its guest address */
 	struct hlp_skb skb;     /* what the skb helpers read and write */
 	struct hlp_xdp xdp;     /* the XDP buffer the xdp helpers move within */
+};
+
+enum run_kind { RUN_XDP, RUN_SKB, RUN_TRACE };
+
+struct bs_test_runner {
+	const struct bs_prog *prog;
+	struct bs_maps *maps;
+	enum bs_prog_type type;
+	enum run_kind kind;
+	struct bs_vm *vm;
+	struct hlp_tail_calls *tc;
+	struct hlp_trace *trace;
+	struct bs_env *env;        /* the one the helpers hold */
+	bool env_fresh;            /* env is env_default, reset before each run */
+	struct bs_env env_default;
+	uint64_t args[5];          /* r1 = the context */
+	struct run_mem m;
 };
 
 static uint16_t be16(const uint8_t *p)
@@ -158,7 +179,7 @@ static int refuse(struct bs_error *err, const char *msg)
  * ctx_in->data_end is where the linear part ends, the rest goes to page
  * fragments the program reaches only through helpers. */
 static int setup_xdp(struct bs_vm *vm, const struct bs_test_run *tr, struct run_mem *m,
-		     uint64_t *r1, struct bs_error *err)
+		     struct bs_error *err)
 {
 	const struct xdp_md *in = &m->in.xdp;
 	if (take_ctx_in(tr, sizeof(struct xdp_md), "xdp_md", &m->in.xdp, err))
@@ -206,12 +227,28 @@ static int setup_xdp(struct bs_vm *vm, const struct bs_test_run *tr, struct run_
 			return refuse(err, "ctx_in rx_queue_index: the loopback device has one receive "
 				      "queue, 0 (the kernel: EINVAL)");
 	}
-	/* m->buf is the page (data_hard_start first), then one page per fragment */
+	/* m->buf is the page (data_hard_start first), then one page per
+	 * fragment. Bytes past the frame become visible only through
+	 * bpf_xdp_adjust_tail, which zeroes them, but adjust_head and
+	 * adjust_meta show the headroom as it is: clear what an earlier run
+	 * may have left there */
 	size_t start = XDP_PACKET_HEADROOM - meta;
 	struct hlp_xdp *hx = &m->xdp;
+	/* the fragments are no region (helpers reach them): their memory may move */
+	size_t pages = (size - linear + PAGE_SIZE_ - 1) / PAGE_SIZE_;
+	if (pages > m->frag_pages) {
+		uint8_t *more = realloc(m->frags, pages * PAGE_SIZE_);
+		if (!more)
+			return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory for a %zu-byte packet",
+				      size);
+		m->frags = more;
+		m->frag_pages = pages;
+	}
+	hx->frag_mem = m->frags;
+	memset(m->buf, 0, start);
 	memcpy(m->buf + start, tr->data_in, linear);
-	hx->buf = m->buf;
-	hx->frag_mem = m->buf + PAGE_SIZE_;
+	hx->nr_frags = 0;
+	hx->frags_size = 0;
 	for (size_t done = linear; done < size; done += hx->frag_size[hx->nr_frags++]) {
 		size_t n = size - done < PAGE_SIZE_ ? size - done : PAGE_SIZE_;
 		memcpy(hx->frag_mem + (size_t)hx->nr_frags * PAGE_SIZE_,
@@ -223,13 +260,7 @@ static int setup_xdp(struct bs_vm *vm, const struct bs_test_run *tr, struct run_
 	hx->data = (uint32_t)(start + meta);
 	hx->end = (uint32_t)(start + linear);
 	m->ctx_size = sizeof(struct xdp_md);
-	/* the region reserves guest addresses for the whole page, so the packet
-	 * keeps its addresses as the helpers move its window within it */
-	if (bs_vm_add_region(vm, "pkt", m->buf, PAGE_SIZE_, BS_REGION_RW, &hx->guest, err))
-		return -1;
-	hx->region = hx->guest;
 	struct xdp_md *x = &m->ctx.xdp;
-	hx->md = x;
 	if (hlp_xdp_sync(vm, hx, err))
 		return -1;
 	/* the receive queue is the loopback device's queue 0 unless ctx_in names
@@ -237,7 +268,22 @@ static int setup_xdp(struct bs_vm *vm, const struct bs_test_run *tr, struct run_
 	 * and queue as given (the kernel checks they exist) */
 	x->ingress_ifindex = in->ingress_ifindex ? in->ingress_ifindex : LOOPBACK_IFINDEX;
 	x->rx_queue_index = in->rx_queue_index;
-	if (bs_vm_add_region(vm, "ctx", x, m->ctx_size, BS_REGION_READ, r1, err))
+	return 0;
+}
+
+/* The XDP buffer's regions, once per runner: the page (the region reserves
+ * guest addresses for all of it, so the packet keeps its addresses as the
+ * helpers move its window within it) and the context. */
+static int regions_xdp(struct bs_vm *vm, struct run_mem *m, uint64_t *r1, struct bs_error *err)
+{
+	struct hlp_xdp *hx = &m->xdp;
+	hx->buf = m->buf;
+	hx->md = &m->ctx.xdp;
+	if (bs_vm_add_region(vm, "pkt", m->buf, PAGE_SIZE_, BS_REGION_RW, &hx->guest, err))
+		return -1;
+	hx->region = hx->guest;
+	if (bs_vm_add_region(vm, "ctx", &m->ctx.xdp, sizeof(struct xdp_md), BS_REGION_READ, r1,
+			     err))
 		return -1;
 	return bs_vm_region_set_access_rule(vm, *r1, hlp_ctx_rule(BS_PROG_XDP), NULL, err);
 }
@@ -344,7 +390,7 @@ static bool skb_ctx_store(void *user, uint64_t off, unsigned size, uint64_t v, v
 }
 
 static int setup_skb(struct bs_vm *vm, enum bs_prog_type type, const struct bs_test_run *tr,
-		     struct run_mem *m, uint64_t *r1, struct bs_error *err)
+		     struct run_mem *m, struct bs_error *err)
 {
 	const struct __sk_buff *in = &m->in.skb;
 	if (take_ctx_in(tr, sizeof(struct __sk_buff), "__sk_buff", &m->in.skb, err))
@@ -390,7 +436,9 @@ static int setup_skb(struct bs_vm *vm, enum bs_prog_type type, const struct bs_t
 				      in->gso_segs, GSO_MAX_SEGS);
 	}
 	/* the frame sits in the middle of a buffer the resizing helpers grow
-	 * the packet into (skb_resize.c) */
+	 * the packet into (skb_resize.c). What an earlier run left in the rest
+	 * of it never shows: every helper that widens the packet writes or
+	 * zeroes the bytes it adds, as the kernel's do */
 	size_t at = HLP_SKB_MAX_LEN;
 	memcpy(m->buf + at, frame, size);
 	const uint8_t *eth = m->buf + at;
@@ -399,24 +447,16 @@ static int setup_skb(struct bs_vm *vm, enum bs_prog_type type, const struct bs_t
 	/* for the pulled types the kernel pushes the header back as zeros */
 	m->zero_l2 = !is_l2;
 	m->ctx_size = sizeof(struct __sk_buff);
-	uint64_t pkt, sk;
-	/* the region reserves guest addresses for the whole buffer, so bytes
-	 * keep their addresses as the helpers move the packet's window */
-	if (bs_vm_add_region(vm, "pkt", m->buf, HLP_SKB_BUF_SIZE, BS_REGION_RW, &pkt, err))
-		return -1;
 	struct hlp_skb *hs = &m->skb;
-	hs->buf = m->buf;
-	hs->guest = hs->region = pkt;
 	hs->head = at + pull;
 	hs->len = len;
 	hs->mac = at;
 	hs->net = at + ETH_HLEN;
 	hs->trans = -1;
-	hs->md = &m->ctx.skb;
-	pkt += at + pull;
+	hs->encap = false;
+	hs->vlan_proto = hs->vlan_tci = 0;
+	uint64_t pkt = hs->guest + at + pull;
 	fill_sock(&m->sk, proto, eth + ETH_HLEN);
-	if (bs_vm_add_region(vm, "sk", &m->sk, sizeof(m->sk), BS_REGION_READ, &sk, err))
-		return -1;
 	struct __sk_buff *s = &m->ctx.skb;
 	s->len = (uint32_t)len;
 	s->pkt_type = pkt_type(eth);
@@ -426,7 +466,7 @@ static int setup_skb(struct bs_vm *vm, enum bs_prog_type type, const struct bs_t
 	s->data_meta = (uint32_t)pkt;
 	s->data_end = (uint32_t)(pkt + len);
 	/* a 64-bit guest address in a pointer-sized field (__bpf_md_ptr) */
-	memcpy(&s->sk, &sk, sizeof(sk));
+	memcpy(&s->sk, &m->sk_guest, sizeof(m->sk_guest));
 	/* the skb's socket fields (cgroup_skb reads them) */
 	s->family = m->sk.family;
 	s->remote_ip4 = m->sk.dst_ip4;
@@ -445,9 +485,25 @@ static int setup_skb(struct bs_vm *vm, enum bs_prog_type type, const struct bs_t
 	s->gso_size = in->gso_size;
 	s->hwtstamp = in->hwtstamp;
 	bs_vm_set_packet(vm, eth, size, pull, 0, ETH_HLEN);
-	if (hlp_skb_sync(vm, hs, err))
+	return hlp_skb_sync(vm, hs, err);
+}
+
+/* The skb's regions, once per runner: the buffer (the region reserves guest
+ * addresses for all of it, so bytes keep their addresses as the helpers
+ * move the packet's window), the socket and the context. */
+static int regions_skb(struct bs_vm *vm, enum bs_prog_type type, struct run_mem *m, uint64_t *r1,
+		       struct bs_error *err)
+{
+	struct hlp_skb *hs = &m->skb;
+	hs->buf = m->buf;
+	hs->md = &m->ctx.skb;
+	if (bs_vm_add_region(vm, "pkt", m->buf, HLP_SKB_BUF_SIZE, BS_REGION_RW, &hs->guest, err))
 		return -1;
-	if (bs_vm_add_region(vm, "ctx", s, m->ctx_size, BS_REGION_RW, r1, err))
+	hs->region = hs->guest;
+	if (bs_vm_add_region(vm, "sk", &m->sk, sizeof(m->sk), BS_REGION_READ, &m->sk_guest, err))
+		return -1;
+	if (bs_vm_add_region(vm, "ctx", &m->ctx.skb, sizeof(struct __sk_buff), BS_REGION_RW, r1,
+			     err))
 		return -1;
 	if (bs_vm_region_set_access_rule(vm, *r1, hlp_ctx_rule(type), NULL, err))
 		return -1;
@@ -510,28 +566,28 @@ static int copy_out(struct bs_test_run *tr, struct run_mem *m, bool xdp,
 	return 0;
 }
 
-int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_test_run *tr,
-		struct bs_error *err)
+static int refuse_type(enum bs_prog_type type, struct bs_error *err)
 {
-	bs_error_clear(err);
-	tr->data_out = tr->ctx_out = NULL;
-	tr->data_size_out = tr->ctx_size_out = 0;
-	memset(&tr->redirect, 0, sizeof(tr->redirect));
-	tr->clones = NULL;
-	tr->nclones = 0;
-	enum bs_prog_type type = bs_prog_type(prog);
+	return vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC,
+		      "running %s programs is not supported yet (xdp, sched_cls, sched_act, "
+		      "socket_filter, cgroup_skb, kprobe, tracepoint, raw_tracepoint and "
+		      "perf_event are)",
+		      bs_prog_type_name(type));
+}
+
+/* What the kernel refuses before it looks at anything else; the same
+ * messages, in the same order, whether the run is the first of a runner or
+ * not. */
+static int check_input(enum bs_prog_type type, const struct bs_test_run *tr, struct bs_error *err)
+{
 	/* tracing programs take no packet: their context is ctx_in */
 	if (hlp_is_trace_type(type))
-		return hlp_trace_run(prog, maps, tr, err);
+		return hlp_trace_check(type, tr, err);
 	bool xdp = type == BS_PROG_XDP;
 	bool skb = type == BS_PROG_SCHED_CLS || type == BS_PROG_SCHED_ACT ||
 		   type == BS_PROG_SOCKET_FILTER || type == BS_PROG_CGROUP_SKB;
 	if (!xdp && !skb)
-		return vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC,
-			      "running %s programs is not supported yet (xdp, sched_cls, sched_act, "
-			      "socket_filter, cgroup_skb, kprobe, tracepoint, raw_tracepoint and "
-			      "perf_event are)",
-			      bs_prog_type_name(type));
+		return refuse_type(type, err);
 	if (tr->data_size_in < ETH_HLEN)
 		return vm_err(err, BS_ERR_ARG, BS_NO_PC,
 			      "the packet is %zu bytes; the kernel's test run needs at least an "
@@ -552,74 +608,202 @@ int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_test
 			      "the packet is %zu bytes; an skb test run takes at most %d (a page "
 			      "less headroom and tailroom) (the kernel: EINVAL)",
 			      tr->data_size_in, SKB_MAX_DATA);
+	return 0;
+}
 
-	struct bs_env env_default;
-	struct bs_env *env = tr->env;
-	if (!env) {
-		bs_env_default(&env_default);
-		env = &env_default;
-	}
-	struct run_mem m;
-	memset(&m, 0, sizeof(m));
-	/* where the redirect helpers record, and what they read */
-	m.skb.tr = m.xdp.tr = tr;
-	m.skb.maps = m.xdp.maps = maps;
-	m.skb.env = m.xdp.env = env;
-	struct bs_vm *vm = NULL;
-	struct hlp_tail_calls *tc = NULL;
+static void free_outputs(struct bs_test_run *tr)
+{
+	free(tr->data_out);
+	free(tr->ctx_out);
+	tr->data_out = tr->ctx_out = NULL;
+	for (size_t i = 0; i < tr->nclones; i++)
+		free(tr->clones[i].data);
+	free(tr->clones);
+	tr->clones = NULL;
+	tr->nclones = 0;
+}
+
+void bs_test_runner_free(struct bs_test_runner *r)
+{
+	if (!r)
+		return;
+	bs_maps_detach(r->maps, r->vm);
+	bs_vm_free(r->vm);
+	hlp_tail_calls_free(r->tc);
+	hlp_trace_free(r->trace);
+	free(r->m.buf);
+	free(r->m.frags);
+	free(r);
+}
+
+/* The VM as every run of the program gets it: helpers, maps, the program
+ * and its tail calls, the context's regions. Each kind keeps the order in
+ * which a run used to set its VM up, so regions get the same addresses. */
+static int runner_setup(struct bs_test_runner *r, const struct bs_test_run *tmpl,
+			struct bs_error *err)
+{
+	struct run_mem *m = &r->m;
 	size_t n;
-	const struct bs_insn *insns = bs_prog_insns(prog, &n);
-	uint64_t args[5] = {0};
-	int rc = -1;
-	/* xdp: the page, then a page per fragment (there are fewer than
-	 * data_size_in / PAGE_SIZE + 1 of them) */
-	m.buf = calloc(1, xdp ? PAGE_SIZE_ + (tr->data_size_in + PAGE_SIZE_ - 1) / PAGE_SIZE_ * PAGE_SIZE_
-			      : HLP_SKB_BUF_SIZE);
-	if (!m.buf) {
-		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory for a %zu-byte packet",
-		       tr->data_size_in);
-		goto out;
+	const struct bs_insn *insns = bs_prog_insns(r->prog, &n);
+	int type = (int)r->type;
+	if (bs_vm_new(&r->vm, err))
+		return -1;
+	struct bs_vm *vm = r->vm;
+	if (r->kind == RUN_TRACE) {
+		bs_vm_set_prog_type(vm, type);
+		if (bs_helpers_register_env(vm, r->env, err) ||
+		    (r->maps && bs_maps_attach(r->maps, vm, err)) ||
+		    hlp_register_tracing(vm, r->env, type, err))
+			return -1;
+	} else {
+		/* helpers are checked when the program loads, so they come
+		 * first; the skb they read is filled in before each run */
+		if (bs_helpers_register_env(vm, r->env, err) ||
+		    hlp_register_tracing(vm, r->env, type, err) ||
+		    (r->maps && bs_maps_attach(r->maps, vm, err)))
+			return -1;
+		if (r->kind == RUN_XDP ? hlp_register_xdp(vm, &m->xdp, err)
+				       : hlp_register_skb(vm, r->type == BS_PROG_SOCKET_FILTER
+								      ? HLP_SKB_SOCKET
+								  : r->type == BS_PROG_CGROUP_SKB
+								      ? HLP_SKB_CGROUP
+								      : HLP_SKB_TC,
+							  &m->skb, err))
+			return -1;
+		bs_vm_set_prog_type(vm, type);
 	}
-	if (bs_vm_new(&vm, err) || bs_helpers_register_env(vm, env, err) ||
-	    hlp_register_tracing(vm, env, (int)type, err) ||
-	    (maps && bs_maps_attach(maps, vm, err)))
-		goto out;
-	/* helpers are checked when the program loads, so they come first; the
-	 * skb they read is filled in by setup_skb */
-	if (xdp ? hlp_register_xdp(vm, &m.xdp, err)
-		: hlp_register_skb(vm, type == BS_PROG_SOCKET_FILTER ? HLP_SKB_SOCKET
-				   : type == BS_PROG_CGROUP_SKB ? HLP_SKB_CGROUP : HLP_SKB_TC,
-				   &m.skb, err))
-		goto out;
+	bs_vm_set_budget(vm, tmpl->budget ? tmpl->budget : BS_DEFAULT_BUDGET);
+	bs_vm_set_dispatch(vm, tmpl->dispatch);
+	bs_vm_set_engine(vm, tmpl->engine);
+	if (bs_vm_load(vm, insns, n, err) || hlp_tail_calls_setup(vm, r->prog, r->maps, &r->tc, err))
+		return -1;
+	switch (r->kind) {
+	case RUN_TRACE:
+		return hlp_trace_setup(vm, r->type, &r->trace, &r->args[0], err);
+	case RUN_XDP:
+		return regions_xdp(vm, m, &r->args[0], err);
+	default:
+		return regions_skb(vm, r->type, m, &r->args[0], err);
+	}
+}
+
+int bs_test_runner_new(const struct bs_prog *prog, struct bs_maps *maps,
+		       const struct bs_test_run *tmpl, struct bs_test_runner **out,
+		       struct bs_error *err)
+{
+	bs_error_clear(err);
+	*out = NULL;
+	static const struct bs_test_run none;
+	if (!tmpl)
+		tmpl = &none;
+	enum bs_prog_type type = bs_prog_type(prog);
+	enum run_kind kind = hlp_is_trace_type(type) ? RUN_TRACE
+			     : type == BS_PROG_XDP    ? RUN_XDP
+						      : RUN_SKB;
+	if (kind == RUN_SKB && type != BS_PROG_SCHED_CLS && type != BS_PROG_SCHED_ACT &&
+	    type != BS_PROG_SOCKET_FILTER && type != BS_PROG_CGROUP_SKB)
+		return refuse_type(type, err);
+	struct bs_test_runner *r = calloc(1, sizeof(*r));
+	if (!r)
+		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+	r->prog = prog;
+	r->maps = maps;
+	r->type = type;
+	r->kind = kind;
+	r->env = tmpl->env;
+	if (!r->env) {
+		bs_env_default(&r->env_default);
+		r->env = &r->env_default;
+		r->env_fresh = true;
+	}
+	struct run_mem *m = &r->m;
+	/* where the redirect helpers record (set for each run), and what they read */
+	m->skb.maps = m->xdp.maps = maps;
+	m->skb.env = m->xdp.env = r->env;
+	/* xdp: the page (its fragments come with the packets that have
+	 * them); the buffer never moves, since the guest addresses follow its
+	 * host ones */
+	if (kind != RUN_TRACE) {
+		m->buf = calloc(1, kind == RUN_XDP ? PAGE_SIZE_ : HLP_SKB_BUF_SIZE);
+		if (!m->buf) {
+			free(r);
+			return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory for the packet buffer");
+		}
+	}
+	if (runner_setup(r, tmpl, err)) {
+		bs_test_runner_free(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+int bs_test_runner_run(struct bs_test_runner *r, struct bs_test_run *tr, struct bs_error *err)
+{
+	/* err is not cleared here: every failure below fills it, and the run
+	 * (bs_vm_run) clears it first; a packet's worth of memset saved */
+	tr->data_out = tr->ctx_out = NULL;
+	tr->data_size_out = tr->ctx_size_out = 0;
+	memset(&tr->redirect, 0, sizeof(tr->redirect));
+	tr->clones = NULL;
+	tr->nclones = 0;
+	if (tr->env && tr->env != r->env)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+			      "a run's environment must be the one its runner was made with (the "
+			      "helpers keep it)");
+	if (check_input(r->type, tr, err))
+		return -1;
+	struct bs_vm *vm = r->vm;
+	struct run_mem *m = &r->m;
+	if (r->env_fresh)
+		bs_env_default(&r->env_default);
 	bs_vm_set_budget(vm, tr->budget ? tr->budget : BS_DEFAULT_BUDGET);
 	bs_vm_set_dispatch(vm, tr->dispatch);
 	bs_vm_set_engine(vm, tr->engine);
-	bs_vm_set_prog_type(vm, (int)type);
-	if (bs_vm_load(vm, insns, n, err) || hlp_tail_calls_setup(vm, prog, maps, &tc, err))
-		goto out;
-	if (xdp ? setup_xdp(vm, tr, &m, &args[0], err) : setup_skb(vm, type, tr, &m, &args[0], err))
-		goto out;
-	/* bpf_test_run: repeat runs over the same context and packet, each
-	 * seeing what the one before left; the last one's result counts */
-	rc = hlp_run_repeat(vm, args, tr, err);
-	if (!rc)
-		rc = copy_out(tr, &m, xdp, err);
-out:
-	if (rc) {
-		free(tr->data_out);
-		free(tr->ctx_out);
-		tr->data_out = tr->ctx_out = NULL;
-		for (size_t i = 0; i < tr->nclones; i++)
-			free(tr->clones[i].data);
-		free(tr->clones);
-		tr->clones = NULL;
-		tr->nclones = 0;
+	int rc;
+	if (r->kind == RUN_TRACE) {
+		if (hlp_trace_begin(vm, r->trace, tr, err))
+			return -1;
+		rc = hlp_run_repeat(vm, r->args, tr, err);
+		hlp_trace_end(r->trace, rc, err);
+	} else {
+		bool xdp = r->kind == RUN_XDP;
+		/* the type's own struct: xdp_md is an eighth of the union */
+		size_t ctx_size = xdp ? sizeof(struct xdp_md) : sizeof(struct __sk_buff);
+		memset(&m->ctx, 0, ctx_size);
+		memset(&m->in, 0, ctx_size);
+		m->skb.tr = m->xdp.tr = tr;
+		if (xdp ? setup_xdp(vm, tr, m, err) : setup_skb(vm, r->type, tr, m, err))
+			return -1;
+		/* bpf_test_run: repeat runs over the same context and packet, each
+		 * seeing what the one before left; the last one's result counts */
+		rc = hlp_run_repeat(vm, r->args, tr, err);
+		if (!rc)
+			rc = copy_out(tr, m, xdp, err);
 	}
-	if (rc && vm && bs_vm_current_prog(vm))
-		hlp_note_tail_called(err, hlp_tail_calls_prog_name(tc, bs_vm_current_prog(vm)));
-	bs_maps_detach(maps, vm);
-	bs_vm_free(vm);
-	hlp_tail_calls_free(tc);
-	free(m.buf);
+	if (rc && bs_vm_current_prog(vm))
+		hlp_note_tail_called(err, hlp_tail_calls_prog_name(r->tc, bs_vm_current_prog(vm)));
+	if (rc)
+		free_outputs(tr);
+	return rc;
+}
+
+int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_test_run *tr,
+		struct bs_error *err)
+{
+	bs_error_clear(err);
+	tr->data_out = tr->ctx_out = NULL;
+	tr->data_size_out = tr->ctx_size_out = 0;
+	memset(&tr->redirect, 0, sizeof(tr->redirect));
+	tr->clones = NULL;
+	tr->nclones = 0;
+	/* input the kernel refuses outright is refused before the program loads */
+	if (check_input(bs_prog_type(prog), tr, err))
+		return -1;
+	struct bs_test_runner *r;
+	if (bs_test_runner_new(prog, maps, tr, &r, err))
+		return -1;
+	int rc = bs_test_runner_run(r, tr, err);
+	bs_test_runner_free(r);
 	return rc;
 }

@@ -9,9 +9,21 @@
 
 BS_HIDDEN bool hlp_is_trace_type(enum bs_prog_type type);
 
-/* Runs prog (of a type hlp_is_trace_type accepts) with ctx_in as its
- * context; tr's outputs are cleared by the caller. */
-BS_HIDDEN int hlp_trace_run(const struct bs_prog *prog, struct bs_maps *maps,
-			    struct bs_test_run *tr, struct bs_error *err);
+/* Checks tr as the kernel would for a program of this (tracing) type,
+ * before anything is set up. */
+BS_HIDDEN int hlp_trace_check(enum bs_prog_type type, const struct bs_test_run *tr,
+			      struct bs_error *err);
+
+/* The context of a tracing program over the runs of one VM: registered
+ * once (*r1 gets its address), filled from ctx_in before each run. */
+struct hlp_trace;
+BS_HIDDEN int hlp_trace_setup(struct bs_vm *vm, enum bs_prog_type type, struct hlp_trace **out,
+			      uint64_t *r1, struct bs_error *err);
+/* Before a run of tr (checked by hlp_trace_check). */
+BS_HIDDEN int hlp_trace_begin(struct bs_vm *vm, struct hlp_trace *t,
+			      const struct bs_test_run *tr, struct bs_error *err);
+/* After the run: rewords a fault the kernel would have refused to run. */
+BS_HIDDEN void hlp_trace_end(const struct hlp_trace *t, int rc, struct bs_error *err);
+BS_HIDDEN void hlp_trace_free(struct hlp_trace *t);
 
 #endif

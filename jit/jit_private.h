@@ -24,6 +24,18 @@ struct jit_cache {
 
 enum { JIT_RD, JIT_WR };
 
+/* One checked access's own memory of where it last went (x86-64), kept
+ * beside the code in a read+write page: (a - lo) < lim hits, host + (a - lo)
+ * is the host byte. A plain region is remembered whole (lim: the offsets an
+ * access of this size may start at); a region with an access rule only for
+ * the one address its rule allowed (lim 1). lim 0: empty. A hit skips the C
+ * slow path; every memo is emptied when the regions change (regions_gen). */
+struct jit_memo {
+	uint64_t lo;
+	uint64_t lim;
+	uint64_t host;
+};
+
 /* The generated code's frame, on the native stack below the saved
  * registers while a program runs; [rsp] points at it throughout (bpf-to-bpf
  * calls do not push: their native return addresses sit in ret[]). C slow
@@ -67,27 +79,40 @@ struct jit_prog {
 	uint32_t *rest;          /* count units after each instruction in its block */
 	size_t n;
 	const struct vm_pinsn *code;  /* the prepared code it was made from */
+	struct jit_memo *memo;   /* one per checked access, inside mem (NULL: none) */
+	size_t nmemo;
 };
 
 struct jit_state {
 	struct jit_prog **progs; /* by program index; NULL until compiled */
 	uint32_t nprogs;
 	int unchecked;           /* the mode the code was made for */
+	uint32_t memo_gen;       /* the regions_gen the memos were filled under */
 };
 
 typedef int (*jit_entry_fn)(struct jit_frame *init, void *target);
 
-/* Compiles program idx of vm (x86_64.c); NULL with err on failure. */
+/* Compiles program idx of vm (x86_64.c or arm64.c); NULL with err on failure. */
 BS_HIDDEN struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked,
 				       struct bs_error *err);
 BS_HIDDEN void jit_prog_free(struct jit_prog *p);
+/* Block leaders and each leader's count units (blk), and rest[pc]: the units
+ * after pc in its block (plan.c); -1 if a jump leaves the program. */
+BS_HIDDEN int jit_plan_blocks(const struct vm_pinsn *code, size_t n, uint8_t *leader,
+			      uint32_t *blk, uint32_t *rest);
 /* The compiled program idx, compiling it first if needed (runtime.c). */
 BS_HIDDEN struct jit_prog *jit_get(struct bs_vm *vm, uint32_t idx, struct bs_error *err);
 
 /* Slow paths the generated code calls (runtime.c). Each gets the frame;
  * the BPF registers are in vm->reg and the budget left in f->remaining. */
 BS_HIDDEN uintptr_t jit_rt_mem(struct jit_frame *f, uint64_t addr, uint64_t pc);
+/* jit_rt_mem that also fills the access's memo m (may be NULL). */
+BS_HIDDEN uintptr_t jit_rt_mem_memo(struct jit_frame *f, uint64_t addr, uint64_t pc,
+				    struct jit_memo *m);
 BS_HIDDEN int jit_rt_helper(struct jit_frame *f, uint64_t pc);
+/* jit_rt_helper with the helper's entry (&vm->helpers[imm], fixed for the
+ * VM's life) resolved when the code was made. */
+BS_HIDDEN int jit_rt_helper_at(struct jit_frame *f, uint64_t pc, const struct vm_helper *h);
 BS_HIDDEN int jit_rt_tail_call(struct jit_frame *f, uint64_t pc);
 BS_HIDDEN void jit_rt_bail(struct jit_frame *f, uint64_t pc);
 BS_HIDDEN void jit_rt_call_depth(struct jit_frame *f, uint64_t pc);

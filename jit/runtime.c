@@ -10,7 +10,7 @@
 
 bool jit_supported(void)
 {
-#if defined(__x86_64__)
+#if defined(__x86_64__) || defined(__aarch64__)
 	return true;
 #else
 	return false;
@@ -68,9 +68,26 @@ struct jit_prog *jit_get(struct bs_vm *vm, uint32_t idx, struct bs_error *err)
 	return p;
 }
 
+/* Every program's memos, once the regions have moved since they were filled. */
+static void memo_empty(struct bs_vm *vm)
+{
+	struct jit_state *js = vm->jit;
+	for (uint32_t i = 0; i < js->nprogs; i++)
+		if (js->progs[i] && js->progs[i]->memo)
+			memset(js->progs[i]->memo, 0, js->progs[i]->nmemo * sizeof(struct jit_memo));
+	js->memo_gen = vm->regions_gen;
+}
+
+static inline void memo_sync(struct bs_vm *vm)
+{
+	if (vm->jit->memo_gen != vm->regions_gen)
+		memo_empty(vm);
+}
+
 static void cache_clear(struct jit_frame *f)
 {
 	memset(f->cache, 0, sizeof(f->cache));
+	memo_sync(f->vm);
 }
 
 /* The count the interpreter would show having executed up to and including
@@ -125,7 +142,37 @@ static void cache_fill(struct jit_frame *f, unsigned need, uint64_t addr)
 	}
 }
 
+/* The region a successful access at addr went to; remembered for the
+ * access when nothing but its address decides where it goes: loads, and
+ * stores or atomics outside hooked regions. The stack is checked inline. */
+static void memo_fill(struct bs_vm *vm, struct jit_memo *m, uint64_t addr, unsigned size,
+		      unsigned need, uint8_t *p)
+{
+	for (unsigned i = 1; i < vm->nregions; i++) {
+		const struct vm_region *r = &vm->regions[i];
+		if (addr < r->guest || addr - r->guest >= r->size)
+			continue;
+		if (need != BS_REGION_READ && r->hook)
+			return;
+		if (r->rule) {
+			m->lo = addr;
+			m->lim = 1;
+			m->host = (uint64_t)(uintptr_t)p;
+		} else {
+			m->lo = r->guest;
+			m->lim = r->size - size + 1;
+			m->host = (uint64_t)(uintptr_t)r->host;
+		}
+		return;
+	}
+}
+
 uintptr_t jit_rt_mem(struct jit_frame *f, uint64_t addr, uint64_t pc)
+{
+	return jit_rt_mem_memo(f, addr, pc, NULL);
+}
+
+uintptr_t jit_rt_mem_memo(struct jit_frame *f, uint64_t addr, uint64_t pc, struct jit_memo *m)
 {
 	struct bs_vm *vm = f->vm;
 	const struct vm_pinsn *I = &vm->progs[vm->cur].code[pc];
@@ -142,25 +189,35 @@ uintptr_t jit_rt_mem(struct jit_frame *f, uint64_t addr, uint64_t pc)
 		/* vm_store_prog: the region's hook may carry out the store */
 		vm->hook_region = NULL;
 		uint64_t v = info->form == F_ST ? I->imm : vm->reg[I->src];
-		if (r->hook(r->hook_user, (uint64_t)(p - r->host), size, v, p))
-			return JIT_MEM_DONE;
-		return (uintptr_t)p;
+		uint32_t gen = vm->regions_gen;
+		int done = r->hook(r->hook_user, (uint64_t)(p - r->host), size, v, p);
+		if (vm->regions_gen != gen)
+			cache_clear(f);
+		return done ? JIT_MEM_DONE : (uintptr_t)p;
 	}
-	if (addr < vm->regions[0].guest || addr >= vm->regions[0].guest + vm->regions[0].size)
+	if (addr < vm->regions[0].guest || addr >= vm->regions[0].guest + vm->regions[0].size) {
 		cache_fill(f, need, addr);
+		if (m && vm->jit->memo_gen == vm->regions_gen)
+			memo_fill(vm, m, addr, size, need, p);
+	}
 	return (uintptr_t)p;
 }
 
 int jit_rt_helper(struct jit_frame *f, uint64_t pc)
 {
 	struct bs_vm *vm = f->vm;
+	return jit_rt_helper_at(f, pc, &vm->helpers[vm->progs[vm->cur].code[pc].imm]);
+}
+
+int jit_rt_helper_at(struct jit_frame *f, uint64_t pc, const struct vm_helper *h)
+{
+	struct bs_vm *vm = f->vm;
 	struct jit_run *run = f->run;
 	struct bs_error *err = run->err;
-	const struct vm_pinsn *I = &vm->progs[vm->cur].code[pc];
-	const struct vm_helper *h = &vm->helpers[I->imm];
 	uint64_t count = run->limit - f->remaining, r0 = 0;
 	if (!h->fn) {
-		vm_err(err, BS_ERR_HELPER, (long)pc, "helper #%d was unregistered after load", (int)I->imm);
+		vm_err(err, BS_ERR_HELPER, (long)pc, "helper #%d was unregistered after load",
+		       (int)(h - vm->helpers));
 		fault(f, pc);
 		return -1;
 	}
@@ -273,21 +330,33 @@ struct jit_pkt jit_rt_ld_pkt(struct jit_frame *f, uint64_t off64, uint64_t size)
 
 int jit_run(struct bs_vm *vm, struct bs_error *err)
 {
-	struct jit_prog *p = jit_get(vm, 0, err);
-	if (!p)
+	struct bs_error e;
+	struct jit_prog *p = jit_get(vm, 0, &e);
+	if (!p) {
+		/* code the backend cannot encode (a branch out of reach): the
+		 * interpreter runs the program, with the same results */
+		if (e.kind == BS_ERR_UNSUPPORTED && jit_supported())
+			return vm->dispatch == BS_DISPATCH_SWITCH ? vm_run_switch(vm, 0, 0, err)
+								  : vm_run_goto(vm, 0, 0, err);
+		if (err)
+			*err = e;
 		return -1;
+	}
 	struct jit_run run = {
 		.vm = vm,
 		.err = err,
 		.limit = vm->budget ? vm->budget : UINT64_MAX,
 		.outcome = JIT_OUT_EXIT,
 	};
+	/* only what the code reads before writing: the rest of the frame (ret[],
+	 * scratch) is the code's own */
 	struct jit_frame f;
-	memset(&f, 0, sizeof(f));
+	memset(f.cache, 0, sizeof(f.cache));
 	f.run = &run;
 	f.vm = vm;
 	f.remaining = run.limit - vm->count;
 	f.may_goto = VM_MAY_GOTO_LOOPS;
+	memo_sync(vm);
 	jit_entry_fn entry;
 	void *code = p->mem;
 	memcpy(&entry, &code, sizeof(entry));

@@ -41,7 +41,6 @@ static const uint8_t reg2x[BS_MAX_REG] = {
 #define F_OFF(field) ((int32_t)offsetof(struct jit_frame, field))
 #define VM_OFF(field) ((int32_t)offsetof(struct bs_vm, field))
 #define VM_REG(i) (VM_OFF(reg) + 8 * (i))
-#define CACHE_OFF(k) (F_OFF(cache) + (int32_t)sizeof(struct jit_cache) * (k))
 
 enum { P66 = 1, PLOCK = 2, PREP = 4 };
 
@@ -246,6 +245,7 @@ struct stub {
 	uint32_t units;   /* STUB_BAIL: the block's count */
 	uint32_t back;    /* where the access is */
 	uint32_t skip;    /* past it */
+	uint32_t site;    /* STUB_MEM: its memo */
 };
 
 struct xctx {
@@ -263,6 +263,8 @@ struct xctx {
 	size_t nstubs, stub_cap;
 	size_t exit_off, epi_off;     /* this pass */
 	size_t pexit, pepi;           /* the last pass */
+	size_t nsites;                /* checked accesses so far this pass */
+	size_t memo_off;              /* where the memos start, from the code (emitting pass) */
 	int64_t stack_top;            /* guest end of the stack region */
 	int32_t sdisp;                /* [guest + r12 + sdisp] is the stack's host byte */
 };
@@ -344,6 +346,15 @@ static void restore_volatile(struct jit_buf *b, int with_r0)
 	load64(b, CNT, M(RSP, F_OFF(remaining)));
 }
 
+/* op reg, [rip + to the code offset target]: always 4-byte displacement */
+static void op_rip(struct jit_buf *b, int w, unsigned opc, int reg, size_t target)
+{
+	rex(b, w, reg, 0, 0, 0);
+	opcode(b, opc);
+	emit1(b, (uint8_t)((reg & 7) << 3 | 5));
+	emit4(b, (uint32_t)((int64_t)target - (int64_t)(b->len + 4)));
+}
+
 /* call fn(frame, a1, a2) with the registers saved */
 static void c_call(struct jit_buf *b, const void *fn, int a1_is_adr, uint64_t a1, uint64_t a2)
 {
@@ -358,11 +369,6 @@ static void c_call(struct jit_buf *b, const void *fn, int a1_is_adr, uint64_t a1
 }
 
 /* ---- instructions ---- */
-
-static int sz_log2(unsigned size)
-{
-	return size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
-}
 
 /* The access itself, at m (host memory). */
 static void emit_access(struct xctx *c, const struct vm_pinsn *I, struct mem m)
@@ -458,6 +464,14 @@ static int access_is_read(enum vm_form form)
 	return form == F_LDX || form == F_LOAD_ACQ;
 }
 
+static void guest_addr(struct jit_buf *b, int dst, int x, int64_t off)
+{
+	if (off)
+		op_rm(b, 0, 1, 0x8d, dst, M(x, (int32_t)off), 0);  /* lea dst, [base + off] */
+	else
+		mov_rr(b, 1, dst, x);
+}
+
 /* A load, store or atomic at reg + off, checked unless the address is
  * provably in the current stack frame. */
 static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
@@ -473,19 +487,17 @@ static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 		emit_access(c, I, (struct mem){RBP, VMR, 0, (int32_t)(off + c->sdisp)});
 		return;
 	}
-	int kind = access_is_read(form) ? JIT_RD : JIT_WR;
-	int x = reg2x[base];
-	if (off)
-		op_rm(b, 0, 1, 0x8d, ADR, M(x, (int32_t)off), 0);  /* lea r11, [base + off] */
-	else
-		mov_rr(b, 1, ADR, x);
-	mov_rr(b, 1, AUX, ADR);
-	op_rm(b, 0, 1, 0x2b, AUX, M(RSP, CACHE_OFF(kind) + (int32_t)offsetof(struct jit_cache, lo)), 0);
-	op_rm(b, 0, 1, 0x3b, AUX, M(RSP, CACHE_OFF(kind) + (int32_t)offsetof(struct jit_cache, lim) +
-				    8 * sz_log2(size)), 0);
-	struct stub s = {STUB_MEM, (uint8_t)size, (uint8_t)access_need_store(form), (uint32_t)pc, 0, 0, 0};
+	/* the guest address in r10; the stub makes it again in r11 */
+	guest_addr(b, AUX, reg2x[base], off);
+	/* the region this access went to last time (its memo, kept across runs) */
+	size_t site = c->nsites++;
+	size_t memo = c->memo_off + site * sizeof(struct jit_memo);
+	op_rip(b, 1, 0x2b, AUX, memo + offsetof(struct jit_memo, lo));    /* sub r10, [lo] */
+	op_rip(b, 1, 0x3b, AUX, memo + offsetof(struct jit_memo, lim));   /* cmp r10, [lim] */
+	struct stub s = {STUB_MEM, (uint8_t)size, (uint8_t)access_need_store(form), (uint32_t)pc, 0, 0, 0,
+			 (uint32_t)site};
 	size_t k = jump_stub(c, CC_AE, s);
-	op_rm(b, 0, 1, 0x03, AUX, M(RSP, CACHE_OFF(kind) + (int32_t)offsetof(struct jit_cache, host)), 0);
+	op_rip(b, 1, 0x03, AUX, memo + offsetof(struct jit_memo, host));  /* add r10, [host] */
 	if (c->nstubs > k)
 		c->stubs[k].back = (uint32_t)b->len;
 	emit_access(c, I, M(AUX, 0));
@@ -496,6 +508,9 @@ static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 static void emit_stub_mem(struct xctx *c, const struct stub *s)
 {
 	struct jit_buf *b = &c->b;
+	size_t memo = c->memo_off + s->site * sizeof(struct jit_memo);
+	const struct vm_pinsn *I = &c->code[s->pc];
+	guest_addr(b, ADR, reg2x[access_is_read(vm_ops[I->op].form) ? I->src : I->dst], I->off);
 	/* the stack: from the current frame's bottom to the top of frame 0 */
 	op_rm(b, 0, 1, 0x3b, ADR, M(VMR, VM_OFF(stack_lo)), 0);  /* cmp r11, [vm->stack_lo] */
 	size_t j1 = jcc8(b, CC_B);
@@ -505,8 +520,13 @@ static void emit_stub_mem(struct xctx *c, const struct stub *s)
 	jcc32(b, CC_ALWAYS, s->back);
 	patch8(b, j1);
 	patch8(b, j2);
-	/* anything else: vm_mem, which also fills the caches */
-	c_call(b, (const void *)jit_rt_mem, 1, 0, s->pc);
+	/* anything else: vm_mem, which also fills the caches and the memo */
+	save_all(b);
+	mov_rr(b, 1, RDI, RSP);
+	mov_rr(b, 1, RSI, ADR);
+	mov_imm(b, 1, RDX, s->pc);
+	op_rip(b, 1, 0x8d, RCX, memo);                            /* lea rcx, [memo] */
+	call_abs(b, (const void *)jit_rt_mem_memo);
 	mov_rr(b, 1, AUX, RAX);
 	restore_volatile(b, 1);
 	op_rr(b, 0, 1, 0x85, AUX, AUX, 0);                       /* test r10, r10 */
@@ -789,17 +809,19 @@ static void emit_epilogue(struct jit_buf *b)
 }
 
 /* entry(init frame, target): saves the callee-saved registers, copies the
- * frame to [rsp], loads the BPF registers from vm->reg and jumps in. */
+ * fields of the frame the code reads before writing to [rsp], loads the BPF
+ * registers from vm->reg and jumps in. */
 static void emit_entry(struct jit_buf *b)
 {
 	static const uint8_t push[] = {0x55, 0x53, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57};
 	emit_bytes(b, push, sizeof(push));                     /* push rbp, rbx, r12..r15 */
 	alu_ri(b, 1, 5, RSP, FRAME_SIZE);                      /* sub rsp, FRAME */
 	mov_rr(b, 1, ADR, RSI);
-	mov_rr(b, 1, RSI, RDI);
-	mov_rr(b, 1, RDI, RSP);
-	mov_imm(b, 0, RCX, (uint64_t)FRAME_SIZE / 8);
-	emit_bytes(b, "\xf3\x48\xa5", 3);                      /* rep movsq */
+	static const int32_t copy[] = {F_OFF(run), F_OFF(vm), F_OFF(remaining), F_OFF(may_goto)};
+	for (size_t i = 0; i < sizeof(copy) / sizeof(copy[0]); i++) {
+		load64(b, RAX, M(RDI, copy[i]));
+		store64(b, M(RSP, copy[i]), RAX);
+	}
 	load64(b, VMR, M(RSP, F_OFF(vm)));
 	load64(b, CNT, M(RSP, F_OFF(remaining)));
 	for (int i = 0; i < BS_MAX_REG; i++)
@@ -810,7 +832,7 @@ static void emit_entry(struct jit_buf *b)
 static void emit_call_local(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 {
 	struct jit_buf *b = &c->b;
-	struct stub s = {STUB_DEPTH, 0, 0, (uint32_t)pc, 0, 0, 0};
+	struct stub s = {STUB_DEPTH, 0, 0, (uint32_t)pc, 0, 0, 0, 0};
 	op_rm(b, 0, 0, 0x8b, AUX, M(VMR, VM_OFF(depth)), 0);   /* mov r10d, [vm->depth] */
 	alu_ri(b, 0, 7, AUX, BS_MAX_FRAMES - 1);
 	jump_stub(c, CC_AE, s);
@@ -859,7 +881,11 @@ static void emit_helper(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 		patch8(b, fall);
 		return;
 	}
-	c_call(b, (const void *)jit_rt_helper, 0, pc, 0);
+	if (I->imm < VM_MAX_HELPER_ID)
+		c_call(b, (const void *)jit_rt_helper_at, 0, pc,
+		       (uint64_t)(uintptr_t)&c->vm->helpers[I->imm]);
+	else
+		c_call(b, (const void *)jit_rt_helper, 0, pc, 0);
 	mov_rr(b, 0, AUX, RAX);
 	restore_volatile(b, 1);
 	op_rr(b, 0, 0, 0x85, AUX, AUX, 0);
@@ -901,7 +927,7 @@ static void emit_insn(struct xctx *c, size_t pc)
 		/* the block's instructions, charged up front; not enough left: the
 		 * interpreter runs on from here and stops exactly where it would */
 		alu_ri(b, 1, 5, CNT, (int32_t)c->blk[pc]);        /* sub r9, units */
-		struct stub s = {STUB_BAIL, 0, 0, (uint32_t)pc, c->blk[pc], 0, 0};
+		struct stub s = {STUB_BAIL, 0, 0, (uint32_t)pc, c->blk[pc], 0, 0, 0};
 		jump_stub(c, CC_B, s);
 	}
 	switch ((enum vm_form)info->form) {
@@ -951,7 +977,7 @@ static void emit_insn(struct xctx *c, size_t pc)
 		break;
 	case F_CALL_KFUNC: case F_ADDR_SPACE_CAST: default: {
 		/* nothing here runs them: the interpreter gives its error */
-		struct stub s = {STUB_BAIL, 0, 0, (uint32_t)pc, 0, 0, 0};
+		struct stub s = {STUB_BAIL, 0, 0, (uint32_t)pc, 0, 0, 0, 0};
 		jump_stub(c, CC_ALWAYS, s);
 		break;
 	}
@@ -988,6 +1014,7 @@ static void emit_pass(struct xctx *c)
 	b->len = 0;
 	b->err = 0;
 	c->nstubs = 0;
+	c->nsites = 0;
 	emit_entry(b);
 	for (size_t pc = 0; pc < c->n; pc++) {
 		c->offs[pc] = (uint32_t)b->len;
@@ -1002,69 +1029,6 @@ static void emit_pass(struct xctx *c)
 	c->epi_off = b->len;
 	emit_epilogue(b);
 	emit_stubs(c);
-}
-
-/* Leaders and the count units of each block; rest[pc]: units after pc in it. */
-static int plan_blocks(struct xctx *c, uint32_t *rest)
-{
-	size_t n = c->n;
-	c->leader[0] = 1;
-	for (size_t pc = 0; pc < n; pc++) {
-		const struct vm_pinsn *I = &c->code[pc];
-		enum vm_form f = vm_ops[I->op].form;
-		if (f == F_LDDW) {
-			pc++;
-			continue;
-		}
-		int ends = 0;
-		switch (f) {
-		case F_JMP_K: case F_JMP_X: case F_JA: case F_GOTOL: case F_MAY_GOTO:
-		case F_CALL_LOCAL: {
-			int64_t t = (int64_t)pc + 1 + I->off;
-			if (t < 0 || (size_t)t >= n)
-				return -1;
-			c->leader[t] = 1;
-			ends = 1;
-			break;
-		}
-		case F_CALL: case F_CALL_KFUNC: case F_EXIT: case F_LD_ABS: case F_LD_IND:
-			ends = 1;
-			break;
-		default:
-			break;
-		}
-		if (ends && pc + 1 < n)
-			c->leader[pc + 1] = 1;
-	}
-	/* walk each block backwards from its end */
-	size_t start = 0;
-	for (size_t pc = 0; pc <= n; pc++) {
-		if (pc < n && (!c->leader[pc] || pc == 0))
-			continue;
-		if (pc > start) {
-			uint32_t units = 0;
-			for (size_t q = pc; q-- > start;) {
-				if (q > start && vm_ops[c->code[q - 1].op].form == F_LDDW)
-					continue;  /* second slot */
-				rest[q] = units;
-				units++;
-			}
-			c->blk[start] = units;
-		}
-		start = pc;
-	}
-	return 0;
-}
-
-void jit_prog_free(struct jit_prog *p)
-{
-	if (!p)
-		return;
-	if (p->mem)
-		munmap(p->mem, p->mem_size);
-	free(p->offs);
-	free(p->rest);
-	free(p);
 }
 
 struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, struct bs_error *err)
@@ -1096,7 +1060,7 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.n);
 		goto fail;
 	}
-	if (plan_blocks(&c, p->rest)) {
+	if (jit_plan_blocks(c.code, c.n, c.leader, c.blk, p->rest)) {
 		vm_err(err, BS_ERR_INVALID, BS_NO_PC, "a jump leaves the program");
 		goto fail;
 	}
@@ -1137,7 +1101,10 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 	}
 	size_t len = c.b.len;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	p->mem_size = (len + page - 1) / page * page;
+	size_t code_size = (len + page - 1) / page * page;
+	size_t memo_bytes = c.nsites * sizeof(struct jit_memo);
+	/* the memos: read+write pages right after the code, reached rip-relative */
+	p->mem_size = code_size + (memo_bytes + page - 1) / page * page;
 	void *mem = mmap(NULL, p->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED) {
 		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "cannot map %zu bytes for native code", p->mem_size);
@@ -1145,7 +1112,8 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 		goto fail;
 	}
 	p->mem = mem;
-	memset(p->mem, 0xcc, p->mem_size);  /* int3 in the slack */
+	memset(p->mem, 0xcc, code_size);  /* int3 in the slack */
+	c.memo_off = code_size;
 	c.b.buf = p->mem;
 	c.b.cap = len;
 	emit_pass(&c);
@@ -1154,13 +1122,16 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 		    memcmp(c.offs, c.prev, (c.n + 1) * sizeof(*o1)) != 0 || c.nstubs != pstubs ||
 		    memcmp(pstub, c.stub_off, c.nstubs * sizeof(*pstub)) != 0;
 	free(pstub);
-	if (moved || mprotect(p->mem, p->mem_size, PROT_READ | PROT_EXEC)) {
+	if (moved || c.nsites * sizeof(struct jit_memo) != memo_bytes ||
+	    mprotect(p->mem, code_size, PROT_READ | PROT_EXEC)) {
 		vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC,
 		       moved ? "the JIT's code moved between sizing and emitting (program %u)"
 			     : "cannot make the native code of program %u executable", idx);
 		goto fail;
 	}
 	p->len = len;
+	p->memo = c.nsites ? (struct jit_memo *)(void *)(p->mem + code_size) : NULL;
+	p->nmemo = c.nsites;
 	p->n = c.n;
 	p->code = vp->code;
 	p->offs = c.offs == o1 ? o1 : o2;

@@ -40,10 +40,17 @@ struct bs_pcap_reader {
 	size_t cap;
 	char path[256];
 	bool failed;
+	/* classic pcap: records follow each other (16-byte header + caplen), so
+	 * the next one's offset is known without asking the stream, which
+	 * costs a system call per packet; pcapng blocks vary: asked */
+	bool classic;
+	int64_t next_at;
 };
 
 static int64_t file_pos(const struct bs_pcap_reader *r)
 {
+	if (r->classic)
+		return r->next_at;
 	if (!r->f)
 		return -1;
 	off_t at = ftello(r->f);
@@ -70,6 +77,12 @@ int bs_pcap_open(const char *path, struct bs_pcap_reader **out, struct bs_error 
 	}
 	r->p = p;
 	r->f = pcap_file(p);
+	/* pcap_major_version is 2 for classic pcap (24-byte file header) */
+	if (r->f && pcap_major_version(p) == 2) {
+		off_t at = ftello(r->f);
+		r->classic = at >= 0;
+		r->next_at = at;
+	}
 	snprintf(r->path, sizeof(r->path), "%s", path);
 	struct stat st;
 	if (r->f && fstat(fileno(r->f), &st) == 0 && S_ISREG(st.st_mode))
@@ -246,6 +259,8 @@ int bs_pcap_next(struct bs_pcap_reader *r, struct bs_pcap_packet *pkt, struct bs
 	pkt->ts_sec = (uint64_t)h->ts.tv_sec;
 	pkt->ts_usec = (uint32_t)h->ts.tv_usec;
 	pkt->offset = at;
+	if (r->classic && at >= 0)
+		r->next_at = at + 16 + (int64_t)h->caplen;
 	if (h->caplen > MAX_CAPLEN) {
 		r->failed = true;
 		return vm_err(err, BS_ERR_PARSE, BS_NO_PC,

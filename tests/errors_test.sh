@@ -45,6 +45,7 @@ ln -s "$BS_TEST_OBJ_DIR/ktime.o" "$tmp/ktime.o"
 ln -s "$src/examples/http_syn.pkt" "$tmp/pkt"
 ln -s "$src/tests/data/pcap/truncated.pcap" "$tmp/truncated.pcap"
 ln -s "$src/tests/data/pcap/wifi.pcap" "$tmp/wifi.pcap"
+ln -s "$src/tests/data/pcap/bad_caplen.pcap" "$tmp/bad_caplen.pcap"
 ln -s "$(command -v ls)" "$tmp/host_elf"
 # @missing and @nodir/... do not exist
 

@@ -31,8 +31,12 @@ void bs_error_clear(struct bs_error *err)
 {
 	if (!err)
 		return;
-	memset(err, 0, sizeof(*err));
+	/* the strings as empty strings: a run clears its error every time, and
+	 * the whole struct is most of a kilobyte */
+	err->kind = BS_OK;
 	err->pc = BS_NO_PC;
+	err->insn[0] = err->file[0] = err->message[0] = err->hint[0] = '\0';
+	err->line = 0;
 }
 
 int vm_verr(struct bs_error *err, enum bs_err_kind kind, long pc, const char *fmt, va_list ap)

@@ -347,8 +347,15 @@ int bs_vm_run(struct bs_vm *vm, const uint64_t args[5], struct bs_run_result *re
 	vm->tail_calls = 0;
 	vm->watch_hit = 0;
 	vm->hook_region = NULL;
-	/* a fresh run sees a zeroed stack, so results never depend on the last run */
-	memset(vm->stack, 0, sizeof(vm->stack));
+	/* a fresh run sees a zeroed stack, so results never depend on the last
+	 * run. Nothing writes below the current frame, so a run that never left
+	 * frame 0 dirtied only its 512 bytes; every push (interpreter, JIT,
+	 * bs_vm_call) sets frames[0].fp, which is 0 from here on until one does. */
+	if (vm->frames[0].fp)
+		memset(vm->stack, 0, sizeof(vm->stack));
+	else
+		memset(vm->stack + sizeof(vm->stack) - BS_STACK_SIZE, 0, BS_STACK_SIZE);
+	vm->frames[0].fp = 0;
 
 	int rc;
 	/* a debugger's hook, breakpoints and watches live in the interpreter */

@@ -62,6 +62,8 @@ struct bs_test_run {
 	void *on_vm_user;
 	uint32_t repeat;        /* runs over the same context, as the kernel's repeat
 				 * (state carries over); 0 means 1 */
+	bool no_duration;       /* leave duration_ns 0: saves two clock reads a
+				 * run where nobody looks at it (replay) */
 	/* out: the caller frees data_out and ctx_out */
 	uint64_t retval;
 	uint64_t insns_executed;  /* over all repeat runs */
@@ -90,6 +92,29 @@ BS_MUST_CHECK int bs_object_create_maps(const struct bs_object *obj, uint32_t nc
  * refuse (a packet shorter than an Ethernet header) is refused the same way. */
 BS_MUST_CHECK int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps,
 			      struct bs_test_run *tr, struct bs_error *err);
+
+/* Many runs of one program, each as bs_test_run would give it, without
+ * setting the program up again for every one: bs_test_runner_new makes the
+ * VM, registers the helpers, attaches maps, loads the program and prepares
+ * its tail calls once; bs_test_runner_run does only what one run needs (the
+ * packet, the context, the run, data_out and ctx_out), and the JIT's code
+ * is compiled on the first run and kept. bs_test_run is new + run + free.
+ *
+ * tmpl gives what stays the same over the runner's life: tmpl->env (the
+ * helpers keep the pointer; NULL: a default environment, reset before each
+ * run as separate bs_test_run calls would see it). Each run takes its
+ * packet, ctx_in, repeat, budget, dispatch, engine and on_vm from tr (what
+ * on_vm sets on the VM, such as a stop hook, stays for later runs); tr->env
+ * must be NULL or tmpl->env. A run that fails (bad input, a fault) leaves
+ * the runner usable. maps must outlive the runner; the runner stays
+ * attached to them until it is freed. */
+struct bs_test_runner;
+BS_MUST_CHECK int bs_test_runner_new(const struct bs_prog *prog, struct bs_maps *maps,
+				     const struct bs_test_run *tmpl, struct bs_test_runner **out,
+				     struct bs_error *err);
+BS_MUST_CHECK int bs_test_runner_run(struct bs_test_runner *r, struct bs_test_run *tr,
+				     struct bs_error *err);
+void bs_test_runner_free(struct bs_test_runner *r);
 
 #pragma GCC visibility pop
 

@@ -1,0 +1,3 @@
+lddw %r0, 0x10000000c
+div32 %r0, 4
+exit
