@@ -11,8 +11,8 @@
 #include "jit/jit.h"
 #include "vm/vm_private.h"
 
-/* A translation cache of the generated code: the last region a load (RD) or
- * a store/atomic (WR) went to. An access of size 1 << k at guest address a
+/* A translation cache of the arm64 code (x86-64 uses struct jit_memo): the
+ * last region a load (RD) or a store/atomic (WR) went to. An access of size 1 << k at guest address a
  * hits when (a - lo) < lim[k], unsigned, so one subtraction and one compare
  * check both ends (an address below lo wraps to a huge value); host is the
  * region's host address. Empty: every lim 0, which nothing is below. */
@@ -29,11 +29,15 @@ enum { JIT_RD, JIT_WR };
  * is the host byte. A plain region is remembered whole (lim: the offsets an
  * access of this size may start at); a region with an access rule only for
  * the one address its rule allowed (lim 1). lim 0: empty. A hit skips the C
- * slow path; every memo is emptied when the regions change (regions_gen). */
+ * slow path. When the regions change (regions_gen) a memo of a plain region
+ * is made again from the region's new place; one of a rule is emptied. The
+ * code reads lo, lim and host only. */
 struct jit_memo {
 	uint64_t lo;
 	uint64_t lim;
 	uint64_t host;
+	uint32_t region;         /* index in vm->regions */
+	uint8_t size, need, exact;
 };
 
 /* The generated code's frame, on the native stack below the saved

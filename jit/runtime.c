@@ -68,13 +68,37 @@ struct jit_prog *jit_get(struct bs_vm *vm, uint32_t idx, struct bs_error *err)
 	return p;
 }
 
+/* A memo of a plain region for the region's current place (regions never
+ * go away, so the index stays), or empty if the region has a rule or a hook
+ * in its way now. A rule's answer may depend on more than the offset (the
+ * raw tracepoint rule reads the run's ctx_in size, and the rule is set again
+ * whenever that changes), so an answer of a rule never outlives a change. */
+static void memo_rebase(const struct bs_vm *vm, struct jit_memo *m)
+{
+	if (m->region == 0 || m->region >= vm->nregions) {
+		m->lim = 0;
+		return;
+	}
+	const struct vm_region *r = &vm->regions[m->region];
+	if (m->exact || r->rule || (m->need != BS_REGION_READ && r->hook) || r->size < m->size) {
+		m->lim = 0;
+	} else {
+		m->lo = r->guest;
+		m->lim = r->size - m->size + 1;
+		m->host = (uint64_t)(uintptr_t)r->host;
+	}
+}
+
 /* Every program's memos, once the regions have moved since they were filled. */
 static void memo_empty(struct bs_vm *vm)
 {
 	struct jit_state *js = vm->jit;
-	for (uint32_t i = 0; i < js->nprogs; i++)
-		if (js->progs[i] && js->progs[i]->memo)
-			memset(js->progs[i]->memo, 0, js->progs[i]->nmemo * sizeof(struct jit_memo));
+	for (uint32_t i = 0; i < js->nprogs; i++) {
+		struct jit_prog *p = js->progs[i];
+		for (size_t k = 0; p && k < p->nmemo; k++)
+			if (p->memo[k].lim)
+				memo_rebase(vm, &p->memo[k]);
+	}
 	js->memo_gen = vm->regions_gen;
 }
 
@@ -154,6 +178,10 @@ static void memo_fill(struct bs_vm *vm, struct jit_memo *m, uint64_t addr, unsig
 			continue;
 		if (need != BS_REGION_READ && r->hook)
 			return;
+		m->region = i;
+		m->size = (uint8_t)size;
+		m->need = (uint8_t)need;
+		m->exact = r->rule != NULL;
 		if (r->rule) {
 			m->lo = addr;
 			m->lim = 1;
@@ -349,9 +377,10 @@ int jit_run(struct bs_vm *vm, struct bs_error *err)
 		.outcome = JIT_OUT_EXIT,
 	};
 	/* only what the code reads before writing: the rest of the frame (ret[],
-	 * scratch) is the code's own */
+	 * scratch) is the code's own, and a cache is empty when its lims are 0 */
 	struct jit_frame f;
-	memset(f.cache, 0, sizeof(f.cache));
+	for (int k = 0; k < 2; k++)
+		memset(f.cache[k].lim, 0, sizeof(f.cache[k].lim));
 	f.run = &run;
 	f.vm = vm;
 	f.remaining = run.limit - vm->count;

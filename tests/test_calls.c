@@ -521,6 +521,48 @@ static void test_tail_fault(void **state)
 	bs_vm_free(vm);
 }
 
+/* Every run sees a zeroed stack, whatever frames the run before it used:
+ * each program reads its slots before writing them and returns what it
+ * read, three runs in a row on one VM, under every engine. */
+static void test_fresh_stack(void **state)
+{
+	(void)state;
+	static const char *const texts[] = {
+		/* a bpf-to-bpf callee's frame, its first and last slots */
+		"r6 = *(u64 *)(r10 -8)\n*(u64 *)(r10 -8) = 5\ncall sub\nr0 += r6\nexit\n"
+		"sub:\nr0 = *(u64 *)(r10 -8)\n*(u64 *)(r10 -8) = 7\nr1 = *(u64 *)(r10 -512)\n"
+		"r0 += r1\n*(u64 *)(r10 -512) = 9\nexit\n",
+		/* a bpf_loop callback's frame */
+		"r6 = *(u64 *)(r10 -8)\n*(u64 *)(r10 -8) = 5\nr1 = 1\nr2 = subprog[cb]\nr3 = 0\n"
+		"r4 = 0\ncall bpf_loop#181\nr0 = *(u64 *)(r10 -16)\nr0 += r6\nexit\n"
+		"cb:\nr0 = *(u64 *)(r10 -8)\nif r0 != 0 goto bad\n*(u64 *)(r10 -8) = 3\nr0 = 0\n"
+		"exit\nbad:\nr0 = 1\nexit\n",
+	};
+	const enum bs_engine engines[] = {BS_ENGINE_INTERP, BS_ENGINE_JIT, BS_ENGINE_JIT_UNCHECKED};
+	for (size_t t = 0; t < 2; t++)
+		for (size_t e = 0; e < 3; e++) {
+			if (e && !bs_jit_available())
+				continue;
+			size_t n;
+			struct bs_insn *prog = tu_asm(texts[t], &n);
+			struct bs_vm *vm;
+			struct bs_env env;
+			struct bs_error err;
+			bs_env_default(&env);
+			assert_int_equal(bs_vm_new(&vm, &err), 0);
+			assert_int_equal(bs_helpers_register_env(vm, &env, &err), 0);
+			assert_int_equal(bs_vm_load(vm, prog, n, &err), 0);
+			bs_vm_set_engine(vm, engines[e]);
+			for (int k = 0; k < 3; k++) {
+				struct bs_run_result res = {0};
+				assert_int_equal(bs_vm_run(vm, NULL, &res, &err), 0);
+				assert_int_equal(res.retval, 0);
+			}
+			bs_vm_free(vm);
+			free(prog);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -540,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_tail_limit),
 		cmocka_unit_test(test_tail_from_subprog),
 		cmocka_unit_test(test_tail_fault),
+		cmocka_unit_test(test_fresh_stack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
