@@ -223,6 +223,8 @@ static const struct vm_region *nearest_region(const struct bs_vm *vm, uint64_t a
 /* How far outside a region an address still reads as "region+offset"; past
  * this it is reported as belonging to no region. */
 #define VM_NEAR (VM_GUEST_ALIGN)
+/* how far off a region a fault still names it as the nearest */
+#define VM_NEAREST_SHOWN (16ULL << 20)
 
 static bool is_near(const struct vm_region *r, uint64_t addr)
 {
@@ -247,7 +249,10 @@ static void fault(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need,
 	const char *what = write ? "write" : "read";
 	unsigned long long usize = (unsigned long long)size;
 	if (!r || !is_near(r, addr)) {
-		if (r)
+		/* "region+offset" helps only while the offset reads like one */
+		uint64_t dist = !r ? UINT64_MAX : addr > r->guest ? addr - r->guest
+								  : r->guest - addr;
+		if (dist < VM_NEAREST_SHOWN)
 			vm_err(err, BS_ERR_MEMORY, BS_NO_PC,
 			       "invalid %s of size %llu at 0x%llx: not in any region of the program "
 			       "(nearest: %s%+lld)",
