@@ -563,8 +563,8 @@ static int cmd_replay(int argc, char **argv)
 {
 	enum { OPT_PROG = 256, OPT_PCAP, OPT_OUT, OPT_COUNT, OPT_EXPECT, OPT_WRITE_EXPECT,
 	       OPT_REPORT, OPT_COVERAGE, OPT_DURATION, OPT_JOBS, OPT_CTX_IN, OPT_IFINDEX,
-	       OPT_RX_QUEUE, OPT_PCAP_TIME, OPT_ENGINE, OPT_BUDGET, OPT_DISPATCH, OPT_MAPS_IN,
-	       OPT_MAPS_OUT, OPT_MAP_UPDATE, OPT_ENV, OPT_JIT_UNCHECKED };
+	       OPT_RX_QUEUE, OPT_PCAP_TIME, OPT_SHARED, OPT_MAPS_IN, OPT_MAPS_OUT,
+	       OPT_MAP_UPDATE };
 	static const struct option longopts[] = {
 		{"prog", required_argument, NULL, OPT_PROG},
 		{"pcap", required_argument, NULL, OPT_PCAP},
@@ -580,22 +580,10 @@ static int cmd_replay(int argc, char **argv)
 		{"ifindex", required_argument, NULL, OPT_IFINDEX},
 		{"rx-queue", required_argument, NULL, OPT_RX_QUEUE},
 		{"pcap-time", no_argument, NULL, OPT_PCAP_TIME},
-		{"engine", required_argument, NULL, OPT_ENGINE},
-		{"jit-unchecked", no_argument, NULL, OPT_JIT_UNCHECKED},
-		{"budget", required_argument, NULL, OPT_BUDGET},
-		{"dispatch", required_argument, NULL, OPT_DISPATCH},
 		{"maps-in", required_argument, NULL, OPT_MAPS_IN},
 		{"maps-out", required_argument, NULL, OPT_MAPS_OUT},
 		{"map-update", required_argument, NULL, OPT_MAP_UPDATE},
-		{"time-ns", required_argument, NULL, OPT_ENV},
-		{"seed", required_argument, NULL, OPT_ENV},
-		{"cpu", required_argument, NULL, OPT_ENV},
-		{"ncpus", required_argument, NULL, OPT_ENV},
-		{"numa-node", required_argument, NULL, OPT_ENV},
-		{"pid-tgid", required_argument, NULL, OPT_ENV},
-		{"uid-gid", required_argument, NULL, OPT_ENV},
-		{"comm", required_argument, NULL, OPT_ENV},
-		{"fib", required_argument, NULL, OPT_ENV},
+		CLI_SHARED_LONGOPTS(OPT_SHARED),
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -622,7 +610,6 @@ static int cmd_replay(int argc, char **argv)
 		case OPT_DURATION: a.duration = true; break;
 		case OPT_CTX_IN: a.ctx_in = optarg; break;
 		case OPT_PCAP_TIME: a.pcap_time = true; break;
-		case OPT_JIT_UNCHECKED: a.opts.jit_unchecked = true; break;
 		case OPT_MAPS_IN: a.maps_in = optarg; break;
 		case OPT_MAPS_OUT: a.maps_out = optarg; break;
 		case OPT_REPORT: bad = add_report(&a, optarg); break;
@@ -663,25 +650,10 @@ static int cmd_replay(int argc, char **argv)
 				a.has_rx_queue = true;
 			}
 			break;
-		case OPT_ENV:
-			if (cli_env_option(&a.env, longopts[idx].name, optarg, why, sizeof(why)))
+		case OPT_SHARED:
+			if (cli_shared_option(&a.opts, &a.env, longopts[idx].name, optarg, why,
+					      sizeof(why)))
 				bad = usage("%s", why);
-			break;
-		case OPT_ENGINE:
-			if (cli_parse_engine(optarg, &a.opts.engine))
-				bad = usage("--engine must be interp or jit, not '%s'", optarg);
-			break;
-		case OPT_BUDGET:
-			if (cli_parse_u64(optarg, &a.opts.budget))
-				bad = usage("--budget needs a non-negative number, not '%s'", optarg);
-			break;
-		case OPT_DISPATCH:
-			if (strcmp(optarg, "goto") == 0)
-				a.opts.dispatch = BS_DISPATCH_DEFAULT;
-			else if (strcmp(optarg, "switch") == 0)
-				a.opts.dispatch = BS_DISPATCH_SWITCH;
-			else
-				bad = usage("--dispatch must be goto or switch, not '%s'", optarg);
 			break;
 		case 'h':
 			fputs(cli_cmd_replay.usage, stdout);

@@ -347,10 +347,9 @@ static int compare(const struct run_args *a, struct run_state *s, struct bs_erro
 
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_RAW = 256, OPT_MEM, OPT_ENGINE, OPT_BUDGET, OPT_DISPATCH, OPT_JSON, OPT_PROG,
+	enum { OPT_RAW = 256, OPT_MEM, OPT_SHARED, OPT_JSON, OPT_PROG,
 	       OPT_DATA_IN, OPT_DATA_OUT, OPT_CTX_IN, OPT_CTX_OUT, OPT_REPEAT, OPT_DURATION,
-	       OPT_TYPE, OPT_MAPS_IN, OPT_MAPS_OUT, OPT_MAP_UPDATE, OPT_COMPARE, OPT_ENV, OPT_MAP_MEMORY,
-	       OPT_JIT_UNCHECKED };
+	       OPT_TYPE, OPT_MAPS_IN, OPT_MAPS_OUT, OPT_MAP_UPDATE, OPT_COMPARE, OPT_MAP_MEMORY };
 	static const struct option longopts[] = {
 		{"raw", required_argument, NULL, OPT_RAW},
 		{"mem", required_argument, NULL, OPT_MEM},
@@ -362,25 +361,13 @@ static int cmd_run(int argc, char **argv)
 		{"ctx-out", required_argument, NULL, OPT_CTX_OUT},
 		{"repeat", required_argument, NULL, OPT_REPEAT},
 		{"duration", no_argument, NULL, OPT_DURATION},
-		{"engine", required_argument, NULL, OPT_ENGINE},
-		{"jit-unchecked", no_argument, NULL, OPT_JIT_UNCHECKED},
-		{"budget", required_argument, NULL, OPT_BUDGET},
-		{"dispatch", required_argument, NULL, OPT_DISPATCH},
 		{"json", no_argument, NULL, OPT_JSON},
 		{"maps-in", required_argument, NULL, OPT_MAPS_IN},
 		{"maps-out", required_argument, NULL, OPT_MAPS_OUT},
 		{"map-update", required_argument, NULL, OPT_MAP_UPDATE},
 		{"compare-kernel", no_argument, NULL, OPT_COMPARE},
 		{"map-memory", required_argument, NULL, OPT_MAP_MEMORY},
-		{"time-ns", required_argument, NULL, OPT_ENV},
-		{"seed", required_argument, NULL, OPT_ENV},
-		{"cpu", required_argument, NULL, OPT_ENV},
-		{"ncpus", required_argument, NULL, OPT_ENV},
-		{"numa-node", required_argument, NULL, OPT_ENV},
-		{"pid-tgid", required_argument, NULL, OPT_ENV},
-		{"uid-gid", required_argument, NULL, OPT_ENV},
-		{"comm", required_argument, NULL, OPT_ENV},
-		{"fib", required_argument, NULL, OPT_ENV},
+		CLI_SHARED_LONGOPTS(OPT_SHARED),
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -411,7 +398,6 @@ static int cmd_run(int argc, char **argv)
 		case OPT_MAPS_IN: a.maps_in = optarg; break;
 		case OPT_MAPS_OUT: a.maps_out = optarg; break;
 		case OPT_COMPARE: a.compare = true; break;
-		case OPT_JIT_UNCHECKED: a.opts.jit_unchecked = true; break;
 		case OPT_MAP_UPDATE:
 			if (add_update(&a, optarg))
 				usage = cli_usage_error(&cli_cmd_run, "out of memory");
@@ -428,30 +414,10 @@ static int cmd_run(int argc, char **argv)
 							"4294967295, not '%s'", optarg);
 			a.repeat = (uint32_t)v;
 			break;
-		case OPT_ENV:
-			if (cli_env_option(&a.env, longopts[idx].name, optarg, why, sizeof(why)))
+		case OPT_SHARED:
+			if (cli_shared_option(&a.opts, &a.env, longopts[idx].name, optarg, why,
+					      sizeof(why)))
 				usage = cli_usage_error(&cli_cmd_run, "%s", why);
-			break;
-		case OPT_ENGINE:
-			if (cli_parse_engine(optarg, &a.opts.engine))
-				usage = cli_usage_error(&cli_cmd_run,
-							"--engine must be interp or jit, not '%s'", optarg);
-			break;
-		case OPT_BUDGET:
-			if (cli_parse_u64(optarg, &a.opts.budget))
-				usage = cli_usage_error(&cli_cmd_run,
-							"--budget needs a non-negative number, not '%s'",
-							optarg);
-			break;
-		case OPT_DISPATCH:
-			if (strcmp(optarg, "goto") == 0)
-				a.opts.dispatch = BS_DISPATCH_DEFAULT;
-			else if (strcmp(optarg, "switch") == 0)
-				a.opts.dispatch = BS_DISPATCH_SWITCH;
-			else
-				usage = cli_usage_error(&cli_cmd_run,
-							"--dispatch must be goto or switch, not '%s'",
-							optarg);
 			break;
 		case 'h':
 			fputs(cli_cmd_run.usage, stdout);

@@ -27,6 +27,29 @@ void cli_env_default(struct cli_env *e);
  * in why when the value is bad, 1 when name is not an environment option. */
 int cli_env_option(struct cli_env *e, const char *name, const char *arg, char *why, size_t len);
 
+/* The execution and environment options `run` and `replay` share, for
+ * their getopt tables (every one maps to ID). */
+#define CLI_SHARED_LONGOPTS(ID)                                                       \
+	{"engine", required_argument, NULL, ID},                                      \
+	{"jit-unchecked", no_argument, NULL, ID},                                     \
+	{"budget", required_argument, NULL, ID},                                      \
+	{"dispatch", required_argument, NULL, ID},                                    \
+	{"time-ns", required_argument, NULL, ID},                                     \
+	{"seed", required_argument, NULL, ID},                                        \
+	{"cpu", required_argument, NULL, ID},                                         \
+	{"ncpus", required_argument, NULL, ID},                                       \
+	{"numa-node", required_argument, NULL, ID},                                   \
+	{"pid-tgid", required_argument, NULL, ID},                                    \
+	{"uid-gid", required_argument, NULL, ID},                                     \
+	{"comm", required_argument, NULL, ID},                                        \
+	{"fib", required_argument, NULL, ID}
+
+struct cli_raw_opts;
+/* Applies one of CLI_SHARED_LONGOPTS (its long name without "--"); -1 with
+ * the usage message in why when the value is bad. */
+int cli_shared_option(struct cli_raw_opts *opts, struct cli_env *e, const char *name,
+		      const char *arg, char *why, size_t len);
+
 /* ---- map contents as JSON (map_json.c) ---- */
 
 /* How one map's entries are read: from bpfstep's maps or from the kernel's. */

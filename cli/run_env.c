@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cli/raw.h"
 #include "cli/run.h"
 
 void cli_env_default(struct cli_env *e)
@@ -156,6 +157,40 @@ int cli_env_option(struct cli_env *e, const char *name, const char *arg, char *w
 		return parse_fib(arg, &env->fib, why, len);
 	} else {
 		return 1;
+	}
+	return 0;
+}
+
+int cli_shared_option(struct cli_raw_opts *opts, struct cli_env *e, const char *name,
+		      const char *arg, char *why, size_t len)
+{
+	if (strcmp(name, "engine") == 0) {
+		if (cli_parse_engine(arg, &opts->engine)) {
+			snprintf(why, len, "--engine must be interp or jit, not '%s'", arg);
+			return -1;
+		}
+	} else if (strcmp(name, "jit-unchecked") == 0) {
+		opts->jit_unchecked = true;
+	} else if (strcmp(name, "budget") == 0) {
+		if (cli_parse_u64(arg, &opts->budget)) {
+			snprintf(why, len, "--budget needs a non-negative number, not '%s'", arg);
+			return -1;
+		}
+	} else if (strcmp(name, "dispatch") == 0) {
+		if (strcmp(arg, "goto") == 0) {
+			opts->dispatch = BS_DISPATCH_DEFAULT;
+		} else if (strcmp(arg, "switch") == 0) {
+			opts->dispatch = BS_DISPATCH_SWITCH;
+		} else {
+			snprintf(why, len, "--dispatch must be goto or switch, not '%s'", arg);
+			return -1;
+		}
+	} else {
+		int rc = cli_env_option(e, name, arg, why, len);
+		if (rc > 0)
+			snprintf(why, len, "unknown option '--%s'", name);
+		if (rc)
+			return -1;
 	}
 	return 0;
 }
