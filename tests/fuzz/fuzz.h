@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bpfstep/bpfstep.h"
 
@@ -41,6 +42,55 @@ static inline void fuzz_free_test_run(struct bs_test_run *tr)
 	tr->data_out = tr->ctx_out = NULL;
 	tr->clones = NULL;
 	tr->nclones = 0;
+}
+
+/* What one run of a raw program gave, for targets that compare engines. */
+struct fuzz_outcome {
+	int rc;
+	enum bs_err_kind kind;
+	long pc;
+	uint64_t retval, insns;
+	uint8_t mem[256];
+};
+
+/* Runs prog with r1 = a copy of mem0 (len <= 256 bytes), r2 = len, as
+ * `run --raw` does, in the given dispatch mode and engine. */
+static inline void fuzz_run_raw(const struct bs_insn *prog, size_t n, const uint8_t *mem0,
+				size_t len, enum bs_dispatch dispatch, enum bs_engine engine,
+				struct fuzz_outcome *o)
+{
+	struct bs_vm *vm = NULL;
+	struct bs_error err;
+	struct bs_env env;
+	struct bs_run_result res = {0};
+	uint64_t args[5] = {0};
+	memset(o, 0, sizeof(*o));
+	memcpy(o->mem, mem0, len);
+	bs_env_default(&env);
+	o->rc = -1;
+	if (bs_vm_new(&vm, &err) || bs_helpers_register_env(vm, &env, &err))
+		abort();
+	bs_vm_set_budget(vm, FUZZ_BUDGET);
+	bs_vm_set_dispatch(vm, dispatch);
+	bs_vm_set_engine(vm, engine);
+	if (bs_vm_load(vm, prog, n, &err))
+		goto out;
+	if (len) {
+		if (bs_vm_add_region(vm, "mem", o->mem, len, BS_REGION_RW, &args[0], &err))
+			abort();
+		args[1] = len;
+		bs_vm_set_packet(vm, o->mem, len, 0, 0, 0);
+	}
+	o->rc = bs_vm_run(vm, args, &res, &err);
+	o->retval = res.retval;
+	o->insns = res.insns_executed;
+out:
+	if (o->rc) {
+		fuzz_check_error(&err);
+		o->kind = err.kind;
+		o->pc = err.pc;
+	}
+	bs_vm_free(vm);
 }
 
 /* A 64-byte IPv4/TCP frame: what the fuzzed programs run over. */

@@ -15,54 +15,10 @@ static const enum bs_prog_type types[] = {
 	BS_PROG_LWT_IN, BS_PROG_SK_SKB, BS_PROG_FLOW_DISSECTOR, BS_PROG_PERF_EVENT,
 };
 
-struct outcome {
-	int rc;
-	enum bs_err_kind kind;
-	long pc;
-	uint64_t retval, insns;
-	uint8_t mem[256];
-};
-
-/* r1 = the memory, r2 = its length, as `run --raw` does. */
-static void run_raw(const struct bs_insn *prog, size_t n, const uint8_t *mem0, size_t len,
-		    enum bs_dispatch dispatch, struct outcome *o)
-{
-	struct bs_vm *vm = NULL;
-	struct bs_error err;
-	struct bs_env env;
-	struct bs_run_result res = {0};
-	uint64_t args[5] = {0};
-	memset(o, 0, sizeof(*o));
-	memcpy(o->mem, mem0, len);
-	bs_env_default(&env);
-	o->rc = -1;
-	if (bs_vm_new(&vm, &err) || bs_helpers_register_env(vm, &env, &err))
-		abort();
-	bs_vm_set_budget(vm, FUZZ_BUDGET);
-	bs_vm_set_dispatch(vm, dispatch);
-	if (bs_vm_load(vm, prog, n, &err))
-		goto out;
-	if (len) {
-		if (bs_vm_add_region(vm, "mem", o->mem, len, BS_REGION_RW, &args[0], &err))
-			abort();
-		args[1] = len;
-		bs_vm_set_packet(vm, o->mem, len, 0, 0, 0);
-	}
-	o->rc = bs_vm_run(vm, args, &res, &err);
-	o->retval = res.retval;
-	o->insns = res.insns_executed;
-out:
-	if (o->rc) {
-		fuzz_check_error(&err);
-		o->kind = err.kind;
-		o->pc = err.pc;
-	}
-	bs_vm_free(vm);
-}
-
 /* A program of a type, as `run --raw --type T` runs it. */
 static void run_typed(const struct bs_insn *prog, size_t n, enum bs_prog_type type,
-		      const uint8_t *mem, size_t len, enum bs_dispatch dispatch, struct outcome *o)
+		      const uint8_t *mem, size_t len, enum bs_dispatch dispatch,
+		      struct fuzz_outcome *o)
 {
 	struct bs_prog *p = NULL;
 	struct bs_error err;
@@ -107,14 +63,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(prog, data + len, n * 8);
 
-	struct outcome a, b;
+	struct fuzz_outcome a, b;
 	if (mode & 1) {
 		enum bs_prog_type t = types[(mode >> 1) % (sizeof(types) / sizeof(types[0]))];
 		run_typed(prog, n, t, mem, len, BS_DISPATCH_DEFAULT, &a);
 		run_typed(prog, n, t, mem, len, BS_DISPATCH_SWITCH, &b);
 	} else {
-		run_raw(prog, n, mem, len, BS_DISPATCH_DEFAULT, &a);
-		run_raw(prog, n, mem, len, BS_DISPATCH_SWITCH, &b);
+		fuzz_run_raw(prog, n, mem, len, BS_DISPATCH_DEFAULT, BS_ENGINE_INTERP, &a);
+		fuzz_run_raw(prog, n, mem, len, BS_DISPATCH_SWITCH, BS_ENGINE_INTERP, &b);
 	}
 	/* the two dispatch loops are one semantics */
 	if (a.rc != b.rc || a.kind != b.kind || a.pc != b.pc || a.retval != b.retval ||
