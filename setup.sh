@@ -3,23 +3,30 @@
 #   ./setup.sh demo   runs bpfstep on the bundled example and explains the output
 #   ./setup.sh test   runs the whole test suite (gcc, clang, ASan+UBSan builds, and an
 #                     arm64 cross build under qemu-aarch64)
+#   ./setup.sh bench [--repeat N]  also installs DPDK's librte_bpf (librte-bpf23,
+#                     dpdk-dev) and runs the benchmark harness (docs/performance.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 mode=${1:-demo}
 case "$mode" in
-demo|test) ;;
+demo|test|bench) ;;
 -h|--help)
-	sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0 ;;
 *)
-	echo "usage: ./setup.sh demo|test" >&2
+	echo "usage: ./setup.sh demo|test|bench [--repeat N]" >&2
 	exit 2 ;;
 esac
 
 # Debian packages the build and the tests use.
 packages=(meson ninja-build pkg-config gcc clang llvm libcmocka-dev libelf-dev libbpf-dev bpftool
 	libjansson-dev libreadline-dev libpcap-dev lcov libcapstone-dev libdwarf-dev valgrind)
+# bench: DPDK's librte_bpf, the benchmark's peer column (its build finds it
+# through libdpdk's pkg-config file, which dpdk-dev installs)
+if [ "$mode" = bench ]; then
+	packages+=(librte-bpf23 dpdk-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -81,6 +88,17 @@ setup_dir() { # DIR [meson options...]
 }
 
 setup_dir build
+
+if [ "$mode" = bench ]; then
+	# a build configured before DPDK was installed has to look for it again
+	if ! grep -q BENCH_HAVE_RTE build/build.ninja; then
+		meson setup --reconfigure build >/dev/null
+	fi
+	ninja -C build bench/bench >/dev/null
+	echo "== bpfstep bench (docs/performance.md explains the columns) =="
+	./build/bench/bench build/bench/progs.bpf.o "${@:2}"
+	exit 0
+fi
 
 if [ "$mode" = demo ]; then
 	cat <<'TXT'

@@ -1,20 +1,31 @@
 // SPDX-License-Identifier: MIT
 /* The benchmark harness: each program of progs.bpf.o under bpfstep's
  * interpreter, its JIT (checked and unchecked), the running kernel's JIT
- * (BPF_PROG_TEST_RUN with repeat, where bpf() is permitted) and the same C
- * compiled for the host with clang -O2. Prints ns per run and the ratios.
+ * (BPF_PROG_TEST_RUN with repeat, where bpf() is permitted), the same C
+ * compiled for the host with clang -O2, and DPDK's librte_bpf (interpreter
+ * and JIT, where the build found it). Prints ns per run and the ratios.
  *
  *   bench PROGS.bpf.o [--repeat N]
+ *
+ * The variants the build compiles beside PROGS.bpf.o are read from its
+ * directory: progs_lf.bpf.o (every loop unrolled, bpfstep's interpreter
+ * again), progs_rte.bpf.o and progs_rte_lf.bpf.o (librte_bpf's ABI, as
+ * written and loop-free: librte gets the first one its validator takes).
  *
  * Not a test: the numbers depend on the machine (docs/performance.md). */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bpfstep/bpfstep.h"
+#ifdef BENCH_HAVE_RTE
+#include "rte.h"
+#endif
 
 /* the host build of progs.h (progs_native.c, compiled by clang -O2) */
 #define BENCH_PKT_LEN 1500
@@ -57,6 +68,17 @@ static double now_ns(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+/* name in the directory of path (freed by the caller) */
+static char *sibling(const char *path, const char *name)
+{
+	const char *slash = strrchr(path, '/');
+	int dir = slash ? (int)(slash - path + 1) : 0;
+	char *out = malloc((size_t)dir + strlen(name) + 1);
+	if (out)
+		sprintf(out, "%.*s%s", dir, path, name);
+	return out;
 }
 
 /* ns per run under one engine; *insns: instructions per run */
@@ -136,7 +158,7 @@ static void ratio(double a, double b)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
+	if (argc < 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: %s PROGS.bpf.o [--repeat N]\n", argv[0]);
 		return 2;
 	}
@@ -159,26 +181,67 @@ int main(int argc, char **argv)
 	}
 	if (!ko)
 		printf("(the kernel column is empty: bpf() is not permitted here)\n");
+	char *lf_path = sibling(argv[1], "progs_lf.bpf.o");
+	struct bs_object *lf = NULL;
+	if (!lf_path || bs_object_open(lf_path, &lf, &err)) {
+		printf("(the interp-lf column is empty: %s)\n", lf_path ? err.message : "out of memory");
+		lf = NULL;
+	}
+	free(lf_path);
+#ifdef BENCH_HAVE_RTE
+	char *rte_path[2] = {sibling(argv[1], "progs_rte.bpf.o"), sibling(argv[1], "progs_rte_lf.bpf.o")};
+	char rte_note[NPROGS][2][200];
+	memset(rte_note, 0, sizeof(rte_note));
+	int have_rte = 1;
+	for (int v = 0; v < 2; v++) {
+		if (!rte_path[v] || access(rte_path[v], R_OK)) {
+			printf("(the librte columns are empty: %s: %s)\n", rte_path[v] ? rte_path[v] : "progs_rte",
+			       strerror(rte_path[v] ? errno : ENOMEM));
+			have_rte = 0;
+			break;
+		}
+	}
+#else
+	printf("(the librte columns are empty: built without DPDK's librte_bpf)\n");
+#endif
 #ifdef BENCH_EMULATED
 	printf("EMULATED: a cross build run under an emulator; the times below are the "
 	       "emulator's, not the machine's (the insns column is exact)\n");
 #endif
-	printf("ns per run, %u runs each; ratios against the kernel's JIT (interp: ns per "
-	       "executed instruction)\n", repeat);
-	printf("%-13s %10s %10s %10s %10s %10s %8s %8s %8s %8s %8s\n", "program", "interp", "jit",
-	       "jit-unchk", "kernel", "native", "insns", "jit/k", "unchk/k", "native/k", "ns/insn");
+	printf("ns per run, %u runs each (the interpreters: %u); ratios against the kernel's JIT "
+	       "(ns/insn: interp's per executed instruction), and against librte_bpf's interpreter\n",
+	       repeat, repeat / 10 + 1);
+	printf("%-13s %10s %10s %10s %10s %10s %8s %8s %8s %8s %8s %10s %10s %10s %8s %8s %8s\n",
+	       "program", "interp", "jit", "jit-unchk", "kernel", "native", "insns", "jit/k", "unchk/k",
+	       "native/k", "ns/insn", "rte-interp", "rte-jit", "interp-lf", "lf-insns", "i/rte-i",
+	       "lf/rte-i");
 	int bad = 0;
 	for (size_t i = 0; i < NPROGS; i++) {
-		double insns = 0, ins2 = 0;
-		uint32_t r_i = 0, r_j = 0, r_u = 0, r_k = 0, r_n = 0;
+		double insns = 0, ins2 = 0, ins_lf = 0;
+		uint32_t r_i = 0, r_j = 0, r_u = 0, r_k = 0, r_n = 0, r_lf = 0, r_ri = 0, r_rj = 0;
 		uint8_t copy[BENCH_PKT_LEN];
-		double ti = run_bpfstep(obj, progs[i].name, BS_ENGINE_INTERP, pkt, repeat / 10 + 1, &insns, &r_i);
+		uint32_t slow = repeat / 10 + 1; /* the interpreters' runs */
+		double ti = run_bpfstep(obj, progs[i].name, BS_ENGINE_INTERP, pkt, slow, &insns, &r_i);
 		double tj = run_bpfstep(obj, progs[i].name, BS_ENGINE_JIT, pkt, repeat, &ins2, &r_j);
 		double tu = run_bpfstep(obj, progs[i].name, BS_ENGINE_JIT_UNCHECKED, pkt, repeat, &ins2, &r_u);
 		double tk = run_kernel(ko, progs[i].name, pkt, repeat, &r_k);
 		memcpy(copy, pkt, sizeof(copy));
 		memset(bench_map, 0, sizeof(bench_map));
 		double tn = run_native(progs[i].native, copy, repeat, &r_n);
+		double tlf = lf ? run_bpfstep(lf, progs[i].name, BS_ENGINE_INTERP, pkt, slow, &ins_lf, &r_lf) : -1;
+		double tri = -1, trj = -1;
+#ifdef BENCH_HAVE_RTE
+		/* as written, else loop-free: the first librte_bpf takes */
+		for (int v = 0; v < 2 && have_rte && tri < 0; v++) {
+			struct bench_rte *r;
+			if (bench_rte_load(rte_path[v], progs[i].name, &r, rte_note[i][v],
+					   sizeof(rte_note[i][v])))
+				continue;
+			tri = bench_rte_run(r, 0, pkt, BENCH_PKT_LEN, slow, &r_ri);
+			trj = bench_rte_run(r, 1, pkt, BENCH_PKT_LEN, repeat, &r_rj);
+			bench_rte_free(r);
+		}
+#endif
 		printf("%-13s", progs[i].name);
 		cell(ti);
 		cell(tj);
@@ -189,15 +252,43 @@ int main(int argc, char **argv)
 		ratio(tj, tk);
 		ratio(tu, tk);
 		ratio(tn, tk);
-		printf(" %8.2f\n", insns > 0 ? ti / insns : 0.0);
+		printf(" %8.2f", insns > 0 ? ti / insns : 0.0);
+		cell(tri);
+		cell(trj);
+		cell(tlf);
+		if (tlf < 0)
+			printf(" %8s", "-");
+		else
+			printf(" %8.0f", ins_lf);
+		ratio(ti, tri);
+		ratio(tlf, tri);
+		printf("\n");
 		/* the engines must agree on the answer (the map program's answer
 		 * depends on how many runs there were: only equal run counts compare) */
-		if ((r_i != r_j && i != 3) || r_j != r_u || (tk >= 0 && r_k != r_j && i != 3)) {
-			printf("  results differ: interp %u jit %u unchecked %u kernel %u native %u\n", r_i, r_j,
-			       r_u, r_k, r_n);
+		if ((r_i != r_j && i != 3) || r_j != r_u || (tk >= 0 && r_k != r_j && i != 3) ||
+		    (tlf >= 0 && r_lf != r_i) || (tri >= 0 && r_ri != r_i) || (trj >= 0 && r_rj != r_j)) {
+			printf("  results differ: interp %u jit %u unchecked %u kernel %u native %u "
+			       "interp-lf %u rte-interp %u rte-jit %u\n", r_i, r_j, r_u, r_k, r_n, r_lf, r_ri,
+			       r_rj);
 			bad = 1;
 		}
 	}
+#ifdef BENCH_HAVE_RTE
+	/* what librte_bpf refused, in its words */
+	for (size_t i = 0; i < NPROGS; i++) {
+		if (!rte_note[i][0][0])
+			continue;
+		printf("librte_bpf refuses %s as written (%s)", progs[i].name, rte_note[i][0]);
+		if (rte_note[i][1][0])
+			printf(" and loop-free (%s): no librte columns\n", rte_note[i][1]);
+		else
+			printf(": its columns are the loop-free variant's\n");
+	}
+	free(rte_path[0]);
+	free(rte_path[1]);
+#endif
+	if (lf)
+		bs_object_close(lf);
 	if (ko)
 		bpf_object__close(ko);
 	bs_object_close(obj);
