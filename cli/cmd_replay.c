@@ -117,6 +117,19 @@ struct replay {
 	struct rp_report *reports[8];
 	size_t nreports;
 	struct rp_summary sum;
+	struct rp_packet pkt;    /* the packet being replayed */
+	/* the verdicts of recent return values (rp_verdict), by the value's
+	 * low bits: made again only for a value not seen there */
+	struct verdict_memo {
+		uint64_t id;     /* 0: empty; else names text (rp_packet.verdict_id) */
+		uint64_t retval;
+		char text[40];
+	} verdict_of[8];
+	uint64_t verdict_ids;     /* the last id given out */
+	/* the maps that receive records (ringbuf, perf event arrays), cleared
+	 * after each packet; made again when the set of maps grows */
+	size_t *record_maps;
+	size_t nrecord_maps, maps_seen;
 	uint64_t unexpected_errors;
 	bool progress;
 	bool text_on_stdout;     /* a text report shows the diffs already */
@@ -314,22 +327,50 @@ static void free_outputs(struct bs_test_run *tr)
 	free(tr->clones);
 }
 
-static void clear_records(struct bs_maps *maps)
+/* Only ringbuf and perf event array maps hold records (the maps that have
+ * none ignore bs_map_records_clear). */
+static void clear_records(struct replay *r)
 {
-	for (size_t i = 0; i < bs_maps_count(maps); i++)
-		bs_map_records_clear(bs_maps_at(maps, i));
+	size_t n = bs_maps_count(r->maps);
+	if (n != r->maps_seen) {
+		size_t *more = realloc(r->record_maps, (n ? n : 1) * sizeof(*more));
+		if (!more) {
+			for (size_t i = 0; i < n; i++)
+				bs_map_records_clear(bs_maps_at(r->maps, i));
+			return;
+		}
+		r->record_maps = more;
+		r->nrecord_maps = 0;
+		for (size_t i = 0; i < n; i++) {
+			uint32_t type = bs_map_def(bs_maps_at(r->maps, i))->type;
+			if (type == BS_MAP_RINGBUF || type == BS_MAP_PERF_EVENT_ARRAY)
+				r->record_maps[r->nrecord_maps++] = i;
+		}
+		r->maps_seen = n;
+	}
+	for (size_t k = 0; k < r->nrecord_maps; k++)
+		bs_map_records_clear(bs_maps_at(r->maps, r->record_maps[k]));
 }
 
 static int one_packet(struct replay *r, const struct bs_pcap_packet *pkt, struct bs_error *err)
 {
 	const struct replay_args *a = r->a;
-	struct rp_packet p = {
-		.index = pkt->index, .data_in = pkt->data, .len = pkt->size,
-		.wire_len = pkt->len + (uint32_t)(pkt->size - pkt->caplen), .maps = r->maps,
-	};
+	/* one record for every packet, started as struct rp_packet says (the
+	 * empty asm keeps the compiler from a rep stos, slower than libc's
+	 * memset for these hundred bytes) */
+	struct rp_packet *p = &r->pkt;
+	size_t head = offsetof(struct rp_packet, verdict);
+	__asm__("" : "+r"(head));
+	memset(p, 0, head);
+	p->verdict[0] = p->redirect[0] = p->sha256[0] = '\0';
+	p->index = pkt->index;
+	p->data_in = pkt->data;
+	p->len = pkt->size;
+	p->wire_len = pkt->len + (uint32_t)(pkt->size - pkt->caplen);
+	p->maps = r->maps;
 	struct bs_env *env = &r->a->env.env;
 	env->trace = cli_trace_add;
-	env->trace_user = &p.trace;
+	env->trace_user = &p->trace;
 	if (a->pcap_time)
 		env->time_ns = pkt->ts_sec * 1000000000ull + (uint64_t)pkt->ts_usec * 1000u;
 	struct bs_test_run tr = r->tmpl;
@@ -341,46 +382,63 @@ static int one_packet(struct replay *r, const struct bs_pcap_packet *pkt, struct
 		tr.ctx_in = r->ctx_pkt;
 		tr.ctx_size_in = r->ctx_len;
 	}
-	p.rc = r->runner ? bs_test_runner_run(r->runner, &tr, &p.err)
-			 : bs_test_run(r->prog, r->maps, &tr, &p.err);
-	p.tr = &tr;
-	p.insns = tr.insns_executed;
-	if (p.rc) {
-		cli_add_source_line(r->prog, &p.err);
+	/* the runner's outputs are lent until its next run: this packet is
+	 * done with them before that */
+	p->rc = r->runner ? bs_test_runner_run_lent(r->runner, &tr, &p->err)
+			  : bs_test_run(r->prog, r->maps, &tr, &p->err);
+	p->tr = &tr;
+	p->insns = tr.insns_executed;
+	if (p->rc) {
+		cli_add_source_line(r->prog, &p->err);
 	} else {
-		p.retval = tr.retval;
-		p.data_out = tr.data_out;
-		p.out_len = tr.data_size_out;
-		rp_verdict(r->type, p.retval, p.verdict, sizeof(p.verdict));
-		redirect_text(&tr.redirect, p.redirect, sizeof(p.redirect));
+		p->retval = tr.retval;
+		p->data_out = tr.data_out;
+		p->out_len = tr.data_size_out;
+		struct verdict_memo *v = &r->verdict_of[p->retval & 7];
+		if (!v->id || v->retval != p->retval) {
+			rp_verdict(r->type, p->retval, v->text, sizeof(v->text));
+			v->retval = p->retval;
+			v->id = ++r->verdict_ids;
+		}
+		_Static_assert(sizeof(v->text) == sizeof(p->verdict), "a verdict");
+		memcpy(p->verdict, v->text, sizeof(p->verdict));
+		p->verdict_id = v->id;
+		if (tr.redirect.kind != BS_REDIRECT_NONE)
+			redirect_text(&tr.redirect, p->redirect, sizeof(p->redirect));
 		if (r->need_sha256)
-			rp_sha256_hex(p.data_out, p.out_len, p.sha256);
+			rp_sha256_hex(p->data_out, p->out_len, p->sha256);
 	}
 	int rc = 0;
-	if (r->expect && rp_expect_packet(r->expect, &p, err))
+	if (r->expect && rp_expect_packet(r->expect, p, err))
 		rc = -1;
-	if (p.rc && !p.checked)
+	if (p->rc && !p->checked)
 		r->unexpected_errors++;
 	for (size_t i = 0; i < r->nreports; i++)
-		rp_report_packet(r->reports[i], &p);
-	if (p.diff && !r->text_on_stdout)
-		fprintf(stderr, "bpfstep replay: %s\n", p.diff);
+		rp_report_packet(r->reports[i], p);
+	if (p->diff && !r->text_on_stdout)
+		fprintf(stderr, "bpfstep replay: %s\n", p->diff);
 	if (r->write_expect)
-		rp_expect_write_packet(r->write_expect, &p);
+		rp_expect_write_packet(r->write_expect, p);
 	if (r->out) {
 		/* a packet the program did not run on goes out as it came */
-		const uint8_t *d = p.rc ? pkt->data : p.data_out;
-		size_t n = p.rc ? pkt->size : p.out_len;
+		const uint8_t *d = p->rc ? pkt->data : p->data_out;
+		size_t n = p->rc ? pkt->size : p->out_len;
 		uint32_t wire = (uint32_t)(n + (pkt->len - pkt->caplen));
 		if (!rc && bs_pcap_write(r->out, pkt->ts_sec, pkt->ts_usec, d, n, wire, err))
 			rc = -1;
-		rp_expect_write_packet(r->verdicts, &p);
+		rp_expect_write_packet(r->verdicts, p);
 	}
-	rp_summary_add(&r->sum, &p);
-	free(p.diff);
-	cli_trace_free(&p.trace);
-	free_outputs(&tr);
-	clear_records(r->maps);
+	rp_summary_add(&r->sum, p);
+	free(p->diff);
+	if (p->trace.line)
+		cli_trace_free(&p->trace);
+	if (!r->runner)
+		free_outputs(&tr);
+	/* nothing of this packet outlives it */
+	p->tr = NULL;
+	p->data_out = NULL;
+	p->diff = NULL;
+	clear_records(r);
 	env->trace = NULL;
 	env->trace_user = NULL;
 	return rc;
@@ -415,6 +473,7 @@ static void replay_free(struct replay *r)
 	bs_pcap_close(r->in);
 	rp_summary_free(&r->sum);
 	bs_test_runner_free(r->runner);
+	free(r->record_maps);
 	free(r->ctx);
 	free(r->ctx_pkt);
 	bs_maps_free(r->maps);

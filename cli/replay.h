@@ -26,19 +26,25 @@ struct rp_packet {
 	size_t len;
 	uint32_t wire_len;
 	int rc;                   /* 0: the program ran to exit */
-	struct bs_error err;
 	uint64_t retval, insns;
+	/* not 0: packets with the same id have the same verdict (the summary
+	 * counts them without comparing the text); 0: unknown */
+	uint64_t verdict_id;
 	const uint8_t *data_out;  /* NULL after an error */
 	size_t out_len;
-	char verdict[40];         /* XDP_DROP, TC_ACT_OK, KEEP:64, or the number */
-	char redirect[128];       /* "" or e.g. "ifindex:5", "map:tx_port:3" */
-	char sha256[65];          /* of data_out ("" after an error) */
 	struct cli_trace trace;
 	const struct bs_test_run *tr;
 	struct bs_maps *maps;     /* its ringbuf / perf records */
 	/* the expectation's verdict on it */
 	bool checked, mismatch;
 	char *diff;               /* malloc'd, readable; NULL when it matched */
+	/* the text and the error last: a packet starts as zeros up to the
+	 * text, the text fields as empty strings, and the error (most of a
+	 * kilobyte) is filled only by a run that fails, and only then read */
+	char verdict[40];         /* XDP_DROP, TC_ACT_OK, KEEP:64, or the number */
+	char redirect[128];       /* "" or e.g. "ifindex:5", "map:tx_port:3" */
+	char sha256[65];          /* of data_out ("" after an error) */
+	struct bs_error err;
 };
 
 /* The verdict of a return value for the program type, in buf. */
@@ -59,6 +65,8 @@ struct rp_summary {
 	size_t ncounts;
 	uint64_t insns;
 	double seconds;
+	/* where recent verdict ids were counted, by the id's low bits */
+	struct rp_counted { uint64_t id; size_t at; } recent[8];
 };
 void rp_summary_add(struct rp_summary *s, const struct rp_packet *p);
 void rp_summary_free(struct rp_summary *s);

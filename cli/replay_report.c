@@ -59,9 +59,17 @@ void rp_summary_add(struct rp_summary *s, const struct rp_packet *p)
 	if (p->mismatch)
 		s->mismatches++;
 	const char *v = p->rc ? "error" : p->verdict;
+	/* the count the verdict's id went to last time, if it has one */
+	struct rp_counted *rec = !p->rc && p->verdict_id ? &s->recent[p->verdict_id & 7] : NULL;
+	if (rec && rec->id == p->verdict_id && rec->at < s->ncounts) {
+		s->counts[rec->at].n++;
+		return;
+	}
 	for (size_t i = 0; i < s->ncounts; i++)
 		if (strcmp(s->counts[i].verdict, v) == 0) {
 			s->counts[i].n++;
+			if (rec)
+				*rec = (struct rp_counted){p->verdict_id, i};
 			return;
 		}
 	void *more = realloc(s->counts, (s->ncounts + 1) * sizeof(*s->counts));
@@ -69,6 +77,8 @@ void rp_summary_add(struct rp_summary *s, const struct rp_packet *p)
 		return;
 	s->counts = more;
 	snprintf(s->counts[s->ncounts].verdict, sizeof(s->counts[0].verdict), "%s", v);
+	if (rec)
+		*rec = (struct rp_counted){p->verdict_id, s->ncounts};
 	s->counts[s->ncounts++].n = 1;
 }
 
@@ -77,6 +87,7 @@ void rp_summary_free(struct rp_summary *s)
 	free(s->counts);
 	s->counts = NULL;
 	s->ncounts = 0;
+	memset(s->recent, 0, sizeof(s->recent));
 }
 
 struct rp_report {

@@ -129,7 +129,24 @@ struct bs_test_runner {
 	struct bs_env env_default;
 	uint64_t args[5];          /* r1 = the context */
 	struct run_mem m;
+	/* what bs_test_runner_run_lent hands out, the runner's until its next
+	 * run: data_out when it is not the packet buffer itself, ctx_out, and
+	 * the clones of the run */
+	uint8_t *out_buf;
+	size_t out_cap;
+	union run_ctx ctx_out;
+	struct bs_clone *lent_clones;
+	size_t lent_nclones;
 };
+
+/* n as the compiler cannot bound it: for a size it can bound (a packet
+ * within a page) it inlines memset and memcpy as rep stos / rep movs,
+ * whose start-up costs more than libc's vector code for a packet */
+static inline size_t opaque(size_t n)
+{
+	__asm__("" : "+r"(n));
+	return n;
+}
 
 static uint16_t be16(const uint8_t *p)
 {
@@ -245,8 +262,8 @@ static int setup_xdp(struct bs_vm *vm, const struct bs_test_run *tr, struct run_
 		m->frag_pages = pages;
 	}
 	hx->frag_mem = m->frags;
-	memset(m->buf, 0, start);
-	memcpy(m->buf + start, tr->data_in, linear);
+	memset(m->buf, 0, opaque(start));
+	memcpy(m->buf + start, tr->data_in, opaque(linear));
 	hx->nr_frags = 0;
 	hx->frags_size = 0;
 	for (size_t done = linear; done < size; done += hx->frag_size[hx->nr_frags++]) {
@@ -257,8 +274,12 @@ static int setup_xdp(struct bs_vm *vm, const struct bs_test_run *tr, struct run_
 		hx->frags_size += (uint32_t)n;
 	}
 	hx->meta = (uint32_t)start;
-	hx->data = (uint32_t)(start + meta);
-	hx->end = (uint32_t)(start + linear);
+	/* data and end in one store: hlp_xdp_sync loads the two as one, which
+	 * two stores just before would stall (store forwarding) */
+	_Static_assert(offsetof(struct hlp_xdp, end) == offsetof(struct hlp_xdp, data) + 4,
+		       "data and end side by side");
+	uint32_t data_end[2] = {(uint32_t)(start + meta), (uint32_t)(start + linear)};
+	memcpy(&hx->data, data_end, sizeof(data_end));
 	m->ctx_size = sizeof(struct xdp_md);
 	struct xdp_md *x = &m->ctx.xdp;
 	if (hlp_xdp_sync(vm, hx, err))
@@ -440,7 +461,7 @@ static int setup_skb(struct bs_vm *vm, enum bs_prog_type type, const struct bs_t
 	 * of it never shows: every helper that widens the packet writes or
 	 * zeroes the bytes it adds, as the kernel's do */
 	size_t at = HLP_SKB_MAX_LEN;
-	memcpy(m->buf + at, frame, size);
+	memcpy(m->buf + at, frame, opaque(size));
 	const uint8_t *eth = m->buf + at;
 	m->out_off = at;
 	m->out_len = size;
@@ -526,42 +547,75 @@ static void skb_ctx_out(const struct run_mem *m, struct __sk_buff *out)
 	out->hwtstamp = s->hwtstamp;
 }
 
-static int copy_out(struct bs_test_run *tr, struct run_mem *m, bool xdp,
+/* data_out and ctx_out as bpf_prog_test_run gives them. Lent (the runner
+ * keeps them): data_out is the packet buffer itself when the packet lies
+ * there whole, else a copy in the runner's out_buf; given: malloc'd copies
+ * the caller frees. */
+static int copy_out(struct bs_test_runner *r, struct bs_test_run *tr, bool xdp, bool lend,
 		    struct bs_error *err)
 {
-	if (xdp) {
-		m->out_len = m->xdp.end - m->xdp.meta + m->xdp.frags_size;
-	} else if (!m->zero_l2) {
-		/* tc: from skb->data, wherever the helpers left the packet */
-		m->out_off = m->skb.head;
-		m->out_len = m->skb.len;
-	}
-	tr->data_out = malloc(m->out_len ? m->out_len : 1);
-	tr->ctx_out = malloc(m->ctx_size);
-	if (!tr->data_out || !tr->ctx_out)
-		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+	struct run_mem *m = &r->m;
+	const struct hlp_xdp *hx = &m->xdp;
+	const uint8_t *lin;
+	size_t lin_len;
 	if (xdp) {
 		/* bpf_prog_test_run_xdp: from data_meta to data_end, then the fragments */
-		const struct hlp_xdp *hx = &m->xdp;
-		size_t lin = hx->end - hx->meta;
-		memcpy(tr->data_out, hx->buf + hx->meta, lin);
-		for (unsigned i = 0; i < hx->nr_frags; i++) {
-			memcpy(tr->data_out + lin, hx->frag_mem + (size_t)i * PAGE_SIZE_,
-			       hx->frag_size[i]);
-			lin += hx->frag_size[i];
-		}
+		lin = hx->buf + hx->meta;
+		lin_len = hx->end - hx->meta;
+		m->out_len = lin_len + hx->frags_size;
 	} else {
-		memcpy(tr->data_out, m->buf + m->out_off, m->out_len);
+		if (!m->zero_l2) {
+			/* tc: from skb->data, wherever the helpers left the packet */
+			m->out_off = m->skb.head;
+			m->out_len = m->skb.len;
+		}
+		lin = m->buf + m->out_off;
+		lin_len = m->out_len;
 	}
-	if (m->zero_l2)
-		memset(tr->data_out, 0, ETH_HLEN);
-	tr->data_size_out = m->out_len;
-	union run_ctx out;
+	/* lent: straight into the runner's; the union is as large as the
+	 * largest context, and xdp_md is an eighth of it */
+	union run_ctx given, *out = lend ? &r->ctx_out : &given;
 	if (xdp)
-		xdp_ctx_out(m, &out.xdp);
+		xdp_ctx_out(m, &out->xdp);
 	else
-		skb_ctx_out(m, &out.skb);
-	memcpy(tr->ctx_out, &out, m->ctx_size);
+		skb_ctx_out(m, &out->skb);
+	uint8_t *data, *ctx;
+	if (!lend) {
+		data = malloc(m->out_len ? m->out_len : 1);
+		ctx = malloc(m->ctx_size);
+		/* the caller's now: a failure frees them */
+		tr->data_out = data;
+		tr->ctx_out = ctx;
+		if (!data || !ctx)
+			return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+		memcpy(ctx, out, m->ctx_size);
+	} else {
+		ctx = (uint8_t *)out;
+		if (lin_len == m->out_len && !m->zero_l2) {
+			data = (uint8_t *)lin;
+		} else {
+			if (m->out_len > r->out_cap) {
+				uint8_t *more = realloc(r->out_buf, m->out_len);
+				if (!more)
+					return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+				r->out_buf = more;
+				r->out_cap = m->out_len;
+			}
+			data = r->out_buf;
+		}
+	}
+	if (data != lin) {
+		memcpy(data, lin, opaque(lin_len));
+		for (unsigned i = 0; xdp && i < hx->nr_frags; i++) {
+			memcpy(data + lin_len, hx->frag_mem + (size_t)i * PAGE_SIZE_, hx->frag_size[i]);
+			lin_len += hx->frag_size[i];
+		}
+		if (m->zero_l2)
+			memset(data, 0, ETH_HLEN);
+	}
+	tr->data_out = data;
+	tr->ctx_out = ctx;
+	tr->data_size_out = m->out_len;
 	tr->ctx_size_out = m->ctx_size;
 	return 0;
 }
@@ -623,10 +677,22 @@ static void free_outputs(struct bs_test_run *tr)
 	tr->nclones = 0;
 }
 
+/* The clones a lent run handed out: the runner's until the next run. */
+static void free_lent(struct bs_test_runner *r)
+{
+	for (size_t i = 0; i < r->lent_nclones; i++)
+		free(r->lent_clones[i].data);
+	free(r->lent_clones);
+	r->lent_clones = NULL;
+	r->lent_nclones = 0;
+}
+
 void bs_test_runner_free(struct bs_test_runner *r)
 {
 	if (!r)
 		return;
+	free_lent(r);
+	free(r->out_buf);
 	bs_maps_detach(r->maps, r->vm);
 	bs_vm_free(r->vm);
 	hlp_tail_calls_free(r->tc);
@@ -738,8 +804,10 @@ int bs_test_runner_new(const struct bs_prog *prog, struct bs_maps *maps,
 	return 0;
 }
 
-int bs_test_runner_run(struct bs_test_runner *r, struct bs_test_run *tr, struct bs_error *err)
+static int runner_run(struct bs_test_runner *r, struct bs_test_run *tr, bool lend,
+		      struct bs_error *err)
 {
+	free_lent(r);
 	/* err is not cleared here: every failure below fills it, and the run
 	 * (bs_vm_run) clears it first; a packet's worth of memset saved */
 	tr->data_out = tr->ctx_out = NULL;
@@ -779,13 +847,30 @@ int bs_test_runner_run(struct bs_test_runner *r, struct bs_test_run *tr, struct 
 		 * seeing what the one before left; the last one's result counts */
 		rc = hlp_run_repeat(vm, r->args, tr, err);
 		if (!rc)
-			rc = copy_out(tr, m, xdp, err);
+			rc = copy_out(r, tr, xdp, lend, err);
 	}
 	if (rc && bs_vm_current_prog(vm))
 		hlp_note_tail_called(err, hlp_tail_calls_prog_name(r->tc, bs_vm_current_prog(vm)));
-	if (rc)
+	if (rc) {
+		if (lend)
+			tr->data_out = tr->ctx_out = NULL;
 		free_outputs(tr);
+	} else if (lend) {
+		r->lent_clones = tr->clones;
+		r->lent_nclones = tr->nclones;
+	}
 	return rc;
+}
+
+int bs_test_runner_run(struct bs_test_runner *r, struct bs_test_run *tr, struct bs_error *err)
+{
+	return runner_run(r, tr, false, err);
+}
+
+int bs_test_runner_run_lent(struct bs_test_runner *r, struct bs_test_run *tr,
+			    struct bs_error *err)
+{
+	return runner_run(r, tr, true, err);
 }
 
 int bs_test_run(const struct bs_prog *prog, struct bs_maps *maps, struct bs_test_run *tr,

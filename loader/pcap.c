@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 /* Packet captures through libpcap: pcap_open_offline reads both pcap and
  * pcapng, so one streaming reader serves both. Frames are handed out in one
- * reused buffer, so a capture of any size is read in constant memory. */
+ * reused buffer, so a capture of any size is read in constant memory. The
+ * common case, a classic capture file in this machine's byte order, is read
+ * here in large blocks (see struct bs_pcap_reader). */
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bpfstep/pcap.h"
 #include "vm/error.h"
@@ -45,7 +48,26 @@ struct bs_pcap_reader {
 	 * costs a system call per packet; pcapng blocks vary: asked */
 	bool classic;
 	int64_t next_at;
+	/* A classic capture of version 2.4 in this machine's byte order with
+	 * microsecond time stamps, in a regular file: libpcap would hand out
+	 * its records as they are, so they are read here, a block at a time
+	 * (no copy, no stdio call per packet). A record libpcap treats
+	 * specially (cut short by the end of the file, or longer than the
+	 * snapshot length) and any read error go back to libpcap at that
+	 * record's offset, for libpcap's own answer, and libpcap reads on. */
+	bool fast;
+	uint8_t *blk;         /* BLOCK bytes: [pos, len) not handed out yet */
+	size_t pos, len;
+	int64_t blk_at;       /* the file offset of blk[len] */
+	uint32_t snap;        /* pcap_snapshot */
+	bool eof;
+	struct pcap_pkthdr hdr;  /* the record fast_next handed out */
 };
+
+/* holds the largest record libpcap reads whole: its 16-byte header and
+ * MAX_CAPLEN bytes */
+#define BLOCK (1u << 20)
+#define TCPDUMP_MAGIC_ 0xa1b2c3d4u
 
 static int64_t file_pos(const struct bs_pcap_reader *r)
 {
@@ -55,6 +77,101 @@ static int64_t file_pos(const struct bs_pcap_reader *r)
 		return -1;
 	off_t at = ftello(r->f);
 	return at < 0 ? -1 : (int64_t)at;
+}
+
+/* Whether the capture is one fast_next reads (struct bs_pcap_reader). */
+static void fast_start(struct bs_pcap_reader *r, const char *path)
+{
+	struct {
+		uint32_t magic;
+		uint16_t major, minor;
+		uint32_t zone, sigfigs, snaplen, linktype;
+	} h;
+	_Static_assert(sizeof(h) == 24, "the classic file header");
+	if (!r->classic || r->next_at != (int64_t)sizeof(h) || strcmp(path, "-") == 0 ||
+	    !r->total || pcap_is_swapped(r->p) ||
+	    pcap_get_tstamp_precision(r->p) != PCAP_TSTAMP_PRECISION_MICRO ||
+	    pread(fileno(r->f), &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    h.magic != TCPDUMP_MAGIC_ || h.major != 2 || h.minor != 4 ||
+	    !(r->blk = malloc(BLOCK)))
+		return;
+	r->fast = true;
+	r->blk_at = r->next_at;
+	r->snap = (uint32_t)pcap_snapshot(r->p);
+}
+
+/* Reads on until [pos, len) holds n bytes or the file ends; false on a read
+ * error. */
+static bool fast_fill(struct bs_pcap_reader *r, size_t n)
+{
+	if (r->pos) {
+		memmove(r->blk, r->blk + r->pos, r->len - r->pos);
+		r->len -= r->pos;
+		r->pos = 0;
+	}
+	while (r->len < n && !r->eof) {
+		ssize_t got = pread(fileno(r->f), r->blk + r->len, BLOCK - r->len, r->blk_at);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return false;
+		r->eof = got == 0;
+		r->len += (size_t)got;
+		r->blk_at += got;
+	}
+	return true;
+}
+
+/* The next record as libpcap would give it: 1, 0 at the end of the file,
+ * or -1 when libpcap must take over at this record. */
+static int fast_next(struct bs_pcap_reader *r, const u_char **data)
+{
+	struct {
+		int32_t sec, usec;
+		uint32_t caplen, len;
+	} rec;
+	if (r->len - r->pos < sizeof(rec) && !fast_fill(r, sizeof(rec)))
+		return -1;
+	if (r->len == r->pos)
+		return 0;
+	if (r->len - r->pos < sizeof(rec))
+		return -1;
+	memcpy(&rec, r->blk + r->pos, sizeof(rec));
+	if (rec.caplen > r->snap || rec.caplen > BLOCK - sizeof(rec))
+		return -1;
+	size_t n = sizeof(rec) + rec.caplen;
+	if (r->len - r->pos < n && (!fast_fill(r, n) || r->len - r->pos < n))
+		return -1;
+	/* as libpcap widens the file's 32-bit signed fields */
+	r->hdr.ts.tv_sec = rec.sec;
+	r->hdr.ts.tv_usec = rec.usec;
+	r->hdr.caplen = rec.caplen;
+	r->hdr.len = rec.len;
+	*data = r->blk + r->pos + sizeof(rec);
+	r->pos += n;
+	return 1;
+}
+
+/* pcap_next_ex's answer: fast_next's, or libpcap's from where fast_next
+ * stopped. */
+static int next_record(struct bs_pcap_reader *r, struct pcap_pkthdr **h, const u_char **data,
+		       int *seek_errno)
+{
+	if (r->fast) {
+		int rc = fast_next(r, data);
+		if (rc >= 0) {
+			*h = &r->hdr;
+			return rc ? 1 : PCAP_ERROR_BREAK;
+		}
+		r->fast = false;
+		free(r->blk);
+		r->blk = NULL;
+		if (fseeko(r->f, (off_t)r->next_at, SEEK_SET) != 0) {
+			*seek_errno = errno;
+			return PCAP_ERROR;
+		}
+	}
+	return pcap_next_ex(r->p, h, data);
 }
 
 int bs_pcap_open(const char *path, struct bs_pcap_reader **out, struct bs_error *err)
@@ -87,6 +204,7 @@ int bs_pcap_open(const char *path, struct bs_pcap_reader **out, struct bs_error 
 	struct stat st;
 	if (r->f && fstat(fileno(r->f), &st) == 0 && S_ISREG(st.st_mode))
 		r->total = (uint64_t)st.st_size;
+	fast_start(r, path);
 	int dlt = pcap_datalink(p);
 	switch (dlt) {
 	case DLT_EN10MB:
@@ -149,6 +267,7 @@ void bs_pcap_close(struct bs_pcap_reader *r)
 		return;
 	pcap_close(r->p);
 	free(r->buf);
+	free(r->blk);
 	free(r);
 }
 
@@ -240,13 +359,15 @@ int bs_pcap_next(struct bs_pcap_reader *r, struct bs_pcap_packet *pkt, struct bs
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int64_t at = file_pos(r);
-	int rc = pcap_next_ex(r->p, &h, &data);
+	int seek_errno = 0;
+	int rc = next_record(r, &h, &data, &seek_errno);
 	if (rc == PCAP_ERROR_BREAK)
 		return 0;
 	if (rc != 1) {
 		r->failed = true;
 		vm_err(err, BS_ERR_PARSE, BS_NO_PC, "'%s': packet %llu: %s", r->path,
-		       (unsigned long long)r->index + 1, pcap_geterr(r->p));
+		       (unsigned long long)r->index + 1,
+		       seek_errno ? strerror(seek_errno) : pcap_geterr(r->p));
 		if (at >= 0)
 			snprintf(err->hint, sizeof(err->hint),
 				 "the record starts at file offset %lld, after %llu good packet%s",
@@ -355,17 +476,24 @@ int bs_pcap_replay_to(const char *path, uint64_t n, const struct bs_prog *prog,
 	struct bs_pcap_reader *r;
 	if (bs_pcap_open(path, &r, err))
 		return -1;
+	struct bs_test_run base = {0};
+	if (tmpl) {
+		base.ctx_in = tmpl->ctx_in;
+		base.ctx_size_in = tmpl->ctx_size_in;
+		base.budget = tmpl->budget;
+		base.dispatch = tmpl->dispatch;
+		base.env = tmpl->env;
+	}
+	/* the program set up once, as replay does; one that does not load
+	 * fails every packet, as separate runs do */
+	struct bs_test_runner *runner = NULL;
+	struct bs_error ignore;
+	if (n > 1 && bs_test_runner_new(prog, maps, &base, &runner, &ignore))
+		runner = NULL;
 	struct bs_pcap_packet pkt;
 	int rc;
 	while ((rc = bs_pcap_next(r, &pkt, err)) == 1 && pkt.index < n) {
-		struct bs_test_run tr = {0};
-		if (tmpl) {
-			tr.ctx_in = tmpl->ctx_in;
-			tr.ctx_size_in = tmpl->ctx_size_in;
-			tr.budget = tmpl->budget;
-			tr.dispatch = tmpl->dispatch;
-			tr.env = tmpl->env;
-		}
+		struct bs_test_run tr = base;
 		uint8_t ctx[256];
 		if (tr.ctx_in && tr.ctx_size_in <= sizeof(ctx)) {
 			memcpy(ctx, tr.ctx_in, tr.ctx_size_in);
@@ -375,15 +503,20 @@ int bs_pcap_replay_to(const char *path, uint64_t n, const struct bs_prog *prog,
 		tr.data_in = pkt.data;
 		tr.data_size_in = pkt.size;
 		struct bs_error run_err;
-		if (bs_test_run(prog, maps, &tr, &run_err) && failed)
+		int run_rc = runner ? bs_test_runner_run_lent(runner, &tr, &run_err)
+				    : bs_test_run(prog, maps, &tr, &run_err);
+		if (run_rc && failed)
 			(*failed)++;
-		free(tr.data_out);
-		free(tr.ctx_out);
-		for (size_t i = 0; i < tr.nclones; i++)
-			free(tr.clones[i].data);
-		free(tr.clones);
+		if (!runner) {
+			free(tr.data_out);
+			free(tr.ctx_out);
+			for (size_t i = 0; i < tr.nclones; i++)
+				free(tr.clones[i].data);
+			free(tr.clones);
+		}
 		clear_records(maps);
 	}
+	bs_test_runner_free(runner);
 	if (rc == 1) {
 		*data = malloc(pkt.size ? pkt.size : 1);
 		if (!*data)

@@ -356,5 +356,45 @@ assert $big_all < $small_all + 8192, ('KiB, every output: 3000 packets', $small_
 	check "30000 packets against their baseline" 0 "30000 packets, 0 errors, 1255000 instructions; expectations: 30001 checked, 0 failed" -- "$bs" replay "$tx" --pcap "$tmp/big.pcap" --expect "$tmp/b.expect" --report text:/dev/stdout --report junit:"$tmp/big.xml"
 fi
 
+# bpfstep reads common captures (classic, this machine's byte order) itself
+# and leaves the rest, and every record libpcap treats specially, to
+# libpcap, which alone reads stdin: a capture replays the same from its file
+# and from stdin, time stamps, cut records and errors included. Crafted:
+# time stamps past 2^31 seconds, a record longer than the snapshot length
+# (libpcap keeps its first snaplen bytes), records of up to 256 KiB (the
+# largest libpcap takes) across bpfstep's 1 MiB reads, and the 30,000-packet
+# capture cut inside a record past the first megabyte.
+python3 -c "
+import struct
+eth = bytes(range(12)) + b'\\x08\\x00' + bytes(range(46))
+def rec(sec, usec, data, wire=None):
+    return struct.pack('<IIII', sec, usec, len(data), wire or len(data)) + data
+with open('$tmp/odd.pcap', 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 64, 1))
+    f.write(rec(0x80000001, 999999, eth))
+    f.write(rec(0xfffffffe, 5, eth + bytes(40)))
+    f.write(rec(7, 0xffffffff, eth[:54], 1500))
+    f.write(rec(8, 1, eth))
+with open('$tmp/jumbo.pcap', 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 262144, 1))
+    for i in range(10):
+        for n in (60, 200000, 262144, 70000, 98):
+            f.write(rec(i, n, (eth * (n // len(eth) + 1))[:n]))
+d = open('$tmp/big.pcap', 'rb').read()
+open('$tmp/bigcut.pcap', 'wb').write(d[:(1 << 20) + 1000])
+"
+for f in "$data"/*.pcap "$data"/*.pcapng "$src"/examples/*.pcap "$tmp/odd.pcap" "$tmp/jumbo.pcap" "$tmp/big.pcap" "$tmp/bigcut.pcap"; do
+	name=${f##*/}
+	"$bs" replay "$fw" --pcap "$f" --map-update "$block" --pcap-time --report text:"$tmp/file.txt" --out "$tmp/file.out" >"$tmp/file.err" 2>&1
+	fs=$?
+	"$bs" replay "$fw" --pcap - --map-update "$block" --pcap-time --report text:"$tmp/stdin.txt" --out "$tmp/stdin.out" <"$f" >"$tmp/stdin.err" 2>&1
+	ss=$?
+	sed -i "s#'$f'#'-'#g" "$tmp/file.txt" "$tmp/file.err"
+	ok "$name: the same from its file and from stdin (status $fs, $ss)" -- sh -c '[ "$0" = "$1" ] && cmp "$2/file.txt" "$2/stdin.txt" && cmp "$2/file.err" "$2/stdin.err" && cmp "$2/file.out" "$2/stdin.out"' "$fs" "$ss" "$tmp"
+done
+check "the record past the snapshot length: its first 64 bytes" 0 "packet 2: 64 bytes" -- "$bs" replay "$fw" --pcap "$tmp/odd.pcap"
+check "a record cut past the first megabyte" 1 "truncated dump file" -- "$bs" replay "$fw" --pcap "$tmp/bigcut.pcap" --report none
+ok "time stamps past 2^31 seconds go out as they came in" -- cmp <(tail -c +25 "$tmp/odd.pcap" | head -c 16) <("$bs" replay "$fw" --pcap "$tmp/odd.pcap" --report none --out /dev/stdout | tail -c +25 | head -c 16)
+
 echo "replay: $pass passed, $fail failed"
 [ "$fail" = 0 ]

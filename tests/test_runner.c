@@ -2,8 +2,9 @@
 /* bs_test_runner: many runs through one runner give, run for run, what
  * separate bs_test_run calls give (every program type, varied packets and
  * contexts, inputs the kernel refuses in between, helpers that move the
- * packet and leave bytes behind in the buffer), and a runner's memory does
- * not grow with the number of runs. */
+ * packet and leave bytes behind in the buffer), with outputs handed over or
+ * lent (bs_test_runner_run_lent), and a runner's memory does not grow with
+ * the number of runs. */
 #include <linux/bpf.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -180,6 +181,41 @@ struct result {
 	size_t nclones;
 };
 
+/* the clones of a run: a copy, so that they outlive a lent run */
+struct clones {
+	size_t n;
+	struct bs_clone c[8];
+};
+
+static void keep_clones(struct clones *out, const struct bs_test_run *tr)
+{
+	out->n = tr->nclones;
+	assert_true(tr->nclones <= 8);
+	for (size_t i = 0; i < tr->nclones; i++) {
+		out->c[i] = tr->clones[i];
+		out->c[i].data = malloc(tr->clones[i].size ? tr->clones[i].size : 1);
+		memcpy(out->c[i].data, tr->clones[i].data, tr->clones[i].size);
+	}
+}
+
+static void same_clones(const struct clones *a, const struct clones *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		assert_int_equal(a->c[i].ifindex, b->c[i].ifindex);
+		assert_int_equal(a->c[i].flags, b->c[i].flags);
+		assert_int_equal(a->c[i].size, b->c[i].size);
+		assert_memory_equal(a->c[i].data, b->c[i].data, a->c[i].size);
+	}
+}
+
+static void free_clones(struct clones *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->c[i].data);
+	c->n = 0;
+}
+
 static void keep(struct result *res, int rc, const struct bs_error *err, struct bs_test_run *tr)
 {
 	res->rc = rc;
@@ -322,28 +358,59 @@ static void compare_type(const char *src, enum bs_prog_type type, enum bs_engine
 			 bool own_env)
 {
 	struct bs_prog *prog = make_prog(src, type);
-	struct bs_maps *ma = make_maps(), *mb = make_maps();
-	struct bs_env env_a, env_b;
+	struct bs_maps *ma = make_maps(), *mb = make_maps(), *mc = make_maps();
+	struct bs_env env_a, env_b, env_c;
 	bs_env_default(&env_a);
 	bs_env_default(&env_b);
+	bs_env_default(&env_c);
 	struct bs_env *ea = own_env ? &env_a : NULL, *eb = own_env ? &env_b : NULL;
-	struct bs_test_run tmpl = {.engine = engine, .env = eb};
-	struct bs_test_runner *runner;
+	struct bs_env *ec = own_env ? &env_c : NULL;
+	struct bs_test_run tmpl = {.engine = engine, .env = eb}, tmpl_c = {.engine = engine, .env = ec};
+	struct bs_test_runner *runner, *lender;
 	struct bs_error err;
 	assert_int_equal(bs_test_runner_new(prog, mb, &tmpl, &runner, &err), 0);
+	/* a third sequence through a runner that lends its outputs */
+	assert_int_equal(bs_test_runner_new(prog, mc, &tmpl_c, &lender, &err), 0);
 	static struct input in;
 	size_t ok = 0, failed = 0;
+	/* the last lent data_out, and a copy of it */
+	const uint8_t *lent = NULL;
+	static uint8_t lent_copy[9000 + 256];
+	size_t lent_size = 0;
 	for (size_t i = 0; i < 200; i++) {
 		make_input(&in, type, i);
 		struct bs_test_run tr;
-		struct result a, b;
+		struct result a, b, c;
+		struct clones ca, cc;
 		set_input(&tr, &in, engine, ea);
 		int rc = bs_test_run(prog, ma, &tr, &err);
+		keep_clones(&ca, &tr);
 		keep(&a, rc, &err, &tr);
 		set_input(&tr, &in, engine, eb);
 		rc = bs_test_runner_run(runner, &tr, &err);
 		keep(&b, rc, &err, &tr);
 		same(&a, &b, i, (int)engine);
+		/* lent outputs hold until the lender's next run, whatever
+		 * other runners do meanwhile */
+		if (lent)
+			assert_memory_equal(lent, lent_copy, lent_size);
+		set_input(&tr, &in, engine, ec);
+		rc = bs_test_runner_run_lent(lender, &tr, &err);
+		c = (struct result){.rc = rc, .err = err, .retval = tr.retval,
+				    .insns = tr.insns_executed, .data = tr.data_out,
+				    .ctx = tr.ctx_out, .data_size = tr.data_size_out,
+				    .ctx_size = tr.ctx_size_out, .redirect = tr.redirect,
+				    .nclones = tr.nclones};
+		same(&a, &c, i, (int)engine);
+		keep_clones(&cc, &tr);
+		same_clones(&ca, &cc);
+		free_clones(&ca);
+		free_clones(&cc);
+		lent = rc ? NULL : tr.data_out;
+		lent_size = rc ? 0 : tr.data_size_out;
+		assert_true(lent_size <= sizeof(lent_copy));
+		if (lent)
+			memcpy(lent_copy, lent, lent_size);
 		if (getenv("RUNNER_DEBUG") && a.rc)
 			fprintf(stderr, "%s run %zu: %s\n", bs_prog_type_name(type), i, a.err.message);
 		ok += a.rc == 0;
@@ -358,13 +425,18 @@ static void compare_type(const char *src, enum bs_prog_type type, enum bs_engine
 	assert_true(failed >= 1);
 	for (size_t i = 0; i < bs_maps_count(ma); i++) {
 		const struct bs_map_def *def = bs_map_def(bs_maps_at(ma, i));
-		for (uint32_t k = 0; k < def->max_entries; k++)
+		for (uint32_t k = 0; k < def->max_entries; k++) {
 			assert_memory_equal(bs_map_array_data(bs_maps_at(ma, i), k),
 					    bs_map_array_data(bs_maps_at(mb, i), k), def->value_size);
+			assert_memory_equal(bs_map_array_data(bs_maps_at(ma, i), k),
+					    bs_map_array_data(bs_maps_at(mc, i), k), def->value_size);
+		}
 	}
 	bs_test_runner_free(runner);
+	bs_test_runner_free(lender);
 	bs_maps_free(ma);
 	bs_maps_free(mb);
+	bs_maps_free(mc);
 	bs_prog_free(prog);
 }
 
@@ -446,13 +518,17 @@ static void test_flat_memory(void **state)
 			make_input(&in, cases[c].type, i % 64);
 			struct bs_test_run tr;
 			set_input(&tr, &in, BS_ENGINE_INTERP, &env);
-			if (bs_test_runner_run(runner, &tr, &err) == 0)
-				ok++;
-			free(tr.data_out);
-			free(tr.ctx_out);
-			for (size_t k = 0; k < tr.nclones; k++)
-				free(tr.clones[k].data);
-			free(tr.clones);
+			/* lent runs among them: the runner frees what it lent */
+			if (i % 3 == 0) {
+				ok += bs_test_runner_run_lent(runner, &tr, &err) == 0;
+			} else {
+				ok += bs_test_runner_run(runner, &tr, &err) == 0;
+				free(tr.data_out);
+				free(tr.ctx_out);
+				for (size_t k = 0; k < tr.nclones; k++)
+					free(tr.clones[k].data);
+				free(tr.clones);
+			}
 			if (i == 999)
 				at_1000 = heap_in_use();
 		}
@@ -470,12 +546,74 @@ static void test_flat_memory(void **state)
 	}
 }
 
+/* The packet's window moves and resizes from run to run (its size, the
+ * metadata in front of it) while the JIT keeps what its checked accesses
+ * learned across runs: a read 60 bytes into the packet, unchecked by the
+ * program, succeeds exactly when the packet has those bytes, through runs
+ * of one size, shrinking, growing and moving, on every engine. */
+static void test_window_moves(void **state)
+{
+	(void)state;
+	static const char src[] =
+		"r2 = *(u32 *)(r1 +0)\n"
+		"r3 = *(u32 *)(r1 +4)\n"
+		"r0 = *(u32 *)(r2 +60)\n"
+		"r0 += r3\n"
+		"r0 -= r2\n"
+		"exit\n";
+	static const struct {
+		size_t size, meta;
+	} runs[] = {{98, 0}, {98, 0}, {50, 0}, {50, 0}, {64, 0}, {63, 0}, {98, 0}, {98, 8},
+		    {70, 8}, {72, 8}, {72, 8}, {98, 0}, {14, 0}, {64, 0}, {100, 32}, {96, 32}};
+	struct bs_prog *prog = make_prog(src, BS_PROG_XDP);
+	for (int engine = 0; engine < 2; engine++) {
+		if (engine && !bs_jit_available())
+			break;
+		enum bs_engine eng = engine ? BS_ENGINE_JIT : BS_ENGINE_INTERP;
+		struct bs_test_run tmpl = {.engine = eng};
+		struct bs_test_runner *runner;
+		struct bs_error err;
+		assert_int_equal(bs_test_runner_new(prog, NULL, &tmpl, &runner, &err), 0);
+		for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+			uint8_t data[128];
+			for (size_t k = 0; k < sizeof(data); k++)
+				data[k] = (uint8_t)(i * 17 + k);
+			size_t meta = runs[i].meta, size = runs[i].size;
+			struct xdp_md md = {.data = (uint32_t)meta, .data_end = (uint32_t)size};
+			struct bs_test_run tr = {.data_in = data, .data_size_in = size,
+						 .ctx_in = meta ? &md : NULL,
+						 .ctx_size_in = meta ? sizeof(md) : 0, .engine = eng};
+			int rc = i % 2 ? bs_test_runner_run_lent(runner, &tr, &err)
+				       : bs_test_runner_run(runner, &tr, &err);
+			if (size - meta >= 64) {
+				if (rc)
+					fail_msg("engine %d run %zu: %s", engine, i, err.message);
+				uint32_t want;
+				memcpy(&want, data + meta + 60, 4);
+				assert_int_equal(tr.retval, (uint32_t)(want + size - meta));
+			} else {
+				if (!rc)
+					fail_msg("engine %d run %zu: a %zu-byte packet read at 60",
+						 engine, i, size - meta);
+				assert_int_equal(err.kind, BS_ERR_MEMORY);
+			}
+			if (!rc && !(i % 2)) {
+				free(tr.data_out);
+				free(tr.ctx_out);
+			}
+		}
+		bs_test_runner_free(runner);
+	}
+	bs_prog_free(prog);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_as_separate_runs),
 		cmocka_unit_test(test_other_env_refused),
 		cmocka_unit_test(test_flat_memory),
+		cmocka_unit_test(test_window_moves),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -114,6 +114,14 @@ BS_MUST_CHECK int bs_test_runner_new(const struct bs_prog *prog, struct bs_maps 
 				     struct bs_error *err);
 BS_MUST_CHECK int bs_test_runner_run(struct bs_test_runner *r, struct bs_test_run *tr,
 				     struct bs_error *err);
+/* bs_test_runner_run whose outputs stay the runner's: data_out, ctx_out and
+ * the clones (the array and their data) are valid until the runner's next
+ * run or bs_test_runner_free, and the caller neither frees nor writes them.
+ * data_out is then often the packet buffer itself, not a copy. For callers
+ * that are done with a run's outputs before the next run (replay): no
+ * allocation a run. Results are bs_test_runner_run's, byte for byte. */
+BS_MUST_CHECK int bs_test_runner_run_lent(struct bs_test_runner *r, struct bs_test_run *tr,
+					  struct bs_error *err);
 void bs_test_runner_free(struct bs_test_runner *r);
 
 #pragma GCC visibility pop
