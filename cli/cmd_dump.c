@@ -143,8 +143,8 @@ static void jited_print(struct bs_vm *vm, struct jited_lines *j)
 	const uint32_t *offs;
 	size_t len;
 	if (bs_vm_jit_code(vm, 0, &code, &len, &offs, &err) ||
-	    dump_jited(code, len, offs, j->n, jited_bpf_line, j, (j->flags & BS_DISASM_OPCODES) != 0,
-		       &err)) {
+	    dump_jited(code, len, offs, j->prog, j->n, jited_bpf_line, j,
+		       (j->flags & BS_DISASM_OPCODES) != 0, &err)) {
 		cli_print_error(stderr, "bpfstep dump", &err);
 		j->rc = CLI_FAIL;
 	}

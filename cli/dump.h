@@ -11,17 +11,12 @@
 void dump_visual(const struct bs_insn *prog, size_t n, const struct bs_func *funcs, size_t nfuncs,
 		 const struct bs_disasm_names *names);
 
-/* The JIT's code of one program (bs_vm_jit_code) disassembled: bpf_line
- * prints BPF instruction pc (and its source line) before the native code
- * made from it. CLI_OK, or -1 with err (no capstone in this build). */
-int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs, size_t n,
-	       void (*bpf_line)(size_t pc, void *user), void *user, bool opcodes,
-	       struct bs_error *err);
-
-/* The JIT's code of one program (bs_vm_jit_code) disassembled: bpf_line
- * prints BPF instruction pc (and its source line) before the native code
- * made from it. 0, or -1 with err (no capstone in this build). */
-int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs, size_t n,
+/* The JIT's code of program prog (n slots; bs_vm_jit_code) disassembled:
+ * bpf_line prints BPF instruction pc (and its source line) before the
+ * native code made from it. CLI_OK, or -1 with err (no capstone in this
+ * build). */
+int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs,
+	       const struct bs_insn *prog, size_t n,
 	       void (*bpf_line)(size_t pc, void *user), void *user, bool opcodes,
 	       struct bs_error *err);
 

@@ -28,7 +28,8 @@ static void print_native(csh h, const uint8_t *code, size_t from, size_t to, boo
 	cs_free(insn, count);
 }
 
-int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs, size_t n,
+int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs,
+	       const struct bs_insn *prog, size_t n,
 	       void (*bpf_line)(size_t pc, void *user), void *user, bool opcodes,
 	       struct bs_error *err)
 {
@@ -42,17 +43,14 @@ int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs, size_t n,
 #endif
 	printf("entry:\n");
 	print_native(h, code, 0, offs[0], opcodes);
-	for (size_t pc = 0; pc < n; pc++) {
-		/* lddw's second slot has no code of its own */
-		if (pc + 1 < n && offs[pc + 1] == offs[pc] && pc > 0 && offs[pc - 1] == offs[pc])
-			continue;
+	/* lddw's second slot has no code of its own: its offset is the next
+	 * instruction's */
+	for (size_t pc = 0, next; pc < n; pc = next) {
+		next = pc + bs_insn_slots(&prog[pc]);
+		if (next > n)
+			next = n;
 		bpf_line(pc, user);
-		size_t end = offs[pc + 1];
-		if (pc + 1 < n && offs[pc + 1] == offs[pc])
-			end = offs[pc + 2];
-		print_native(h, code, offs[pc], end, opcodes);
-		if (pc + 1 < n && offs[pc + 1] == offs[pc])
-			pc++;
+		print_native(h, code, offs[pc], offs[next], opcodes);
 	}
 	printf("exit and slow paths:\n");
 	print_native(h, code, offs[n], len, opcodes);
@@ -60,11 +58,12 @@ int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs, size_t n,
 	return 0;
 }
 #else
-int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs, size_t n,
+int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs,
+	       const struct bs_insn *prog, size_t n,
 	       void (*bpf_line)(size_t pc, void *user), void *user, bool opcodes,
 	       struct bs_error *err)
 {
-	(void)code; (void)len; (void)offs; (void)n; (void)bpf_line; (void)user; (void)opcodes;
+	(void)code; (void)len; (void)offs; (void)prog; (void)n; (void)bpf_line; (void)user; (void)opcodes;
 	bs_error_set(err, BS_ERR_UNSUPPORTED,
 		     "this bpfstep was built without capstone, which 'dump jited' disassembles with");
 	snprintf(err->hint, sizeof(err->hint),

@@ -85,6 +85,22 @@ static int h_lookup(struct bs_vm *vm, const uint64_t args[5], uint64_t *r0,
 	return 0;
 }
 
+/* bpf_map_lookup_elem on a plain array is an array lookup the JIT may do
+ * inline (array_map_gen_lookup): one copy per key, no per-CPU copies, no
+ * inner maps, nothing to note on a hit. */
+static bool lookup_is_array(void *user, uint64_t r1, struct bs_helper_array *out)
+{
+	struct hlp_attach *att = user;
+	struct bs_map *map;
+	if (arg_map(att, 1, r1, &map, NULL) || map->def.type != BS_MAP_ARRAY ||
+	    map->ops->touch || map->percpu)
+		return false;
+	out->base = att->guest[map->index];
+	out->stride = map->slot_size;
+	out->n = map->def.max_entries;
+	return true;
+}
+
 /* The verifier refuses these calls on a map the program may not write. */
 static int check_writable(int32_t id, const struct bs_map *map, struct bs_error *err)
 {
@@ -227,6 +243,8 @@ int hlp_maps_register_helpers(struct bs_vm *vm, struct hlp_attach *att, struct b
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (bs_vm_set_helper(vm, table[i].id, hlp_name(table[i].id), table[i].fn, att, err))
 			return -1;
+	if (bs_vm_set_helper_array(vm, 1, lookup_is_array, err))
+		return -1;
 	return hlp_register_for_each(vm, att, err);
 }
 

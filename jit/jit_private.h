@@ -29,9 +29,9 @@ enum { JIT_RD, JIT_WR };
  * is the host byte. A plain region is remembered whole (lim: the offsets an
  * access of this size may start at); a region with an access rule only for
  * the one address its rule allowed (lim 1). lim 0: empty. A hit skips the C
- * slow path. When the regions change (regions_gen) a memo of a plain region
- * is made again from the region's new place; one of a rule is emptied. The
- * code reads lo, lim and host only. */
+ * slow path. When its region changes (the region's gen), a memo of a plain
+ * region is made again from the region's new place; one of a rule is
+ * emptied. The code reads lo, lim and host only. */
 struct jit_memo {
 	uint64_t lo;
 	uint64_t lim;
@@ -101,9 +101,46 @@ BS_HIDDEN struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unche
 				       struct bs_error *err);
 BS_HIDDEN void jit_prog_free(struct jit_prog *p);
 /* Block leaders and each leader's count units (blk), and rest[pc]: the units
- * after pc in its block (plan.c); -1 if a jump leaves the program. */
-BS_HIDDEN int jit_plan_blocks(const struct vm_pinsn *code, size_t n, uint8_t *leader,
-			      uint32_t *blk, uint32_t *rest);
+ * after pc in its block (plan.c); -1 if a jump leaves the program. leader[pc]
+ * has JIT_LEAD, and JIT_TARGET when a jump leads there. Calls end their
+ * block, except where inside[pc] (a call done inline, which cannot change
+ * the count; inside may be NULL). */
+enum { JIT_LEAD = 1, JIT_TARGET = 2 };
+BS_HIDDEN int jit_plan_blocks(const struct vm_pinsn *code, size_t n, const uint8_t *inside,
+			      uint8_t *leader, uint32_t *blk, uint32_t *rest);
+/* What the instructions of one block so far say of each register (plan.c):
+ * r10 + v (a pointer into the current frame: r10 is read-only and always
+ * its top), the constant v (lddw, mov), or what an inline array lookup
+ * gave: 0 or a pointer v bytes into a value of `stride` bytes of region
+ * `region` (VALUE_OR_NULL), and past a test against 0, such a pointer
+ * (VALUE). Every block starts knowing nothing, except the one a failed
+ * `if rX == 0` falls through to when no jump leads there. */
+enum { JIT_FACT_NONE, JIT_FACT_FP, JIT_FACT_CONST, JIT_FACT_VALUE_OR_NULL, JIT_FACT_VALUE };
+struct jit_facts {
+	uint8_t kind[BS_MAX_REG];
+	int64_t v[BS_MAX_REG];
+	uint64_t stride[BS_MAX_REG];
+	uint32_t region[BS_MAX_REG];
+};
+BS_HIDDEN void jit_facts_clear(struct jit_facts *f);
+/* The facts after instruction I (not a call done inline). */
+BS_HIDDEN void jit_facts_step(struct jit_facts *f, const struct vm_pinsn *I);
+/* The facts after an inline array lookup: r0 is 0 or a value's start
+ * (region 0: somewhere not known). */
+BS_HIDDEN void jit_facts_lookup(struct jit_facts *f, uint64_t stride, uint32_t region);
+/* The facts at leader pc, reached from pc - 1 only if no jump leads there
+ * (leader flags of jit_plan_blocks): kept, and refined past `if rX == 0`;
+ * else nothing is known. */
+BS_HIDDEN void jit_facts_enter(struct jit_facts *f, const struct vm_pinsn *code, size_t pc,
+			       uint8_t leader);
+/* Whether reg + off is r10 + *k with [*k, *k + size) inside the current frame. */
+BS_HIDDEN bool jit_facts_in_frame(const struct jit_facts *f, int reg, int64_t off, unsigned size,
+				  int64_t *k);
+/* Whether reg holds a known constant (*v). */
+BS_HIDDEN bool jit_facts_const(const struct jit_facts *f, int reg, uint64_t *v);
+/* Whether [reg + off, + size) lies inside one value of region *region. */
+BS_HIDDEN bool jit_facts_in_value(const struct jit_facts *f, int reg, int64_t off, unsigned size,
+				  uint32_t *region);
 /* The compiled program idx, compiling it first if needed (runtime.c). */
 BS_HIDDEN struct jit_prog *jit_get(struct bs_vm *vm, uint32_t idx, struct bs_error *err);
 
@@ -117,6 +154,10 @@ BS_HIDDEN int jit_rt_helper(struct jit_frame *f, uint64_t pc);
 /* jit_rt_helper with the helper's entry (&vm->helpers[imm], fixed for the
  * VM's life) resolved when the code was made. */
 BS_HIDDEN int jit_rt_helper_at(struct jit_frame *f, uint64_t pc, const struct vm_helper *h);
+/* A call jit_rt_helper_at makes, for an inline array lookup whose key was
+ * not where its memo m said: also points m at the key's region. */
+BS_HIDDEN int jit_rt_helper_array(struct jit_frame *f, uint64_t pc, const struct vm_helper *h,
+				  struct jit_memo *m);
 BS_HIDDEN int jit_rt_tail_call(struct jit_frame *f, uint64_t pc);
 BS_HIDDEN void jit_rt_bail(struct jit_frame *f, uint64_t pc);
 BS_HIDDEN void jit_rt_call_depth(struct jit_frame *f, uint64_t pc);

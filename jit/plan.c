@@ -2,14 +2,15 @@
 /* What every backend needs besides its encodings: the basic blocks the
  * instruction budget is charged by, and freeing a compiled program. */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "jit/jit_private.h"
 
-int jit_plan_blocks(const struct vm_pinsn *code, size_t n, uint8_t *leader, uint32_t *blk,
-		    uint32_t *rest)
+int jit_plan_blocks(const struct vm_pinsn *code, size_t n, const uint8_t *inside, uint8_t *leader,
+		    uint32_t *blk, uint32_t *rest)
 {
-	leader[0] = 1;
+	leader[0] = JIT_LEAD | JIT_TARGET;  /* calls and tail calls come in */
 	for (size_t pc = 0; pc < n; pc++) {
 		const struct vm_pinsn *I = &code[pc];
 		enum vm_form f = vm_ops[I->op].form;
@@ -24,18 +25,21 @@ int jit_plan_blocks(const struct vm_pinsn *code, size_t n, uint8_t *leader, uint
 			int64_t t = (int64_t)pc + 1 + I->off;
 			if (t < 0 || (size_t)t >= n)
 				return -1;
-			leader[t] = 1;
+			leader[t] |= JIT_LEAD | JIT_TARGET;
 			ends = 1;
 			break;
 		}
-		case F_CALL: case F_CALL_KFUNC: case F_EXIT: case F_LD_ABS: case F_LD_IND:
+		case F_CALL:
+			ends = !(inside && inside[pc]);
+			break;
+		case F_CALL_KFUNC: case F_EXIT: case F_LD_ABS: case F_LD_IND:
 			ends = 1;
 			break;
 		default:
 			break;
 		}
 		if (ends && pc + 1 < n)
-			leader[pc + 1] = 1;
+			leader[pc + 1] |= JIT_LEAD;
 	}
 	/* walk each block backwards from its end */
 	size_t start = 0;
@@ -55,6 +59,116 @@ int jit_plan_blocks(const struct vm_pinsn *code, size_t n, uint8_t *leader, uint
 		start = pc;
 	}
 	return 0;
+}
+
+void jit_facts_clear(struct jit_facts *f)
+{
+	memset(f->kind, JIT_FACT_NONE, sizeof(f->kind));
+}
+
+static void fact_set(struct jit_facts *f, int r, int kind, int64_t v)
+{
+	f->kind[r] = (uint8_t)kind;
+	f->v[r] = v;
+}
+
+static void fact_copy(struct jit_facts *f, int to, int from)
+{
+	f->kind[to] = f->kind[from];
+	f->v[to] = f->v[from];
+	f->stride[to] = f->stride[from];
+	f->region[to] = f->region[from];
+}
+
+void jit_facts_step(struct jit_facts *f, const struct vm_pinsn *I)
+{
+	int d = I->dst;
+	switch ((enum vm_form)vm_ops[I->op].form) {
+	case F_ST: case F_STX: case F_STORE_REL: case F_ATOMIC:
+	case F_JMP_K: case F_JMP_X: case F_JA: case F_GOTOL: case F_MAY_GOTO:
+		return;
+	case F_ATOMIC_FETCH: case F_XCHG:
+		f->kind[I->src] = JIT_FACT_NONE;
+		return;
+	case F_CMPXCHG: case F_LD_ABS: case F_LD_IND:
+		f->kind[0] = JIT_FACT_NONE;
+		return;
+	case F_CALL: case F_CALL_LOCAL: case F_CALL_KFUNC: case F_EXIT:
+		jit_facts_clear(f);
+		return;
+	case F_LDDW:
+		fact_set(f, d, JIT_FACT_CONST, (int64_t)I->imm);
+		return;
+	default:
+		break;
+	}
+	/* pointers move by small constants only, so offsets never overflow */
+	int64_t k = (int64_t)I->imm;
+	int small = k >= -2 * BS_STACK_SIZE && k <= 2 * BS_STACK_SIZE;
+	int moves = f->kind[d] == JIT_FACT_FP || f->kind[d] == JIT_FACT_VALUE;
+	if (I->op == VM_OP_MOV64_X && I->src == 10)
+		fact_set(f, d, JIT_FACT_FP, 0);
+	else if (I->op == VM_OP_MOV64_X)
+		fact_copy(f, d, I->src);
+	else if (I->op == VM_OP_MOV64_K)
+		fact_set(f, d, JIT_FACT_CONST, k);
+	else if (I->op == VM_OP_ADD64_K && moves && small)
+		f->v[d] += k;
+	else if (I->op == VM_OP_SUB64_K && moves && small)
+		f->v[d] -= k;
+	else
+		f->kind[d] = JIT_FACT_NONE;
+}
+
+void jit_facts_lookup(struct jit_facts *f, uint64_t stride, uint32_t region)
+{
+	fact_set(f, 0, region ? JIT_FACT_VALUE_OR_NULL : JIT_FACT_NONE, 0);
+	f->stride[0] = stride;
+	f->region[0] = region;
+}
+
+void jit_facts_enter(struct jit_facts *f, const struct vm_pinsn *code, size_t pc, uint8_t leader)
+{
+	if (!leader)
+		return;
+	/* pc - 1 is one slot: a lddw ends no block */
+	const struct vm_pinsn *P = pc ? &code[pc - 1] : NULL;
+	if (leader & JIT_TARGET || !P ||
+	    (vm_ops[P->op].form != F_JMP_K && vm_ops[P->op].form != F_JMP_X)) {
+		jit_facts_clear(f);
+		return;
+	}
+	/* if rX == 0 goto: falling through, rX is not 0 */
+	if (P->op == VM_OP_JEQ_K && P->imm == 0 && f->kind[P->dst] == JIT_FACT_VALUE_OR_NULL)
+		f->kind[P->dst] = JIT_FACT_VALUE;
+}
+
+bool jit_facts_in_frame(const struct jit_facts *f, int reg, int64_t off, unsigned size, int64_t *k)
+{
+	if (reg == 10)
+		*k = off;
+	else if (f->kind[reg] == JIT_FACT_FP)
+		*k = f->v[reg] + off;
+	else
+		return false;
+	return *k >= -BS_STACK_SIZE && *k + (int64_t)size <= 0;
+}
+
+bool jit_facts_const(const struct jit_facts *f, int reg, uint64_t *v)
+{
+	*v = (uint64_t)f->v[reg];
+	return f->kind[reg] == JIT_FACT_CONST;
+}
+
+bool jit_facts_in_value(const struct jit_facts *f, int reg, int64_t off, unsigned size,
+			uint32_t *region)
+{
+	if (f->kind[reg] != JIT_FACT_VALUE)
+		return false;
+	/* v moved by small constants only (jit_facts_step): no overflow */
+	int64_t at = f->v[reg] + off;
+	*region = f->region[reg];
+	return at >= 0 && (uint64_t)at + size <= f->stride[reg];
 }
 
 void jit_prog_free(struct jit_prog *p)

@@ -29,8 +29,22 @@ void jit_free(struct bs_vm *vm)
 	vm->jit = NULL;
 }
 
+/* Program idx's code when it is compiled, for the mode asked, from the
+ * code loaded now; else NULL (jit_get makes it). */
+static inline struct jit_prog *jit_ready(const struct bs_vm *vm, uint32_t idx)
+{
+	const struct jit_state *js = vm->jit;
+	if (!js || idx >= js->nprogs || js->unchecked != (vm->engine == BS_ENGINE_JIT_UNCHECKED))
+		return NULL;
+	struct jit_prog *p = js->progs[idx];
+	return p && p->code == vm->progs[idx].code && p->n == vm->progs[idx].n ? p : NULL;
+}
+
 struct jit_prog *jit_get(struct bs_vm *vm, uint32_t idx, struct bs_error *err)
 {
+	struct jit_prog *ready = jit_ready(vm, idx);
+	if (ready)
+		return ready;
 	int unchecked = vm->engine == BS_ENGINE_JIT_UNCHECKED;
 	if (!jit_supported()) {
 		vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC, "this build has no JIT for the host");
@@ -72,7 +86,8 @@ struct jit_prog *jit_get(struct bs_vm *vm, uint32_t idx, struct bs_error *err)
  * go away, so the index stays), or empty if the region has a rule or a hook
  * in its way now. A rule's answer may depend on more than the offset (the
  * raw tracepoint rule reads the run's ctx_in size, and the rule is set again
- * whenever that changes), so an answer of a rule never outlives a change. */
+ * whenever that changes), so an answer of a rule never outlives a change of
+ * its region. */
 static void memo_rebase(const struct bs_vm *vm, struct jit_memo *m)
 {
 	if (m->region == 0 || m->region >= vm->nregions) {
@@ -89,15 +104,24 @@ static void memo_rebase(const struct bs_vm *vm, struct jit_memo *m)
 	}
 }
 
-/* Every program's memos, once the regions have moved since they were filled. */
+/* The memos of the regions that changed since the memos were filled
+ * (memo_gen): a replay moves the packet's window before every packet, and
+ * what the program remembers about its context or a map stays right. A
+ * region changed since then when its gen lies in (memo_gen, regions_gen],
+ * counted modulo 2^32 from memo_gen; a region last changed 2^32 changes ago
+ * may look changed, which only costs a rebase. */
 static void memo_empty(struct bs_vm *vm)
 {
 	struct jit_state *js = vm->jit;
+	uint32_t since = vm->regions_gen - js->memo_gen;
 	for (uint32_t i = 0; i < js->nprogs; i++) {
 		struct jit_prog *p = js->progs[i];
-		for (size_t k = 0; p && k < p->nmemo; k++)
-			if (p->memo[k].lim)
-				memo_rebase(vm, &p->memo[k]);
+		if (!p || !p->memo)
+			continue;
+		for (struct jit_memo *m = p->memo, *end = m + p->nmemo; m < end; m++)
+			if (m->lim && (m->region >= vm->nregions ||
+				       vm->regions[m->region].gen - js->memo_gen - 1 < since))
+				memo_rebase(vm, m);
 	}
 	js->memo_gen = vm->regions_gen;
 }
@@ -271,6 +295,31 @@ int jit_rt_helper_at(struct jit_frame *f, uint64_t pc, const struct vm_helper *h
 	return 0;
 }
 
+int jit_rt_helper_array(struct jit_frame *f, uint64_t pc, const struct vm_helper *h,
+			struct jit_memo *m)
+{
+	/* the key's region, for the inline read next time: plain readable
+	 * memory only, as the helper's own translation would allow */
+	struct bs_vm *vm = f->vm;
+	uint64_t addr = vm->reg[2];
+	for (unsigned i = 1; i < vm->nregions && vm->jit->memo_gen == vm->regions_gen; i++) {
+		const struct vm_region *r = &vm->regions[i];
+		if (addr < r->guest || addr - r->guest >= r->size)
+			continue;
+		if (!r->rule && (r->flags & BS_REGION_READ) && r->size - (addr - r->guest) >= 4)
+			memo_fill(vm, m, addr, 4, BS_REGION_READ, r->host + (addr - r->guest));
+		break;
+	}
+	/* the call may sit inside its block (jit_plan_blocks): the units
+	 * after it are charged already, and stay so */
+	uint32_t rest = h->fn ? vm->jit->progs[vm->cur]->rest[pc] : 0;
+	f->remaining += rest;
+	int rc = jit_rt_helper_at(f, pc, h);
+	if (!rc)
+		f->remaining -= rest;
+	return rc;
+}
+
 /* Finishes the run in the interpreter from pc of the current program, with
  * everything (registers, frames, count) as the interpreter keeps it. */
 static void finish_in_interp(struct jit_frame *f, uint64_t pc)
@@ -359,7 +408,9 @@ struct jit_pkt jit_rt_ld_pkt(struct jit_frame *f, uint64_t off64, uint64_t size)
 int jit_run(struct bs_vm *vm, struct bs_error *err)
 {
 	struct bs_error e;
-	struct jit_prog *p = jit_get(vm, 0, &e);
+	struct jit_prog *p = jit_ready(vm, 0);
+	if (!p)
+		p = jit_get(vm, 0, &e);
 	if (!p) {
 		/* code the backend cannot encode (a branch out of reach): the
 		 * interpreter runs the program, with the same results */

@@ -235,7 +235,7 @@ static void call_abs(struct jit_buf *b, const void *fn)
 
 /* ---- the pass ---- */
 
-enum stub_kind { STUB_MEM, STUB_BAIL, STUB_DEPTH };
+enum stub_kind { STUB_MEM, STUB_BAIL, STUB_DEPTH, STUB_HELPER_ARRAY };
 
 struct stub {
 	uint8_t kind;
@@ -245,7 +245,7 @@ struct stub {
 	uint32_t units;   /* STUB_BAIL: the block's count */
 	uint32_t back;    /* where the access is */
 	uint32_t skip;    /* past it */
-	uint32_t site;    /* STUB_MEM: its memo */
+	uint32_t site;    /* STUB_MEM, STUB_HELPER_ARRAY: its memo */
 };
 
 struct xctx {
@@ -265,6 +265,8 @@ struct xctx {
 	size_t pexit, pepi;           /* the last pass */
 	size_t nsites;                /* checked accesses so far this pass */
 	size_t memo_off;              /* where the memos start, from the code (emitting pass) */
+	struct jit_facts facts;       /* about the registers, so far in this block */
+	uint8_t *inl;                 /* helper calls done inline (emit_helper_array) */
 	int64_t stack_top;            /* guest end of the stack region */
 	int32_t sdisp;                /* [guest + r12 + sdisp] is the stack's host byte */
 };
@@ -464,6 +466,13 @@ static int access_is_read(enum vm_form form)
 	return form == F_LDX || form == F_LOAD_ACQ;
 }
 
+/* what the interpreter's vm_mem asks of the region */
+static unsigned access_need(enum vm_form form)
+{
+	return access_is_read(form) ? BS_REGION_READ
+	       : access_need_store(form) ? BS_REGION_WRITE : BS_REGION_RW;
+}
+
 static void guest_addr(struct jit_buf *b, int dst, int x, int64_t off)
 {
 	if (off)
@@ -480,11 +489,21 @@ static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	enum vm_form form = vm_ops[I->op].form;
 	unsigned size = vm_size_bytes(vm_ops[I->op].code);
 	int base = access_is_read(form) ? I->src : I->dst;
-	int64_t off = I->off;
-	/* r10 is read-only and always the current frame's top: fp-512..fp-1
-	 * needs no check at run time */
-	if (base == 10 && off >= -BS_STACK_SIZE && off + size <= 0) {
-		emit_access(c, I, (struct mem){RBP, VMR, 0, (int32_t)(off + c->sdisp)});
+	int64_t off = I->off, k;
+	if (jit_facts_in_frame(&c->facts, base, off, size, &k)) {
+		emit_access(c, I, (struct mem){RBP, VMR, 0, (int32_t)(k + c->sdisp)});
+		return;
+	}
+	/* inside a value an inline lookup found (and a test against 0 let
+	 * through): the region's place, without a check */
+	uint32_t ri;
+	if (jit_facts_in_value(&c->facts, base, off, size, &ri) &&
+	    (c->vm->regions[ri].flags & access_need(form)) == access_need(form)) {
+		int32_t r = VM_OFF(regions) + (int32_t)(ri * sizeof(struct vm_region));
+		guest_addr(b, AUX, reg2x[base], off);
+		op_rm(b, 0, 1, 0x2b, AUX, M(VMR, r + (int32_t)offsetof(struct vm_region, guest)), 0);
+		op_rm(b, 0, 1, 0x03, AUX, M(VMR, r + (int32_t)offsetof(struct vm_region, host)), 0);
+		emit_access(c, I, M(AUX, 0));                 /* sub r10, [guest]; add r10, [host] */
 		return;
 	}
 	/* the guest address in r10; the stub makes it again in r11 */
@@ -496,13 +515,13 @@ static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	op_rip(b, 1, 0x3b, AUX, memo + offsetof(struct jit_memo, lim));   /* cmp r10, [lim] */
 	struct stub s = {STUB_MEM, (uint8_t)size, (uint8_t)access_need_store(form), (uint32_t)pc, 0, 0, 0,
 			 (uint32_t)site};
-	size_t k = jump_stub(c, CC_AE, s);
+	size_t stub = jump_stub(c, CC_AE, s);
 	op_rip(b, 1, 0x03, AUX, memo + offsetof(struct jit_memo, host));  /* add r10, [host] */
-	if (c->nstubs > k)
-		c->stubs[k].back = (uint32_t)b->len;
+	if (c->nstubs > stub)
+		c->stubs[stub].back = (uint32_t)b->len;
 	emit_access(c, I, M(AUX, 0));
-	if (c->nstubs > k)
-		c->stubs[k].skip = (uint32_t)b->len;
+	if (c->nstubs > stub)
+		c->stubs[stub].skip = (uint32_t)b->len;
 }
 
 static void emit_stub_mem(struct xctx *c, const struct stub *s)
@@ -867,9 +886,156 @@ static void emit_call_local(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	store_imm(b, 0, M(VMR, VM_OFF(cur)), (int32_t)c->idx);
 }
 
+/* Whether I is a call of a helper that is an array lookup (*d) for the r1
+ * the facts know. */
+static bool call_array(const struct xctx *c, const struct vm_pinsn *I, struct bs_helper_array *d)
+{
+	if (vm_ops[I->op].form != F_CALL || I->imm >= VM_MAX_HELPER_ID)
+		return false;
+	const struct vm_helper *h = &c->vm->helpers[I->imm];
+	uint64_t r1;
+	return h->array && jit_facts_const(&c->facts, 1, &r1) && h->array(h->user, r1, d) &&
+	       d->stride > 0 && d->stride <= INT32_MAX;
+}
+
+/* The region holding all of array d, plain memory, or 0 (none). */
+static uint32_t array_region(const struct xctx *c, const struct bs_helper_array *d)
+{
+	const struct bs_vm *vm = c->vm;
+	for (uint32_t i = 1; i < vm->nregions; i++) {
+		const struct vm_region *r = &vm->regions[i];
+		if (d->base >= r->guest && d->base - r->guest <= r->size &&
+		    (uint64_t)d->n * d->stride <= r->size - (d->base - r->guest))
+			return r->rule || r->hook ? 0 : i;
+	}
+	return 0;
+}
+
+/* The facts after instruction pc, an inline call or any other. */
+static void facts_after(struct xctx *c, size_t pc)
+{
+	const struct vm_pinsn *I = &c->code[pc];
+	struct bs_helper_array d;
+	if (c->inl[pc] && call_array(c, I, &d))
+		jit_facts_lookup(&c->facts, d.stride, array_region(c, &d));
+	else
+		jit_facts_step(&c->facts, I);
+}
+
+/* Marks the helper calls done inline, and plans the blocks with them
+ * inside (they cannot change the count). Facts only grow as blocks merge,
+ * so a call marked stays inline; twice finds those a merge makes known. */
+static int plan_with_inline(struct xctx *c, uint32_t *rest)
+{
+	for (int round = 0; round < 3; round++) {
+		memset(c->leader, 0, c->n + 1);
+		memset(c->blk, 0, (c->n + 1) * sizeof(*c->blk));
+		if (jit_plan_blocks(c->code, c->n, c->inl, c->leader, c->blk, rest))
+			return -1;
+		if (round == 2)
+			break;
+		jit_facts_clear(&c->facts);
+		for (size_t pc = 0; pc < c->n; pc++) {
+			if (pc > 0 && vm_ops[c->code[pc - 1].op].form == F_LDDW)
+				continue;
+			jit_facts_enter(&c->facts, c->code, pc, c->leader[pc]);
+			struct bs_helper_array d;
+			if (call_array(c, &c->code[pc], &d))
+				c->inl[pc] = 1;
+			facts_after(c, pc);
+		}
+	}
+	return 0;
+}
+
+/* r0 = base + eax * stride if eax < n, else 0 */
+static void emit_array_index(struct xctx *c, const struct bs_helper_array *d)
+{
+	struct jit_buf *b = &c->b;
+	alu_ri(b, 0, 7, RAX, (int32_t)d->n);                              /* cmp eax, n */
+	size_t miss = jcc8(b, CC_AE);
+	op_rr(b, 0, 1, 0x69, RAX, RAX, 0);                                /* imul rax, rax, stride */
+	emit4(b, (uint32_t)d->stride);
+	if (d->base <= INT32_MAX) {
+		alu_ri(b, 1, 0, RAX, (int32_t)d->base);                   /* add rax, base */
+	} else {
+		mov_imm(b, 1, ADR, d->base);
+		op_rr(b, 0, 1, 0x01, ADR, RAX, 0);                        /* add rax, r11 */
+	}
+	size_t done = jcc8(b, CC_ALWAYS);
+	patch8(b, miss);
+	op_rr(b, 0, 0, 0x31, RAX, RAX, 0);                                /* xor eax, eax */
+	patch8(b, done);
+}
+
+/* A helper call that is an array lookup for the r1 it gets (struct
+ * bs_helper_array), inline as the kernel's array_map_gen_lookup: the u32
+ * key read where r2 points (the stack, or the region its memo remembers),
+ * compared with the bound, scaled. A key anywhere else takes the stub, the
+ * helper itself, so every error is the helper's own. 0: not such a call. */
+static int emit_helper_array(struct xctx *c, size_t pc, const struct vm_pinsn *I)
+{
+	struct jit_buf *b = &c->b;
+	struct bs_helper_array d;
+	if (!c->inl[pc])
+		return 0;
+	if (!call_array(c, I, &d)) {
+		emit_fail(b);  /* planned inline; the facts cannot have shrunk */
+		return 1;
+	}
+	int64_t k;
+	if (jit_facts_in_frame(&c->facts, 2, 0, 4, &k)) {
+		op_rm(b, 0, 0, 0x8b, RAX, (struct mem){RBP, VMR, 0, (int32_t)(k + c->sdisp)}, 0);
+		emit_array_index(c, &d);
+		return 1;
+	}
+	mov_rr(b, 1, ADR, reg2x[2]);
+	/* on the stack: from the current frame's bottom to the top of frame 0 */
+	op_rm(b, 0, 1, 0x3b, ADR, M(VMR, VM_OFF(stack_lo)), 0);  /* cmp r11, [vm->stack_lo] */
+	size_t j1 = jcc8(b, CC_B);
+	alu_ri(b, 1, 7, ADR, (int32_t)(c->stack_top - 4));      /* cmp r11, top - 4 */
+	size_t j2 = jcc8(b, CC_A);
+	op_rm(b, 0, 0, 0x8b, RAX, (struct mem){ADR, VMR, 0, c->sdisp}, 0);  /* mov eax, [host] */
+	size_t have = jcc8(b, CC_ALWAYS);
+	patch8(b, j1);
+	patch8(b, j2);
+	size_t site = c->nsites++;
+	size_t memo = c->memo_off + site * sizeof(struct jit_memo);
+	mov_rr(b, 1, AUX, ADR);
+	op_rip(b, 1, 0x2b, AUX, memo + offsetof(struct jit_memo, lo));    /* sub r10, [lo] */
+	op_rip(b, 1, 0x3b, AUX, memo + offsetof(struct jit_memo, lim));   /* cmp r10, [lim] */
+	struct stub s = {STUB_HELPER_ARRAY, 4, 0, (uint32_t)pc, 0, 0, 0, (uint32_t)site};
+	size_t stub = jump_stub(c, CC_AE, s);
+	op_rip(b, 1, 0x03, AUX, memo + offsetof(struct jit_memo, host));  /* add r10, [host] */
+	op_rm(b, 0, 0, 0x8b, RAX, M(AUX, 0), 0);                         /* mov eax, [r10] */
+	patch8(b, have);
+	emit_array_index(c, &d);
+	if (c->nstubs > stub)
+		c->stubs[stub].back = (uint32_t)b->len;
+	return 1;
+}
+
+static void emit_stub_helper_array(struct xctx *c, const struct stub *s)
+{
+	struct jit_buf *b = &c->b;
+	save_all(b);
+	mov_rr(b, 1, RDI, RSP);
+	mov_imm(b, 1, RSI, s->pc);
+	mov_imm(b, 1, RDX, (uint64_t)(uintptr_t)&c->vm->helpers[c->code[s->pc].imm]);
+	op_rip(b, 1, 0x8d, RCX, c->memo_off + s->site * sizeof(struct jit_memo));  /* lea rcx, [memo] */
+	call_abs(b, (const void *)jit_rt_helper_array);
+	mov_rr(b, 0, AUX, RAX);
+	restore_volatile(b, 1);
+	op_rr(b, 0, 0, 0x85, AUX, AUX, 0);                       /* test r10d, r10d */
+	jcc32(b, CC_NE, c->epi_off);
+	jcc32(b, CC_ALWAYS, s->back);
+}
+
 static void emit_helper(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 {
 	struct jit_buf *b = &c->b;
+	if (I->imm < VM_MAX_HELPER_ID && emit_helper_array(c, pc, I))
+		return;
 	if (I->imm == VM_HELPER_TAIL_CALL) {
 		c_call(b, (const void *)jit_rt_tail_call, 0, pc, 0);
 		mov_rr(b, 0, AUX, RAX);
@@ -1004,6 +1170,9 @@ static void emit_stubs(struct xctx *c)
 			c_call(b, (const void *)jit_rt_call_depth, 0, s->pc, 0);
 			jcc32(b, CC_ALWAYS, c->epi_off);
 			break;
+		case STUB_HELPER_ARRAY:
+			emit_stub_helper_array(c, s);
+			break;
 		}
 	}
 }
@@ -1021,7 +1190,9 @@ static void emit_pass(struct xctx *c)
 		/* lddw's second slot: no code, the offset of the next instruction */
 		if (pc > 0 && vm_ops[c->code[pc - 1].op].form == F_LDDW)
 			continue;
+		jit_facts_enter(&c->facts, c->code, pc, c->leader[pc]);
 		emit_insn(c, pc);
+		facts_after(c, pc);
 	}
 	c->offs[c->n] = (uint32_t)b->len;
 	c->exit_off = b->len;
@@ -1054,13 +1225,14 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 	o2 = calloc(c.n + 1, sizeof(*o2));
 	c.blk = calloc(c.n + 1, sizeof(*c.blk));
 	c.leader = calloc(c.n + 1, 1);
+	c.inl = calloc(c.n + 1, 1);
 	if (p)
 		p->rest = calloc(c.n + 1, sizeof(*p->rest));
-	if (!p || !o1 || !o2 || !c.blk || !c.leader || !p->rest) {
+	if (!p || !o1 || !o2 || !c.blk || !c.leader || !c.inl || !p->rest) {
 		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.n);
 		goto fail;
 	}
-	if (jit_plan_blocks(c.code, c.n, c.leader, c.blk, p->rest)) {
+	if (plan_with_inline(&c, p->rest)) {
 		vm_err(err, BS_ERR_INVALID, BS_NO_PC, "a jump leaves the program");
 		goto fail;
 	}
@@ -1144,6 +1316,7 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 	free(o2);
 	free(c.blk);
 	free(c.leader);
+	free(c.inl);
 	free(c.stubs);
 	free(c.stub_off);
 	return p;
@@ -1152,6 +1325,7 @@ fail:
 	free(o2);
 	free(c.blk);
 	free(c.leader);
+	free(c.inl);
 	free(c.stubs);
 	free(c.stub_off);
 	if (p)

@@ -147,6 +147,9 @@ else
 	check_not "dump --prog shows that program only" "xdp_sum" -- "$bs" dump "$ex/subprogs.bpf.o" --prog tc_len
 	check_not "dump --prog prints no prog header" "prog '" -- "$bs" dump "$ex/subprogs.bpf.o" --prog tc_len
 	check "dump --prog SECTION" 0 "call bpf_skb_load_bytes#26" -- "$bs" dump "$ex/sock_filter.bpf.o" --prog socket
+	# lddw's second slot has no line of its own: the call after it has its code
+	check "dump jited after a lddw" 0 "  20: (85) call bpf_map_lookup_elem#1" -- "$bs" dump "$ex/xdp_firewall.bpf.o" jited
+	check_not "dump jited: no second-slot line" "BUG_ld" -- "$bs" dump "$ex/xdp_firewall.bpf.o" jited
 	check "dump socket filter" 0 "prog 'sock_filter' (section socket, type socket_filter):" -- "$bs" dump "$ex/sock_filter.bpf.o"
 	check "dump global data" 0 "call bpf_trace_printk#6" -- "$bs" dump "$ex/globals.bpf.o"
 	check "dump global data reference" 0 "(18) r1 = map[globals.data]+0" -- "$bs" dump "$ex/globals.bpf.o" --prog globals

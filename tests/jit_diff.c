@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "bpfstep/bpfstep.h"
+#include "tests/array_helper.h"
 
 /* ---- random numbers (splitmix64: one stream per program index) ---- */
 
@@ -252,9 +253,31 @@ struct layout {
 	size_t len[FN__COUNT];  /* planned body slots (a function may use fewer, padded) */
 };
 
+/* r1 of the array lookup helper (7): what a map's lddw would give */
+#define LOOKUP_HANDLE 0xffff900000000000ULL
+
 static void gen_call(struct prog *p, int fn)
 {
-	switch (rn(9)) {
+	switch (rn(10)) {
+	case 9:  /* an array lookup, done inline by the JIT when r1 is known */
+		if (chance(85))
+			put_lddw(p, 1, 0, chance(90) ? LOOKUP_HANDLE : LOOKUP_HANDLE + 0x1000);
+		if (chance(60)) {
+			static const int32_t keys[] = {0, 1, 4, 5, -1, 0x10000};
+			put(p, 0x62, 10, 0, -8, keys[rn(6)]);  /* *(u32 *)(r10 - 8) = key */
+			put(p, 0xbf, 2, 10, 0, 0);
+			put(p, 0x07, 2, 0, 0, -8);
+		}
+		put(p, 0x85, 0, 0, 0, 7);
+		if (chance(60)) {
+			/* through the value: inside one (no check), or past it */
+			static const int16_t offs[] = {0, 4, 8, 12, -4, 56};
+			/* (not always tested: then 0 faults) */
+			put(p, chance(80) ? 0x15 : 0x55, 0, 0, chance(80) ? 2 : 0, 0);  /* if r0 ==/!= 0 */
+			put(p, 0x61, data_reg(), 0, offs[rn(6)], 0);   /* rX = *(u32 *)(r0 + off) */
+			put(p, chance(50) ? 0x63 : 0x7b, 0, data_reg(), offs[rn(6)], 0);
+		}
+		break;
 	case 0: case 1:  /* a helper that computes */
 		put(p, 0x85, 0, 0, 0, 1);
 		break;
@@ -397,6 +420,8 @@ struct env {
 	size_t pkt_start, pkt_len;
 	uint32_t prog1;
 	int moves;
+	/* helper 7: 5 values 12 bytes apart over the map region */
+	struct test_array array;
 };
 
 static int h_sum(struct bs_vm *vm, const uint64_t a[5], uint64_t *r0, struct bs_error *err, void *u)
@@ -558,7 +583,8 @@ static int setup(struct bs_vm **out, struct env *e, const struct prog *p0, const
 	    bs_vm_set_helper(vm, 3, "mem", h_mem, e, err) ||
 	    bs_vm_set_helper(vm, 4, "fail", h_fail, e, err) ||
 	    bs_vm_set_helper(vm, 5, "loop", h_loop, e, err) ||
-	    bs_vm_set_helper(vm, 6, "move", h_move, e, err))
+	    bs_vm_set_helper(vm, 6, "move", h_move, e, err) ||
+	    test_array_register(vm, 7, &e->array, err))
 		return -1;
 	bs_vm_set_tail_call(vm, tail_call, e);
 	bs_vm_set_budget(vm, 3000);
@@ -571,12 +597,14 @@ static int setup(struct bs_vm **out, struct env *e, const struct prog *p0, const
 		return -1;
 	e->pkt_region = g + PKT_AT;
 	e->pkt_guest = g + PKT_AT;
+	e->array = (struct test_array){.r1 = LOOKUP_HANDLE, .stride = 12, .n = 5};
 	if (bs_vm_add_region(vm, "map", e->map, 64, BS_REGION_RW, &e->map_guest, err) ||
 	    bs_vm_add_region(vm, "ro", e->ro, 64, BS_REGION_READ, &e->ro_guest, err) ||
 	    bs_vm_add_region(vm, "ctx", e->ctx, 32, BS_REGION_RW, &e->ctx_guest, err) ||
 	    bs_vm_region_set_access_rule(vm, e->ctx_guest, ctx_rule, NULL, err) ||
 	    bs_vm_region_set_store_hook(vm, e->ctx_guest, ctx_hook, NULL, err))
 		return -1;
+	e->array.base = e->map_guest;
 	bs_vm_set_packet(vm, e->pkt + PKT_AT, 256, 14, 0, 14 + 0);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tests/array_helper.h"
 #include "tests/testutil.h"
 #include "vm/isa.h"
 
@@ -310,6 +311,30 @@ static void test_sandbox(void **state)
 	assert_int_equal(host_var, 0x1122334455667788ULL);
 }
 
+/* Copies of r10 moved by constants are frame pointers the JIT does not
+ * check inside the frame, and checks past it: the interpreter's results. */
+static void test_frame_pointer_copies(void **state)
+{
+	(void)state;
+	const struct {
+		const char *what;
+		struct bs_insn p[10];
+		size_t n;
+	} cases[] = {
+		{"in the frame", {MOV64_REG(2, 10), ALU64_IMM(0x00, 2, -8), ST(SZ_DW, 2, 0, 7),
+		  MOV64_REG(3, 2), ALU64_IMM(0x10, 3, 8), ST(SZ_W, 3, 4, 9), LDX(SZ_DW, 0, 10, -8),
+		  LDX(SZ_DW, 4, 10, -16), ALU64_REG(0x00, 0, 4), EXIT()}, 10},
+		{"across the top", {MOV64_REG(2, 10), ALU64_IMM(0x00, 2, -4), ST(SZ_DW, 2, 0, 1),
+		  MOV64_IMM(0, 0), EXIT()}, 5},
+		{"below the frame", {MOV64_REG(2, 10), ALU64_IMM(0x10, 2, 512), LDX(SZ_B, 0, 2, -1),
+		  EXIT()}, 4},
+		{"overwritten", {MOV64_REG(2, 10), ALU64_IMM(0x00, 2, -8), MOV64_REG(2, 1),
+		  LDX(SZ_DW, 0, 2, 0), EXIT()}, 5},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		same(cases[i].p, cases[i].n, cases[i].what);
+}
+
 /* The code is mapped read+exec, never writable, with one offset per instruction. */
 static void test_code_mapping(void **state)
 {
@@ -354,6 +379,170 @@ static void test_code_mapping(void **state)
 	bs_vm_free(vm);
 }
 
+/* Whether this host's JIT does described array lookups inline (the x86-64
+ * backend; the arm64 one calls the helper) */
+#if defined(__x86_64__)
+#define JIT_INLINES 1
+#else
+#define JIT_INLINES 0
+#endif
+
+/* r1 of the array lookup helper (tests/array_helper.h): 4 values of 16 bytes */
+#define LOOKUP_R1 0xffff900000001000ULL
+
+/* r0 = the address of the key's value (0 if none), key at r2 */
+#define LOOKUP(r2_from, r2_off)                                                                 \
+	MOV64_REG(2, r2_from), ALU64_IMM(0x00, 2, r2_off), LD_IMM64_LO(1, LOOKUP_R1),           \
+		LD_IMM64_HI(LOOKUP_R1), CALL_HELPER(1)
+
+/* r0 = the key's value (0 if none), key at r2 */
+#define LOOKUP_AND_READ(r2_from, r2_off)                                                        \
+	MOV64_REG(2, r2_from), ALU64_IMM(0x00, 2, r2_off), LD_IMM64_LO(1, LOOKUP_R1),           \
+		LD_IMM64_HI(LOOKUP_R1), CALL_HELPER(1), JMP_IMM(0x10, 0, 0, 1),                  \
+		LDX(SZ_DW, 0, 0, 0)
+
+/* A helper that describes itself as an array lookup runs inline in the JIT
+ * (the helper is not called) with the helper's results; a key it cannot
+ * read inline takes the helper, and the region it was in is then read
+ * inline; registering the helper again drops the inline code. */
+static void test_inline_array_lookup(void **state)
+{
+	(void)state;
+	uint8_t mem[64];
+	for (size_t i = 0; i < sizeof(mem); i++)
+		mem[i] = (uint8_t)(i * 3 + 1);
+	mem[8] = 2;  /* a key in the region: 2 */
+	mem[9] = mem[10] = mem[11] = 0;
+	struct bs_insn p[] = {
+		MOV64_REG(7, 1),                                                       /* the region */
+		ST(SZ_W, 10, -4, 3), LOOKUP_AND_READ(10, -4), MOV64_REG(6, 0),      /* key 3, stack */
+		ST(SZ_W, 10, -4, 4), LOOKUP_AND_READ(10, -4), ALU64_REG(0x00, 6, 0), /* key 4: NULL */
+		LOOKUP_AND_READ(7, 8), ALU64_REG(0x00, 6, 0),                         /* key 2, region */
+		MOV64_REG(0, 6), EXIT(),
+	};
+	size_t n = sizeof(p) / sizeof(p[0]);
+	uint64_t want = 0, v;
+	memcpy(&v, mem + 48, 8);
+	want += v;
+	memcpy(&v, mem + 32, 8);
+	want += v;
+	for (int eng = BS_ENGINE_INTERP; eng <= BS_ENGINE_JIT; eng++) {
+		struct bs_vm *vm;
+		struct bs_error err;
+		struct bs_run_result res;
+		struct test_array e = {.r1 = LOOKUP_R1, .stride = 16, .n = 4};
+		assert_int_equal(bs_vm_new(&vm, &err), 0);
+		assert_int_equal(test_array_register(vm, 1, &e, &err), 0);
+		bs_vm_set_engine(vm, (enum bs_engine)eng);
+		assert_int_equal(bs_vm_load(vm, p, n, &err), 0);
+		uint64_t args[5] = {0};
+		assert_int_equal(bs_vm_add_region(vm, "mem", mem, sizeof(mem), BS_REGION_RW, &e.base,
+						  &err), 0);
+		args[0] = e.base;
+		assert_int_equal(bs_vm_run(vm, args, &res, &err), 0);
+		assert_int_equal(res.retval, want);
+		/* the interpreter calls the helper every time; the JIT only for the
+		 * key outside the stack, and only the first time */
+		assert_int_equal(e.calls, eng == BS_ENGINE_INTERP || !JIT_INLINES ? 3 : 1);
+		assert_int_equal(bs_vm_run(vm, args, &res, &err), 0);
+		assert_int_equal(res.retval, want);
+		assert_int_equal(e.calls, eng == BS_ENGINE_INTERP || !JIT_INLINES ? 6 : 1);
+		/* registered again without a description: every call is a call */
+		assert_int_equal(bs_vm_set_helper(vm, 1, "lookup", test_array_call, &e, &err), 0);
+		assert_int_equal(bs_vm_run(vm, args, &res, &err), 0);
+		assert_int_equal(res.retval, want);
+		assert_int_equal(e.calls, eng == BS_ENGINE_INTERP || !JIT_INLINES ? 9 : 4);
+		bs_vm_free(vm);
+	}
+	/* through the value a lookup found, past a test against 0: no check
+	 * inside the value, the interpreter's errors past it or into a
+	 * read-only array; the count goes on across the call */
+	const struct {
+		const char *what;
+		struct bs_insn p[12];
+		size_t n;
+		unsigned flags;
+	} through[] = {
+		{"in the value", {ST(SZ_W, 10, -4, 1), LOOKUP(10, -4), JMP_IMM(0x10, 0, 0, 2),
+		  STX(SZ_W, 0, 10, 12), LDX(SZ_W, 0, 0, 12), EXIT()}, 10, BS_REGION_RW},
+		{"past the array", {ST(SZ_W, 10, -4, 3), LOOKUP(10, -4), JMP_IMM(0x10, 0, 0, 1),
+		  LDX(SZ_W, 0, 0, 16), EXIT()}, 9, BS_REGION_RW},
+		{"a read-only array", {ST(SZ_W, 10, -4, 0), LOOKUP(10, -4), JMP_IMM(0x10, 0, 0, 1),
+		  ST(SZ_DW, 0, 8, 5), EXIT()}, 9, BS_REGION_READ},
+		{"not tested", {ST(SZ_W, 10, -4, 9), LOOKUP(10, -4), LDX(SZ_B, 0, 0, 1), EXIT()}, 8,
+		 BS_REGION_RW},
+	};
+	for (size_t i = 0; i < sizeof(through) / sizeof(through[0]); i++) {
+		struct bs_error errs[2];
+		struct bs_run_result res[2];
+		int rcs[2];
+		for (int eng = BS_ENGINE_INTERP; eng <= BS_ENGINE_JIT; eng++) {
+			struct bs_vm *vm;
+			struct test_array e = {.r1 = LOOKUP_R1, .stride = 16, .n = 4};
+			uint8_t copy[64];
+			memcpy(copy, mem, sizeof(copy));
+			assert_int_equal(bs_vm_new(&vm, &errs[eng]), 0);
+			assert_int_equal(test_array_register(vm, 1, &e, &errs[eng]), 0);
+			bs_vm_set_engine(vm, (enum bs_engine)eng);
+			assert_int_equal(bs_vm_load(vm, through[i].p, through[i].n, &errs[eng]), 0);
+			assert_int_equal(bs_vm_add_region(vm, "mem", copy, sizeof(copy), through[i].flags,
+							  &e.base, &errs[eng]), 0);
+			memset(&res[eng], 0, sizeof(res[eng]));
+			rcs[eng] = bs_vm_run(vm, NULL, &res[eng], &errs[eng]);
+			assert_int_equal(e.calls, eng == BS_ENGINE_INTERP || !JIT_INLINES ? 1 : 0);
+			bs_vm_free(vm);
+		}
+		print_message("%s: rc %d r0 %" PRIu64 " %s\n", through[i].what, rcs[0], res[0].retval,
+			      rcs[0] ? errs[0].message : "");
+		assert_int_equal(rcs[1], rcs[0]);
+		assert_int_equal(res[1].retval, res[0].retval);
+		assert_int_equal(res[1].insns_executed, res[0].insns_executed);
+		if (rcs[0]) {
+			assert_int_equal(errs[1].pc, errs[0].pc);
+			assert_string_equal(errs[1].message, errs[0].message);
+		}
+	}
+	/* keys the helper refuses or cannot read: the same errors as the interpreter */
+	const struct {
+		const char *what;
+		struct bs_insn p[8];
+		size_t n;
+	} bad[] = {
+		{"key below the frame", {MOV64_REG(2, 10), ALU64_IMM(0x00, 2, -600), LD_IMM64_LO(1, LOOKUP_R1),
+		   LD_IMM64_HI(LOOKUP_R1), CALL_HELPER(1), EXIT()}, 6},
+		{"key past the region", {MOV64_REG(2, 1), ALU64_IMM(0x00, 2, 62), LD_IMM64_LO(1, LOOKUP_R1),
+		   LD_IMM64_HI(LOOKUP_R1), CALL_HELPER(1), EXIT()}, 6},
+		{"another r1", {ST(SZ_W, 10, -4, 1), MOV64_REG(2, 10), ALU64_IMM(0x00, 2, -4),
+		   LD_IMM64_LO(1, LOOKUP_R1 + 1), LD_IMM64_HI(LOOKUP_R1 + 1), CALL_HELPER(1), EXIT()}, 7},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct bs_error errs[2];
+		int rcs[2];
+		for (int eng = BS_ENGINE_INTERP; eng <= BS_ENGINE_JIT; eng++) {
+			struct bs_vm *vm;
+			struct bs_run_result res;
+			struct test_array e = {.r1 = LOOKUP_R1, .stride = 16, .n = 4};
+			struct bs_error *err = &errs[eng];
+			assert_int_equal(bs_vm_new(&vm, err), 0);
+			assert_int_equal(test_array_register(vm, 1, &e, err), 0);
+			bs_vm_set_engine(vm, (enum bs_engine)eng);
+			assert_int_equal(bs_vm_load(vm, bad[i].p, bad[i].n, err), 0);
+			uint64_t args[5] = {0};
+			assert_int_equal(bs_vm_add_region(vm, "mem", mem, sizeof(mem), BS_REGION_RW,
+							  &e.base, err), 0);
+			args[0] = e.base;
+			rcs[eng] = bs_vm_run(vm, args, &res, err);
+			bs_vm_free(vm);
+		}
+		print_message("%s: %s\n", bad[i].what, errs[0].message);
+		assert_int_equal(rcs[0], -1);
+		assert_int_equal(rcs[1], -1);
+		assert_int_equal(errs[1].kind, errs[0].kind);
+		assert_int_equal(errs[1].pc, errs[0].pc);
+		assert_string_equal(errs[1].message, errs[0].message);
+	}
+}
+
 static int stops;
 
 static int count_stop(struct bs_vm *vm, enum bs_stop_reason why, struct bs_error *err, void *user)
@@ -395,6 +584,8 @@ int main(void)
 		cmocka_unit_test(test_sandbox),
 		cmocka_unit_test(test_code_mapping),
 		cmocka_unit_test(test_debugger_uses_interp),
+		cmocka_unit_test(test_inline_array_lookup),
+		cmocka_unit_test(test_frame_pointer_copies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -248,6 +248,48 @@ static void test_watch(void **state)
 	}
 }
 
+/* A watch set after runs that went through a region is seen all the same:
+ * what the interpreter remembers of where each access went (its memos)
+ * does not pass a new watch by. */
+static void test_watch_after_runs(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"r0 = *(u64 *)(r1 +8)\n"
+		"*(u32 *)(r1 +0) = r0\n"
+		"exit\n";
+	for (int m = 0; m < NMODES; m++) {
+		struct session s = {.fail_at = -1};
+		struct bs_vm *vm = load(text, modes[m], &s);
+		struct bs_error err;
+		struct bs_run_result res;
+		uint8_t buf[16] = {0};
+		uint64_t args[5] = {0};
+		int id;
+		assert_int_equal(bs_vm_add_region(vm, "buf", buf, sizeof(buf), BS_REGION_RW, &args[0],
+						  &err), 0);
+		bs_vm_stop_at(vm, UINT64_MAX);
+		for (int i = 0; i < 2; i++)
+			assert_int_equal(bs_vm_run(vm, args, &res, &err), 0);
+		assert_int_equal(s.n, 0);
+		assert_int_equal(bs_vm_watch(vm, args[0] + 8, 8, BS_REGION_READ, &id, &err), 0);
+		assert_int_equal(bs_vm_run(vm, args, &res, &err), 0);
+		assert_int_equal(s.n, 1);
+		assert_int_equal(s.stops[0].why, BS_STOP_WATCH);
+		assert_int_equal(s.stops[0].pc, 1);
+		assert_int_equal(s.stops[0].kind, BS_REGION_READ);
+		bs_vm_unwatch(vm, id);
+		s = (struct session){.fail_at = -1};
+		assert_int_equal(bs_vm_run(vm, args, &res, &err), 0);
+		assert_int_equal(bs_vm_watch(vm, args[0], 4, BS_REGION_WRITE, &id, &err), 0);
+		assert_int_equal(bs_vm_run(vm, args, &res, &err), 0);
+		assert_int_equal(s.n, 1);
+		assert_int_equal(s.stops[0].pc, 2);
+		assert_int_equal(s.stops[0].kind, BS_REGION_WRITE);
+		bs_vm_free(vm);
+	}
+}
+
 /* Depth and frames at a stop inside a subprogram. */
 static void test_frames(void **state)
 {
@@ -286,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_hook_control),
 		cmocka_unit_test(test_budget_wins),
 		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_watch_after_runs),
 		cmocka_unit_test(test_frames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 	uint64_t *const reg = vm->reg;
 	/* a tail call moves to another program */
 	const struct vm_pinsn *code = vm->progs[vm->cur].code;
+	struct vm_memo *memo = vm->progs[vm->cur].memo;
 	const struct vm_pinsn *I;
 	uint64_t count = vm->count;
 	const uint64_t budget = vm->budget ? vm->budget : UINT64_MAX;
@@ -25,13 +26,24 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 #define SRC reg[I->src]
 #define IMM (I->imm)
 #define OFF ((uint64_t)(int64_t)I->off)
-#define MEM(addr, size, need)                                                         \
+/* the access's memo, then the stack, then vm_mem (which fills the memo) */
+#define MEM(ADDR, SIZE, NEED)                                                         \
 	do {                                                                          \
-		p = vm_mem(vm, (addr), (size), (need), err);                         \
-		if (!p)                                                               \
-			goto fault;                                                   \
-		if (__builtin_expect(vm->watch_hit != 0, 0))                          \
-			limit = count;                                                \
+		uint64_t a_ = (ADDR);                                                 \
+		struct vm_memo *m_ = &memo[pc];                                       \
+		const struct vm_region *s_ = &vm->regions[0];                         \
+		if (__builtin_expect(a_ - m_->lo < m_->lim && m_->gen == vm->regions_gen, 1)) { \
+			p = m_->host + (a_ - m_->lo);                                 \
+		} else if (a_ >= vm->stack_lo && a_ - s_->guest <= s_->size - (SIZE) &&  \
+			   !vm->nwatches) {                                           \
+			p = s_->host + (a_ - s_->guest);                              \
+		} else {                                                              \
+			p = vm_mem_memo(vm, a_, (SIZE), (NEED), m_, err);            \
+			if (!p)                                                       \
+				goto fault;                                           \
+			if (__builtin_expect(vm->watch_hit != 0, 0))                  \
+				limit = count;                                        \
+		}                                                                     \
 	} while (0)
 
 #if VM_USE_GOTO
@@ -298,6 +310,7 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 			vm->tail_calls++;
 			vm->cur = target;
 			code = vm->progs[target].code;
+			memo = vm->progs[target].memo;
 			pc = 0;
 			NEXT;
 		}
@@ -338,6 +351,7 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 		if (__builtin_expect(f->ret_prog != vm->cur, 0)) {
 			vm->cur = f->ret_prog;
 			code = vm->progs[vm->cur].code;
+			memo = vm->progs[vm->cur].memo;
 		}
 		memcpy(&reg[6], f->saved, sizeof(f->saved));
 		reg[10] = f->fp;

@@ -124,6 +124,7 @@ static void prog_free(struct vm_prog *p)
 {
 	free(p->prog);
 	free(p->code);
+	free(p->memo);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -135,7 +136,8 @@ static int prog_load(struct bs_vm *vm, const struct bs_insn *prog, size_t n, str
 	if (n && n <= VM_MAX_INSNS) {
 		p->prog = malloc(n * sizeof(*prog));
 		p->code = calloc(n, sizeof(*p->code));
-		if (!p->prog || !p->code) {
+		p->memo = calloc(n, sizeof(*p->memo));
+		if (!p->prog || !p->code || !p->memo) {
 			prog_free(p);
 			return vm_err(err, BS_ERR_NOMEM, BS_NO_PC,
 				      "out of memory preparing %zu instructions", n);

@@ -30,7 +30,7 @@ static int place_region(struct bs_vm *vm, const char *name, void *host, uint64_t
 	r->guest = vm->next_guest;
 	vm->next_guest = align_up(r->guest + size, VM_GUEST_ALIGN) + VM_GUEST_ALIGN;
 	vm->nregions++;
-	vm->regions_gen++;
+	r->gen = ++vm->regions_gen;
 	if (guest)
 		*guest = r->guest;
 	return 0;
@@ -93,7 +93,20 @@ int bs_vm_set_helper(struct bs_vm *vm, int32_t id, const char *name, bs_helper_f
 	struct vm_helper *h = &vm->helpers[id];
 	h->fn = fn;
 	h->user = user;
+	h->array = NULL;
 	snprintf(h->name, sizeof(h->name), "%s", name ? name : "");
+	/* native code may have done the old helper's work inline */
+	jit_free(vm);
+	return 0;
+}
+
+int bs_vm_set_helper_array(struct bs_vm *vm, int32_t id, bs_helper_array_fn fn,
+			   struct bs_error *err)
+{
+	if (id <= 0 || id >= VM_MAX_HELPER_ID || !vm->helpers[id].fn)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "helper id %d is not registered", id);
+	vm->helpers[id].array = fn;
+	jit_free(vm);
 	return 0;
 }
 
@@ -132,13 +145,19 @@ int bs_vm_region_update(struct bs_vm *vm, uint64_t guest, void *host, uint64_t s
 			      (unsigned long long)guest);
 	if (!host && size)
 		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "region '%s' has no memory", r->name);
+	/* the same window again (a replay's packets of one size): nothing
+	 * anyone remembers about the region goes stale */
+	if (host == r->host && size == r->size)
+		return 0;
 	/* two's-complement wrap-around gives the signed distance */
 	uint64_t ng = guest + (uint64_t)((uintptr_t)host - (uintptr_t)r->host);
 	if (ng == 0 || ng + size < ng || size > (1ULL << 40))
 		return vm_err(err, BS_ERR_ARG, BS_NO_PC,
 			      "region '%s' cannot move to guest 0x%llx (%llu bytes)", r->name,
 			      (unsigned long long)ng, (unsigned long long)size);
-	for (unsigned i = 0; i < vm->nregions; i++) {
+	/* within its old place it overlaps nothing the old place did not */
+	bool inside = ng >= r->guest && ng + size <= r->guest + r->size;
+	for (unsigned i = 0; i < vm->nregions && !inside; i++) {
 		const struct vm_region *o = &vm->regions[i];
 		if (o != r && ng < o->guest + o->size && o->guest < ng + size)
 			return vm_err(err, BS_ERR_ARG, BS_NO_PC,
@@ -149,7 +168,7 @@ int bs_vm_region_update(struct bs_vm *vm, uint64_t guest, void *host, uint64_t s
 	r->host = host;
 	r->guest = ng;
 	r->size = size;
-	vm->regions_gen++;
+	r->gen = ++vm->regions_gen;
 	return 0;
 }
 
@@ -160,7 +179,7 @@ int bs_vm_region_set_store_hook(struct bs_vm *vm, uint64_t guest, bs_store_hook_
 		if (vm->regions[i].guest == guest) {
 			vm->regions[i].hook = fn;
 			vm->regions[i].hook_user = user;
-			vm->regions_gen++;
+			vm->regions[i].gen = ++vm->regions_gen;
 			return 0;
 		}
 	return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no region starts at 0x%llx",
@@ -174,7 +193,7 @@ int bs_vm_region_set_access_rule(struct bs_vm *vm, uint64_t guest, bs_access_rul
 		if (vm->regions[i].guest == guest) {
 			vm->regions[i].rule = fn;
 			vm->regions[i].rule_user = user;
-			vm->regions_gen++;
+			vm->regions[i].gen = ++vm->regions_gen;
 			return 0;
 		}
 	return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no region starts at 0x%llx",
@@ -285,7 +304,9 @@ static void fault(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need,
 	}
 }
 
-void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need, struct bs_error *err)
+/* vm_mem; *at: the region reached (regions[0]: the stack) */
+static inline void *mem_at(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need,
+			   const struct vm_region **at, struct bs_error *err)
 {
 	uint64_t end = addr + size;
 	if (end < addr)
@@ -295,6 +316,7 @@ void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need, stru
 	if (addr >= vm->stack_lo && end <= s->guest + s->size) {
 		if (__builtin_expect(vm->nwatches != 0, 0))
 			vm_watch_check(vm, addr, size, need);
+		*at = s;
 		return s->host + (addr - s->guest);
 	}
 	for (unsigned i = 1; i < vm->nregions; i++) {
@@ -310,12 +332,39 @@ void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need, stru
 				vm->hook_region = r;
 			if (__builtin_expect(vm->nwatches != 0, 0))
 				vm_watch_check(vm, addr, size, need);
+			*at = r;
 			return r->host + (addr - r->guest);
 		}
 	}
 bad:
 	fault(vm, addr, size, need, nearest_region(vm, addr), err);
 	return NULL;
+}
+
+void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need, struct bs_error *err)
+{
+	const struct vm_region *r;
+	return mem_at(vm, addr, size, need, &r, err);
+}
+
+void *vm_mem_memo(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need,
+		  struct vm_memo *m, struct bs_error *err)
+{
+	const struct vm_region *r;
+	uint8_t *p = mem_at(vm, addr, size, need, &r, err);
+	if (!p || r == &vm->regions[0] || vm->hook_region || vm->nwatches)
+		return p;
+	m->gen = vm->regions_gen;
+	if (r->rule) {
+		m->lo = addr;
+		m->lim = 1;
+		m->host = p;
+	} else {
+		m->lo = r->guest;
+		m->lim = r->size - size + 1;
+		m->host = r->host;
+	}
+	return p;
 }
 
 void *bs_vm_translate(struct bs_vm *vm, uint64_t addr, uint64_t size, bool write,

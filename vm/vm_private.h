@@ -38,6 +38,7 @@ struct vm_region {
 	uint64_t guest;
 	uint64_t size;
 	unsigned flags;
+	uint32_t gen;           /* regions_gen of its last change (the JIT's memos) */
 	bs_store_hook_fn hook;  /* NULL for plain memory */
 	void *hook_user;
 	bs_access_rule_fn rule; /* a context's access rules, or NULL */
@@ -57,13 +58,29 @@ struct vm_pinsn {
 struct vm_helper {
 	bs_helper_fn fn;
 	void *user;
+	bs_helper_array_fn array;  /* bs_vm_set_helper_array, or NULL */
 	char name[48];
 };
 
-/* One loaded program: its instructions and their prepared form. */
+/* A load's or store's memory of the region it reached last (the
+ * interpreter keeps one per instruction): while gen is vm->regions_gen, an
+ * address a with (a - lo) < lim is at host + (a - lo). A plain region is
+ * remembered whole, one with an access rule only for the one address its
+ * rule allowed; never the stack (its low end moves with calls), a store
+ * into a hooked region, or anything while watches are set (adding one
+ * moves regions_gen). Empty: lim 0. */
+struct vm_memo {
+	uint64_t lo, lim;
+	uint8_t *host;
+	uint32_t gen;
+};
+
+/* One loaded program: its instructions, their prepared form, and a memo
+ * per instruction. */
 struct vm_prog {
 	struct bs_insn *prog;
 	struct vm_pinsn *code;
+	struct vm_memo *memo;
 	size_t n;
 };
 
@@ -174,6 +191,9 @@ static inline uint64_t vm_stack_top(const struct bs_vm *vm)
 /* The checked translation every load and store goes through. */
 BS_HIDDEN void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need,
 		       struct bs_error *err);
+/* vm_mem for a program's access, which also fills the access's memo m. */
+BS_HIDDEN void *vm_mem_memo(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need,
+			    struct vm_memo *m, struct bs_error *err);
 
 /* The interpreter loops, one per dispatch mode, from vm/interp_loop.h: run
  * program vm->cur from pc until a function at depth `base` returns. */

@@ -78,6 +78,26 @@ BS_MUST_CHECK int bs_vm_jit_code(struct bs_vm *vm, uint32_t prog, const uint8_t 
 				 size_t *len, const uint32_t **offsets, struct bs_error *err);
 BS_MUST_CHECK int bs_vm_set_helper(struct bs_vm *vm, int32_t id, const char *name,
 				   bs_helper_fn fn, void *user, struct bs_error *err);
+/* An array lookup a helper call amounts to for one value of r1: r0 = base +
+ * key * stride for the u32 key at r2 when key < n, else 0 (NULL); r1..r5
+ * unchanged. What a helper describes so is done inline by the JIT, as the
+ * kernel inlines array map lookups (map_gen_lookup), when r1 is known where
+ * the call is made (a lddw earlier in the same block); a key the program
+ * cannot read takes the call itself, for the helper's own error. */
+struct bs_helper_array {
+	uint64_t base;
+	uint64_t stride;
+	uint32_t n;
+};
+/* Whether a call with r1 == value is such a lookup (then *out is filled).
+ * The answer must hold for the VM's life, and the array stay in one plain
+ * region (no access rule, no store hook): the JIT keeps it in the code and
+ * reaches the values it returns without asking the region again. */
+typedef bool (*bs_helper_array_fn)(void *user, uint64_t r1, struct bs_helper_array *out);
+/* Describes helper id (registered first; user is the helper's own).
+ * bs_vm_set_helper forgets the description; either drops the native code. */
+BS_MUST_CHECK int bs_vm_set_helper_array(struct bs_vm *vm, int32_t id, bs_helper_array_fn fn,
+					 struct bs_error *err);
 void bs_vm_set_lddw_resolver(struct bs_vm *vm, bs_lddw_resolver_fn fn, void *user);
 /* The resolver installed now (NULL if none), so a new one can forward to it. */
 bs_lddw_resolver_fn bs_vm_lddw_resolver(const struct bs_vm *vm, void **user);
