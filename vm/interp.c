@@ -39,6 +39,21 @@ static inline void vm_store_prog(struct bs_vm *vm, void *p, unsigned size, uint6
 	vm_store(p, size, v);
 }
 
+/* What helper h's array description says for r1, into a call site's memo
+ * (struct vm_memo). */
+static void call_array_memo(const struct vm_helper *h, uint64_t r1, struct vm_memo *m)
+{
+	struct bs_helper_array d;
+	m->gen = 1;
+	m->lo = r1;
+	m->lim = 0;
+	if (h->array(h->user, r1, &d) && d.stride <= UINT32_MAX) {
+		m->lim = d.n;
+		m->host = (uint8_t *)(uintptr_t)d.base;
+		m->stride = (uint32_t)d.stride;
+	}
+}
+
 static inline uint64_t sext(uint64_t v, unsigned bits)
 {
 	unsigned sh = 64 - bits;

@@ -271,6 +271,22 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 			goto tail_call;
 		const struct vm_helper *h = &vm->helpers[IMM];
 		uint64_t r0 = 0;
+		/* an array lookup its helper describes: done here for a key on the
+		 * stack, as the helper would (not while watches must see it read) */
+		if (h->array && !vm->nwatches) {
+			struct vm_memo *m_ = &memo[pc];
+			if (m_->gen != 1 || m_->lo != reg[1])
+				call_array_memo(h, reg[1], m_);
+			const struct vm_region *s_ = &vm->regions[0];
+			uint64_t a_ = reg[2];
+			if (m_->lim && a_ >= vm->stack_lo && a_ - s_->guest <= s_->size - 4) {
+				uint32_t key = (uint32_t)vm_load(s_->host + (a_ - s_->guest), 4);
+				reg[0] = key < m_->lim ? (uint64_t)(uintptr_t)m_->host + (uint64_t)key * m_->stride
+						       : 0;
+				pc++;
+				NEXT;
+			}
+		}
 		if (!h->fn) {
 			vm_err(err, BS_ERR_HELPER, (long)pc, "helper #%d was unregistered after load",
 			       (int)IMM);

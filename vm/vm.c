@@ -95,9 +95,18 @@ int bs_vm_set_helper(struct bs_vm *vm, int32_t id, const char *name, bs_helper_f
 	h->user = user;
 	h->array = NULL;
 	snprintf(h->name, sizeof(h->name), "%s", name ? name : "");
-	/* native code may have done the old helper's work inline */
+	/* native code and the interpreter's call sites may have done the old
+	 * helper's work inline */
 	jit_free(vm);
+	vm_memos_forget(vm);
 	return 0;
+}
+
+void vm_memos_forget(struct bs_vm *vm)
+{
+	for (uint32_t i = 0; i < vm->nprogs; i++)
+		if (vm->progs[i].memo)
+			memset(vm->progs[i].memo, 0, vm->progs[i].n * sizeof(*vm->progs[i].memo));
 }
 
 int bs_vm_set_helper_array(struct bs_vm *vm, int32_t id, bs_helper_array_fn fn,
@@ -107,6 +116,7 @@ int bs_vm_set_helper_array(struct bs_vm *vm, int32_t id, bs_helper_array_fn fn,
 		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "helper id %d is not registered", id);
 	vm->helpers[id].array = fn;
 	jit_free(vm);
+	vm_memos_forget(vm);
 	return 0;
 }
 

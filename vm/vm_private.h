@@ -73,6 +73,11 @@ struct vm_memo {
 	uint64_t lo, lim;
 	uint8_t *host;
 	uint32_t gen;
+	/* A helper call's memo instead: what its helper's array description
+	 * (bs_vm_set_helper_array) said for r1 == lo, once gen is 1: an array
+	 * of lim values `stride` bytes apart from guest address host, or none
+	 * (lim 0). */
+	uint32_t stride;
 };
 
 /* One loaded program: its instructions, their prepared form, and a memo
@@ -191,6 +196,8 @@ static inline uint64_t vm_stack_top(const struct bs_vm *vm)
 /* The checked translation every load and store goes through. */
 BS_HIDDEN void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need,
 		       struct bs_error *err);
+/* Forgets every memo of every program (a helper was registered again). */
+BS_HIDDEN void vm_memos_forget(struct bs_vm *vm);
 /* vm_mem for a program's access, which also fills the access's memo m. */
 BS_HIDDEN void *vm_mem_memo(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need,
 			    struct vm_memo *m, struct bs_error *err);
