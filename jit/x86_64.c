@@ -19,263 +19,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "jit/emit.h"
-#include "jit/jit_private.h"
+#include "jit/x86_64_pass.h"
 #include "vm/error.h"
-
-enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
-
-/* BPF r1..r5 sit where the SysV ABI passes arguments (the kernel's choice
- * too), r6..r9 and r10 in callee-saved registers, so C slow paths only ever
- * clobber r0..r5 and the counter. */
-static const uint8_t reg2x[BS_MAX_REG] = {
-	[0] = RAX, [1] = RDI, [2] = RSI, [3] = RDX, [4] = RCX, [5] = R8,
-	[6] = RBX, [7] = R13, [8] = R14, [9] = R15, [10] = RBP,
-};
-#define AUX R10  /* scratch; the host address of an access */
-#define ADR R11  /* scratch; the guest address of an access */
-#define CNT R9   /* budget left */
-#define VMR R12  /* struct bs_vm */
-
-#define FRAME_SIZE ((int32_t)sizeof(struct jit_frame))
-#define F_OFF(field) ((int32_t)offsetof(struct jit_frame, field))
-#define VM_OFF(field) ((int32_t)offsetof(struct bs_vm, field))
-#define VM_REG(i) (VM_OFF(reg) + 8 * (i))
-
-enum { P66 = 1, PLOCK = 2, PREP = 4 };
-
-struct mem {
-	int base, index, scale;  /* index -1: none */
-	int32_t disp;
-};
-
-static struct mem M(int base, int32_t disp)
-{
-	return (struct mem){base, -1, 0, disp};
-}
-
-/* ---- raw encodings ---- */
-
-static void rex(struct jit_buf *b, int w, int r, int x, int bb, int force)
-{
-	uint8_t v = (uint8_t)(0x40 | w << 3 | (r >> 3) << 2 | (x >> 3) << 1 | (bb >> 3));
-	if (v != 0x40 || force)
-		emit1(b, v);
-}
-
-static void opcode(struct jit_buf *b, unsigned opc)
-{
-	if (opc > 0xff)
-		emit1(b, (uint8_t)(opc >> 8));
-	emit1(b, (uint8_t)opc);
-}
-
-static void prefixes(struct jit_buf *b, unsigned pfx)
-{
-	if (pfx & PLOCK)
-		emit1(b, 0xf0);
-	if (pfx & PREP)
-		emit1(b, 0xf3);
-	if (pfx & P66)
-		emit1(b, 0x66);
-}
-
-/* a byte register 4..7 means spl..dil only with a REX prefix */
-static int byte_rex(int r)
-{
-	return r >= 4 && r < 8;
-}
-
-/* op reg, rm (both registers) */
-static void op_rr(struct jit_buf *b, unsigned pfx, int w, unsigned opc, int reg, int rm, int force)
-{
-	prefixes(b, pfx);
-	rex(b, w, reg, 0, rm, force);
-	opcode(b, opc);
-	emit1(b, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
-}
-
-static void modrm_mem(struct jit_buf *b, int reg, struct mem m)
-{
-	int base = m.base & 7;
-	int mod = m.disp == 0 && base != 5 ? 0 : m.disp >= -128 && m.disp <= 127 ? 1 : 2;
-	if (m.index < 0 && base != 4) {
-		emit1(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | base));
-	} else {
-		if (m.index == RSP)
-			emit_fail(b);
-		emit1(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | 4));
-		emit1(b, (uint8_t)(m.scale << 6 | (m.index < 0 ? 4 : m.index & 7) << 3 | base));
-	}
-	if (mod == 1)
-		emit1(b, (uint8_t)m.disp);
-	else if (mod == 2)
-		emit4(b, (uint32_t)m.disp);
-}
-
-/* op reg, [mem] (or [mem], reg: the opcode decides) */
-static void op_rm(struct jit_buf *b, unsigned pfx, int w, unsigned opc, int reg, struct mem m,
-		  int force)
-{
-	prefixes(b, pfx);
-	rex(b, w, reg, m.index < 0 ? 0 : m.index, m.base, force);
-	opcode(b, opc);
-	modrm_mem(b, reg, m);
-}
-
-static int is_imm8(int64_t v)
-{
-	return v >= -128 && v <= 127;
-}
-
-/* Group-1 ALU with an immediate: ext is add 0, or 1, and 4, sub 5, xor 6, cmp 7. */
-static void alu_ri(struct jit_buf *b, int w, int ext, int rm, int32_t imm)
-{
-	rex(b, w, 0, 0, rm, 0);
-	emit1(b, is_imm8(imm) ? 0x83 : 0x81);
-	emit1(b, (uint8_t)(0xc0 | ext << 3 | (rm & 7)));
-	if (is_imm8(imm))
-		emit1(b, (uint8_t)imm);
-	else
-		emit4(b, (uint32_t)imm);
-}
-
-static void alu_mi(struct jit_buf *b, int w, int ext, struct mem m, int32_t imm)
-{
-	op_rm(b, 0, w, is_imm8(imm) ? 0x83 : 0x81, ext, m, 0);
-	if (is_imm8(imm))
-		emit1(b, (uint8_t)imm);
-	else
-		emit4(b, (uint32_t)imm);
-}
-
-/* mov dst, v: w = 0 loads the 32-bit v zero-extended */
-static void mov_imm(struct jit_buf *b, int w, int dst, uint64_t v)
-{
-	if (!w)
-		v = (uint32_t)v;
-	if (v == 0) {
-		op_rr(b, 0, 0, 0x31, dst, dst, 0);  /* xor dst32, dst32 */
-	} else if (v <= 0xffffffffu) {
-		rex(b, 0, 0, 0, dst, 0);               /* mov dst32, imm32 */
-		emit1(b, (uint8_t)(0xb8 + (dst & 7)));
-		emit4(b, (uint32_t)v);
-	} else if ((int64_t)v == (int32_t)v) {
-		rex(b, 1, 0, 0, dst, 0);               /* mov dst, simm32 */
-		emit1(b, 0xc7);
-		emit1(b, (uint8_t)(0xc0 | (dst & 7)));
-		emit4(b, (uint32_t)v);
-	} else {
-		rex(b, 1, 0, 0, dst, 0);               /* movabs dst, imm64 */
-		emit1(b, (uint8_t)(0xb8 + (dst & 7)));
-		emit8(b, v);
-	}
-}
-
-static void mov_rr(struct jit_buf *b, int w, int dst, int src)
-{
-	op_rr(b, 0, w, 0x89, src, dst, 0);  /* mov dst, src */
-}
-
-static void load64(struct jit_buf *b, int dst, struct mem m)
-{
-	op_rm(b, 0, 1, 0x8b, dst, m, 0);  /* mov dst, [m] */
-}
-
-static void store64(struct jit_buf *b, struct mem m, int src)
-{
-	op_rm(b, 0, 1, 0x89, src, m, 0);  /* mov [m], src */
-}
-
-static void store_imm(struct jit_buf *b, int w, struct mem m, int32_t imm)
-{
-	op_rm(b, 0, w, 0xc7, 0, m, 0);  /* mov [m], simm32 */
-	emit4(b, (uint32_t)imm);
-}
-
-/* condition codes */
-enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7, CC_L = 0xc, CC_GE = 0xd,
-       CC_LE = 0xe, CC_G = 0xf, CC_ALWAYS = -1 };
-
-/* jcc/jmp rel8 with the displacement patched by patch8 (local, short skips) */
-static size_t jcc8(struct jit_buf *b, int cc)
-{
-	emit1(b, cc == CC_ALWAYS ? 0xeb : (uint8_t)(0x70 + cc));
-	emit1(b, 0);
-	return b->len;
-}
-
-static void patch8(struct jit_buf *b, size_t at)
-{
-	size_t d = b->len - at;
-	if (d > 127)
-		emit_fail(b);
-	else if (b->buf)
-		b->buf[at - 1] = (uint8_t)d;
-}
-
-/* jcc/jmp rel32 to an absolute code offset */
-static void jcc32(struct jit_buf *b, int cc, size_t target)
-{
-	if (cc == CC_ALWAYS) {
-		emit1(b, 0xe9);
-	} else {
-		emit1(b, 0x0f);
-		emit1(b, (uint8_t)(0x80 + cc));
-	}
-	emit4(b, (uint32_t)((int64_t)target - (int64_t)(b->len + 4)));
-}
-
-/* call an absolute C function */
-static void call_abs(struct jit_buf *b, const void *fn)
-{
-	mov_imm(b, 1, RAX, (uint64_t)(uintptr_t)fn);
-	op_rr(b, 0, 0, 0xff, 2, RAX, 0);  /* call rax */
-}
-
-/* ---- the pass ---- */
-
-enum stub_kind { STUB_MEM, STUB_BAIL, STUB_DEPTH, STUB_HELPER_ARRAY };
-
-struct stub {
-	uint8_t kind;
-	uint8_t size;     /* STUB_MEM: access bytes */
-	uint8_t store;    /* STUB_MEM: a hook may carry the store out */
-	uint32_t pc;
-	uint32_t units;   /* STUB_BAIL: the block's count */
-	uint32_t back;    /* where the access is */
-	uint32_t skip;    /* past it */
-	uint32_t site;    /* STUB_MEM, STUB_HELPER_ARRAY: its memo */
-};
-
-struct xctx {
-	struct jit_buf b;
-	struct bs_vm *vm;
-	uint32_t idx;
-	const struct vm_pinsn *code;
-	size_t n;
-	int unchecked;
-	uint32_t *offs, *prev;        /* n + 1 offsets this pass and the last (NULL) */
-	uint32_t *blk;                /* count units of the block a leader starts, else 0 */
-	uint8_t *leader;
-	struct stub *stubs;
-	uint32_t *stub_off, *pstub_off;
-	size_t nstubs, stub_cap;
-	size_t exit_off, epi_off;     /* this pass */
-	size_t pexit, pepi;           /* the last pass */
-	size_t nsites;                /* checked accesses so far this pass */
-	size_t memo_off;              /* where the memos start, from the code (emitting pass) */
-	struct jit_facts facts;       /* about the registers, so far in this block */
-	uint8_t *inl;                 /* helper calls done inline (emit_helper_array) */
-	int64_t stack_top;            /* guest end of the stack region */
-	int32_t sdisp;                /* [guest + r12 + sdisp] is the stack's host byte */
-};
 
 /* A jump to a code offset known from the last pass: rel8 when it reaches.
  * The jump's own position in the last pass is this instruction's start
  * there plus the bytes emitted so far for it (all before it have fixed
  * sizes), which is exact once the passes agree. */
-static int jump_size(const struct xctx *c, size_t pc, int cc, size_t ptarget, size_t at)
+int x86_jump_size(const struct xctx *c, size_t pc, int cc, size_t ptarget, size_t at)
 {
 	int far = cc == CC_ALWAYS ? 5 : 6;
 	if (!c->prev)
@@ -284,10 +35,10 @@ static int jump_size(const struct xctx *c, size_t pc, int cc, size_t ptarget, si
 	return is_imm8((int64_t)ptarget - (here + 2)) ? 2 : far;
 }
 
-static void jump_to(struct xctx *c, size_t pc, int cc, size_t ptarget)
+void x86_jump_to(struct xctx *c, size_t pc, int cc, size_t ptarget)
 {
 	struct jit_buf *b = &c->b;
-	int len = jump_size(c, pc, cc, ptarget, b->len);
+	int len = x86_jump_size(c, pc, cc, ptarget, b->len);
 	int64_t here = c->prev ? (int64_t)c->prev[pc] + (int64_t)(b->len - c->offs[pc]) : 0;
 	int64_t d = c->prev ? (int64_t)ptarget - (here + len) : 0;
 	if (len == 2) {
@@ -304,13 +55,13 @@ static void jump_to(struct xctx *c, size_t pc, int cc, size_t ptarget)
 	emit4(b, (uint32_t)d);
 }
 
-static void jump_pc(struct xctx *c, size_t pc, int cc, size_t target)
+void x86_jump_pc(struct xctx *c, size_t pc, int cc, size_t target)
 {
-	jump_to(c, pc, cc, c->prev ? c->prev[target] : 0);
+	x86_jump_to(c, pc, cc, c->prev ? c->prev[target] : 0);
 }
 
 /* rel32 to a stub; returns its index */
-static size_t jump_stub(struct xctx *c, int cc, struct stub s)
+size_t x86_jump_stub(struct xctx *c, int cc, struct stub s)
 {
 	if (c->nstubs == c->stub_cap) {
 		size_t cap = c->stub_cap ? 2 * c->stub_cap : 64;
@@ -333,7 +84,7 @@ static size_t jump_stub(struct xctx *c, int cc, struct stub s)
 }
 
 /* All BPF registers to vm->reg, the counter to the frame: what C sees. */
-static void save_all(struct jit_buf *b)
+void x86_save_all(struct jit_buf *b)
 {
 	for (int i = 0; i < BS_MAX_REG; i++)
 		store64(b, M(VMR, VM_REG(i)), reg2x[i]);
@@ -341,7 +92,7 @@ static void save_all(struct jit_buf *b)
 }
 
 /* The registers C may have clobbered, back (r0 too unless keep_r0). */
-static void restore_volatile(struct jit_buf *b, int with_r0)
+void x86_restore_volatile(struct jit_buf *b, int with_r0)
 {
 	for (int i = with_r0 ? 0 : 1; i <= 5; i++)
 		load64(b, reg2x[i], M(VMR, VM_REG(i)));
@@ -349,7 +100,7 @@ static void restore_volatile(struct jit_buf *b, int with_r0)
 }
 
 /* op reg, [rip + to the code offset target]: always 4-byte displacement */
-static void op_rip(struct jit_buf *b, int w, unsigned opc, int reg, size_t target)
+void x86_op_rip(struct jit_buf *b, int w, unsigned opc, int reg, size_t target)
 {
 	rex(b, w, reg, 0, 0, 0);
 	opcode(b, opc);
@@ -358,9 +109,9 @@ static void op_rip(struct jit_buf *b, int w, unsigned opc, int reg, size_t targe
 }
 
 /* call fn(frame, a1, a2) with the registers saved */
-static void c_call(struct jit_buf *b, const void *fn, int a1_is_adr, uint64_t a1, uint64_t a2)
+void x86_c_call(struct jit_buf *b, const void *fn, int a1_is_adr, uint64_t a1, uint64_t a2)
 {
-	save_all(b);
+	x86_save_all(b);
 	mov_rr(b, 1, RDI, RSP);
 	if (a1_is_adr)
 		mov_rr(b, 1, RSI, ADR);
@@ -511,12 +262,12 @@ static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	/* the region this access went to last time (its memo, kept across runs) */
 	size_t site = c->nsites++;
 	size_t memo = c->memo_off + site * sizeof(struct jit_memo);
-	op_rip(b, 1, 0x2b, AUX, memo + offsetof(struct jit_memo, lo));    /* sub r10, [lo] */
-	op_rip(b, 1, 0x3b, AUX, memo + offsetof(struct jit_memo, lim));   /* cmp r10, [lim] */
+	x86_op_rip(b, 1, 0x2b, AUX, memo + offsetof(struct jit_memo, lo));    /* sub r10, [lo] */
+	x86_op_rip(b, 1, 0x3b, AUX, memo + offsetof(struct jit_memo, lim));   /* cmp r10, [lim] */
 	struct stub s = {STUB_MEM, (uint8_t)size, (uint8_t)access_need_store(form), (uint32_t)pc, 0, 0, 0,
 			 (uint32_t)site};
-	size_t stub = jump_stub(c, CC_AE, s);
-	op_rip(b, 1, 0x03, AUX, memo + offsetof(struct jit_memo, host));  /* add r10, [host] */
+	size_t stub = x86_jump_stub(c, CC_AE, s);
+	x86_op_rip(b, 1, 0x03, AUX, memo + offsetof(struct jit_memo, host));  /* add r10, [host] */
 	if (c->nstubs > stub)
 		c->stubs[stub].back = (uint32_t)b->len;
 	emit_access(c, I, M(AUX, 0));
@@ -540,14 +291,14 @@ static void emit_stub_mem(struct xctx *c, const struct stub *s)
 	patch8(b, j1);
 	patch8(b, j2);
 	/* anything else: vm_mem, which also fills the caches and the memo */
-	save_all(b);
+	x86_save_all(b);
 	mov_rr(b, 1, RDI, RSP);
 	mov_rr(b, 1, RSI, ADR);
 	mov_imm(b, 1, RDX, s->pc);
-	op_rip(b, 1, 0x8d, RCX, memo);                            /* lea rcx, [memo] */
+	x86_op_rip(b, 1, 0x8d, RCX, memo);                            /* lea rcx, [memo] */
 	call_abs(b, (const void *)jit_rt_mem_memo);
 	mov_rr(b, 1, AUX, RAX);
-	restore_volatile(b, 1);
+	x86_restore_volatile(b, 1);
 	op_rr(b, 0, 1, 0x85, AUX, AUX, 0);                       /* test r10, r10 */
 	jcc32(b, CC_E, c->epi_off);
 	if (s->store) {
@@ -783,7 +534,7 @@ static void emit_jcond(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 		emit_fail(b);
 		return;
 	}
-	jump_pc(c, pc, cc, pc + 1 + (size_t)(int64_t)I->off);
+	x86_jump_pc(c, pc, cc, pc + 1 + (size_t)(int64_t)I->off);
 }
 
 /* The exit routine: leave the function at the current depth. At depth 0 the
@@ -813,7 +564,7 @@ static void emit_exit_routine(struct xctx *c)
 	op_rr(b, 0, 0, 0xff, 4, ADR, 0);                       /* jmp r11 */
 	patch8(b, top);
 	/* every register as the interpreter leaves them (bs_vm_regs) */
-	save_all(b);
+	x86_save_all(b);
 	/* falls into the epilogue */
 }
 
@@ -848,216 +599,6 @@ static void emit_entry(struct jit_buf *b)
 	op_rr(b, 0, 0, 0xff, 4, ADR, 0);                       /* jmp r11 */
 }
 
-static void emit_call_local(struct xctx *c, size_t pc, const struct vm_pinsn *I)
-{
-	struct jit_buf *b = &c->b;
-	struct stub s = {STUB_DEPTH, 0, 0, (uint32_t)pc, 0, 0, 0, 0};
-	op_rm(b, 0, 0, 0x8b, AUX, M(VMR, VM_OFF(depth)), 0);   /* mov r10d, [vm->depth] */
-	alu_ri(b, 0, 7, AUX, BS_MAX_FRAMES - 1);
-	jump_stub(c, CC_AE, s);
-	op_rr(b, 0, 0, 0x69, AUX, AUX, 0);                     /* imul r10d, r10d, sizeof frame */
-	emit4(b, (uint32_t)sizeof(struct vm_frame));
-	op_rm(b, 0, 1, 0x8d, AUX, (struct mem){VMR, AUX, 0, VM_OFF(frames)}, 0);
-	store_imm(b, 1, M(AUX, (int32_t)offsetof(struct vm_frame, ret_pc)), (int32_t)(pc + 1));
-	store_imm(b, 0, M(AUX, (int32_t)offsetof(struct vm_frame, ret_prog)), (int32_t)c->idx);
-	static const int keep[4] = {RBX, R13, R14, R15};
-	for (int i = 0; i < 4; i++)
-		store64(b, M(AUX, (int32_t)(offsetof(struct vm_frame, saved) + 8 * (size_t)i)), keep[i]);
-	store64(b, M(AUX, (int32_t)offsetof(struct vm_frame, fp)), RBP);
-	load64(b, ADR, M(RSP, F_OFF(may_goto)));
-	op_rm(b, 0, 0, 0x89, ADR, M(AUX, (int32_t)offsetof(struct vm_frame, may_goto)), 0);
-	store_imm(b, 1, M(RSP, F_OFF(may_goto)), (int32_t)VM_MAY_GOTO_LOOPS);
-	op_rm(b, 0, 0, 0x8b, AUX, M(VMR, VM_OFF(depth)), 0);   /* r10d = depth again */
-	op_rm(b, 0, 0, 0xff, 0, M(VMR, VM_OFF(depth)), 0);     /* inc dword [vm->depth] */
-	alu_ri(b, 1, 5, RBP, BS_STACK_SIZE);                   /* sub rbp, 512 */
-	op_rm(b, 0, 1, 0x8d, ADR, M(RBP, -BS_STACK_SIZE), 0);
-	store64(b, M(VMR, VM_OFF(stack_lo)), ADR);
-	/* the native return address: just past the jmp below */
-	struct jit_buf t = {0};
-	store64(&t, (struct mem){RSP, AUX, 3, F_OFF(ret)}, ADR);
-	size_t target = pc + 1 + (size_t)(int64_t)I->off;
-	size_t lea_len = 7;
-	int jlen = jump_size(c, pc, CC_ALWAYS, c->prev ? c->prev[target] : 0, b->len + lea_len + t.len);
-	emit_bytes(b, "\x4c\x8d\x1d", 3);                      /* lea r11, [rip + disp32] */
-	emit4(b, (uint32_t)(t.len + (size_t)jlen));
-	store64(b, (struct mem){RSP, AUX, 3, F_OFF(ret)}, ADR);  /* ret[depth] = r11 */
-	jump_pc(c, pc, CC_ALWAYS, target);
-	/* back from the callee: a tail call there may have left another program current */
-	store_imm(b, 0, M(VMR, VM_OFF(cur)), (int32_t)c->idx);
-}
-
-/* Whether I is a call of a helper that is an array lookup (*d) for the r1
- * the facts know. */
-static bool call_array(const struct xctx *c, const struct vm_pinsn *I, struct bs_helper_array *d)
-{
-	if (vm_ops[I->op].form != F_CALL || I->imm >= VM_MAX_HELPER_ID)
-		return false;
-	const struct vm_helper *h = &c->vm->helpers[I->imm];
-	uint64_t r1;
-	return h->array && jit_facts_const(&c->facts, 1, &r1) && h->array(h->user, r1, d) &&
-	       d->stride > 0 && d->stride <= INT32_MAX;
-}
-
-/* The region holding all of array d, plain memory, or 0 (none). */
-static uint32_t array_region(const struct xctx *c, const struct bs_helper_array *d)
-{
-	const struct bs_vm *vm = c->vm;
-	for (uint32_t i = 1; i < vm->nregions; i++) {
-		const struct vm_region *r = &vm->regions[i];
-		if (d->base >= r->guest && d->base - r->guest <= r->size &&
-		    (uint64_t)d->n * d->stride <= r->size - (d->base - r->guest))
-			return r->rule || r->hook ? 0 : i;
-	}
-	return 0;
-}
-
-/* The facts after instruction pc, an inline call or any other. */
-static void facts_after(struct xctx *c, size_t pc)
-{
-	const struct vm_pinsn *I = &c->code[pc];
-	struct bs_helper_array d;
-	if (c->inl[pc] && call_array(c, I, &d))
-		jit_facts_lookup(&c->facts, d.stride, array_region(c, &d));
-	else
-		jit_facts_step(&c->facts, I);
-}
-
-/* Marks the helper calls done inline, and plans the blocks with them
- * inside (they cannot change the count). Facts only grow as blocks merge,
- * so a call marked stays inline; twice finds those a merge makes known. */
-static int plan_with_inline(struct xctx *c, uint32_t *rest)
-{
-	for (int round = 0; round < 3; round++) {
-		memset(c->leader, 0, c->n + 1);
-		memset(c->blk, 0, (c->n + 1) * sizeof(*c->blk));
-		if (jit_plan_blocks(c->code, c->n, c->inl, c->leader, c->blk, rest))
-			return -1;
-		if (round == 2)
-			break;
-		jit_facts_clear(&c->facts);
-		for (size_t pc = 0; pc < c->n; pc++) {
-			if (pc > 0 && vm_ops[c->code[pc - 1].op].form == F_LDDW)
-				continue;
-			jit_facts_enter(&c->facts, c->code, pc, c->leader[pc]);
-			struct bs_helper_array d;
-			if (call_array(c, &c->code[pc], &d))
-				c->inl[pc] = 1;
-			facts_after(c, pc);
-		}
-	}
-	return 0;
-}
-
-/* r0 = base + eax * stride if eax < n, else 0 */
-static void emit_array_index(struct xctx *c, const struct bs_helper_array *d)
-{
-	struct jit_buf *b = &c->b;
-	alu_ri(b, 0, 7, RAX, (int32_t)d->n);                              /* cmp eax, n */
-	size_t miss = jcc8(b, CC_AE);
-	op_rr(b, 0, 1, 0x69, RAX, RAX, 0);                                /* imul rax, rax, stride */
-	emit4(b, (uint32_t)d->stride);
-	if (d->base <= INT32_MAX) {
-		alu_ri(b, 1, 0, RAX, (int32_t)d->base);                   /* add rax, base */
-	} else {
-		mov_imm(b, 1, ADR, d->base);
-		op_rr(b, 0, 1, 0x01, ADR, RAX, 0);                        /* add rax, r11 */
-	}
-	size_t done = jcc8(b, CC_ALWAYS);
-	patch8(b, miss);
-	op_rr(b, 0, 0, 0x31, RAX, RAX, 0);                                /* xor eax, eax */
-	patch8(b, done);
-}
-
-/* A helper call that is an array lookup for the r1 it gets (struct
- * bs_helper_array), inline as the kernel's array_map_gen_lookup: the u32
- * key read where r2 points (the stack, or the region its memo remembers),
- * compared with the bound, scaled. A key anywhere else takes the stub, the
- * helper itself, so every error is the helper's own. 0: not such a call. */
-static int emit_helper_array(struct xctx *c, size_t pc, const struct vm_pinsn *I)
-{
-	struct jit_buf *b = &c->b;
-	struct bs_helper_array d;
-	if (!c->inl[pc])
-		return 0;
-	if (!call_array(c, I, &d)) {
-		emit_fail(b);  /* planned inline; the facts cannot have shrunk */
-		return 1;
-	}
-	int64_t k;
-	if (jit_facts_in_frame(&c->facts, 2, 0, 4, &k)) {
-		op_rm(b, 0, 0, 0x8b, RAX, (struct mem){RBP, VMR, 0, (int32_t)(k + c->sdisp)}, 0);
-		emit_array_index(c, &d);
-		return 1;
-	}
-	mov_rr(b, 1, ADR, reg2x[2]);
-	/* on the stack: from the current frame's bottom to the top of frame 0 */
-	op_rm(b, 0, 1, 0x3b, ADR, M(VMR, VM_OFF(stack_lo)), 0);  /* cmp r11, [vm->stack_lo] */
-	size_t j1 = jcc8(b, CC_B);
-	alu_ri(b, 1, 7, ADR, (int32_t)(c->stack_top - 4));      /* cmp r11, top - 4 */
-	size_t j2 = jcc8(b, CC_A);
-	op_rm(b, 0, 0, 0x8b, RAX, (struct mem){ADR, VMR, 0, c->sdisp}, 0);  /* mov eax, [host] */
-	size_t have = jcc8(b, CC_ALWAYS);
-	patch8(b, j1);
-	patch8(b, j2);
-	size_t site = c->nsites++;
-	size_t memo = c->memo_off + site * sizeof(struct jit_memo);
-	mov_rr(b, 1, AUX, ADR);
-	op_rip(b, 1, 0x2b, AUX, memo + offsetof(struct jit_memo, lo));    /* sub r10, [lo] */
-	op_rip(b, 1, 0x3b, AUX, memo + offsetof(struct jit_memo, lim));   /* cmp r10, [lim] */
-	struct stub s = {STUB_HELPER_ARRAY, 4, 0, (uint32_t)pc, 0, 0, 0, (uint32_t)site};
-	size_t stub = jump_stub(c, CC_AE, s);
-	op_rip(b, 1, 0x03, AUX, memo + offsetof(struct jit_memo, host));  /* add r10, [host] */
-	op_rm(b, 0, 0, 0x8b, RAX, M(AUX, 0), 0);                         /* mov eax, [r10] */
-	patch8(b, have);
-	emit_array_index(c, &d);
-	if (c->nstubs > stub)
-		c->stubs[stub].back = (uint32_t)b->len;
-	return 1;
-}
-
-static void emit_stub_helper_array(struct xctx *c, const struct stub *s)
-{
-	struct jit_buf *b = &c->b;
-	save_all(b);
-	mov_rr(b, 1, RDI, RSP);
-	mov_imm(b, 1, RSI, s->pc);
-	mov_imm(b, 1, RDX, (uint64_t)(uintptr_t)&c->vm->helpers[c->code[s->pc].imm]);
-	op_rip(b, 1, 0x8d, RCX, c->memo_off + s->site * sizeof(struct jit_memo));  /* lea rcx, [memo] */
-	call_abs(b, (const void *)jit_rt_helper_array);
-	mov_rr(b, 0, AUX, RAX);
-	restore_volatile(b, 1);
-	op_rr(b, 0, 0, 0x85, AUX, AUX, 0);                       /* test r10d, r10d */
-	jcc32(b, CC_NE, c->epi_off);
-	jcc32(b, CC_ALWAYS, s->back);
-}
-
-static void emit_helper(struct xctx *c, size_t pc, const struct vm_pinsn *I)
-{
-	struct jit_buf *b = &c->b;
-	if (I->imm < VM_MAX_HELPER_ID && emit_helper_array(c, pc, I))
-		return;
-	if (I->imm == VM_HELPER_TAIL_CALL) {
-		c_call(b, (const void *)jit_rt_tail_call, 0, pc, 0);
-		mov_rr(b, 0, AUX, RAX);
-		restore_volatile(b, 1);
-		op_rr(b, 0, 0, 0x85, AUX, AUX, 0);               /* test r10d, r10d */
-		jcc32(b, CC_L, c->pepi);                          /* a fault, or the interpreter finished */
-		size_t fall = jcc8(b, CC_E);
-		op_rm(b, 0, 0, 0xff, 4, M(RSP, F_OFF(jump)), 0);  /* jmp [frame->jump] */
-		patch8(b, fall);
-		return;
-	}
-	if (I->imm < VM_MAX_HELPER_ID)
-		c_call(b, (const void *)jit_rt_helper_at, 0, pc,
-		       (uint64_t)(uintptr_t)&c->vm->helpers[I->imm]);
-	else
-		c_call(b, (const void *)jit_rt_helper, 0, pc, 0);
-	mov_rr(b, 0, AUX, RAX);
-	restore_volatile(b, 1);
-	op_rr(b, 0, 0, 0x85, AUX, AUX, 0);
-	jcc32(b, CC_NE, c->pepi);
-}
-
 static void emit_ld_pkt(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 {
 	struct jit_buf *b = &c->b;
@@ -1070,18 +611,18 @@ static void emit_ld_pkt(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	}
 	/* the offset is the low 32 bits, signed */
 	op_rr(b, 0, 1, 0x63, ADR, ADR, 0);                       /* movsxd r11, r11d */
-	save_all(b);
+	x86_save_all(b);
 	mov_rr(b, 1, RDI, RSP);
 	mov_rr(b, 1, RSI, ADR);
 	mov_imm(b, 1, RDX, size);
 	call_abs(b, (const void *)jit_rt_ld_pkt);
 	mov_rr(b, 1, ADR, RAX);
 	mov_rr(b, 1, AUX, RDX);
-	restore_volatile(b, 0);
+	x86_restore_volatile(b, 0);
 	mov_rr(b, 1, RAX, ADR);
 	op_rr(b, 0, 1, 0x85, AUX, AUX, 0);
 	/* out of bounds: r0 = 0 and the function returns */
-	jump_to(c, pc, CC_E, c->pexit);
+	x86_jump_to(c, pc, CC_E, c->pexit);
 }
 
 static void emit_insn(struct xctx *c, size_t pc)
@@ -1094,7 +635,7 @@ static void emit_insn(struct xctx *c, size_t pc)
 		 * interpreter runs on from here and stops exactly where it would */
 		alu_ri(b, 1, 5, CNT, (int32_t)c->blk[pc]);        /* sub r9, units */
 		struct stub s = {STUB_BAIL, 0, 0, (uint32_t)pc, c->blk[pc], 0, 0, 0};
-		jump_stub(c, CC_B, s);
+		x86_jump_stub(c, CC_B, s);
 	}
 	switch ((enum vm_form)info->form) {
 	case F_ALU_K: case F_ALU_X: case F_NEG:
@@ -1120,31 +661,31 @@ static void emit_insn(struct xctx *c, size_t pc)
 		emit_jcond(c, pc, I);
 		break;
 	case F_JA: case F_GOTOL:
-		jump_pc(c, pc, CC_ALWAYS, pc + 1 + (size_t)(int64_t)I->off);
+		x86_jump_pc(c, pc, CC_ALWAYS, pc + 1 + (size_t)(int64_t)I->off);
 		break;
 	case F_MAY_GOTO:
 		alu_mi(b, 1, 7, M(RSP, F_OFF(may_goto)), 1);      /* cmp qword [may_goto], 1 */
 		{
 			/* taken once the allowance is spent */
 			size_t skip = jcc8(b, CC_AE);
-			jump_pc(c, pc, CC_ALWAYS, pc + 1 + (size_t)(int64_t)I->off);
+			x86_jump_pc(c, pc, CC_ALWAYS, pc + 1 + (size_t)(int64_t)I->off);
 			patch8(b, skip);
 		}
 		op_rm(b, 0, 1, 0xff, 1, M(RSP, F_OFF(may_goto)), 0); /* dec qword [may_goto] */
 		break;
 	case F_CALL:
-		emit_helper(c, pc, I);
+		x86_emit_helper(c, pc, I);
 		break;
 	case F_CALL_LOCAL:
-		emit_call_local(c, pc, I);
+		x86_emit_call_local(c, pc, I);
 		break;
 	case F_EXIT:
-		jump_to(c, pc, CC_ALWAYS, c->pexit);
+		x86_jump_to(c, pc, CC_ALWAYS, c->pexit);
 		break;
 	case F_CALL_KFUNC: case F_ADDR_SPACE_CAST: default: {
 		/* nothing here runs them: the interpreter gives its error */
 		struct stub s = {STUB_BAIL, 0, 0, (uint32_t)pc, 0, 0, 0, 0};
-		jump_stub(c, CC_ALWAYS, s);
+		x86_jump_stub(c, CC_ALWAYS, s);
 		break;
 	}
 	}
@@ -1163,15 +704,15 @@ static void emit_stubs(struct xctx *c)
 		case STUB_BAIL:
 			if (s->units)
 				alu_ri(b, 1, 0, CNT, (int32_t)s->units);  /* add r9, units: undo */
-			c_call(b, (const void *)jit_rt_bail, 0, s->pc, 0);
+			x86_c_call(b, (const void *)jit_rt_bail, 0, s->pc, 0);
 			jcc32(b, CC_ALWAYS, c->epi_off);
 			break;
 		case STUB_DEPTH:
-			c_call(b, (const void *)jit_rt_call_depth, 0, s->pc, 0);
+			x86_c_call(b, (const void *)jit_rt_call_depth, 0, s->pc, 0);
 			jcc32(b, CC_ALWAYS, c->epi_off);
 			break;
 		case STUB_HELPER_ARRAY:
-			emit_stub_helper_array(c, s);
+			x86_emit_stub_helper_array(c, s);
 			break;
 		}
 	}
@@ -1192,7 +733,7 @@ static void emit_pass(struct xctx *c)
 			continue;
 		jit_facts_enter(&c->facts, c->code, pc, c->leader[pc]);
 		emit_insn(c, pc);
-		facts_after(c, pc);
+		x86_facts_after(c, pc);
 	}
 	c->offs[c->n] = (uint32_t)b->len;
 	c->exit_off = b->len;
@@ -1232,7 +773,7 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.n);
 		goto fail;
 	}
-	if (plan_with_inline(&c, p->rest)) {
+	if (x86_plan_with_inline(&c, p->rest)) {
 		vm_err(err, BS_ERR_INVALID, BS_NO_PC, "a jump leaves the program");
 		goto fail;
 	}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* What the x86-64 backend's files share (jit/x86_64.c: the passes and most
+ * instructions; jit/x86_64_calls.c: calls): the register map, the pass
+ * state, the slow-path stubs, and the pieces every emitter uses. */
+#ifndef BS_JIT_X86_64_PASS_H
+#define BS_JIT_X86_64_PASS_H
+
+#include <stdbool.h>
+
+#include "jit/emit.h"
+#include "jit/jit_private.h"
+#include "jit/x86_64_enc.h"
+
+/* BPF r1..r5 sit where the SysV ABI passes arguments (the kernel's choice
+ * too), r6..r9 and r10 in callee-saved registers, so C slow paths only ever
+ * clobber r0..r5 and the counter. */
+static const uint8_t reg2x[BS_MAX_REG] = {
+	[0] = RAX, [1] = RDI, [2] = RSI, [3] = RDX, [4] = RCX, [5] = R8,
+	[6] = RBX, [7] = R13, [8] = R14, [9] = R15, [10] = RBP,
+};
+#define AUX R10  /* scratch; the host address of an access */
+#define ADR R11  /* scratch; the guest address of an access */
+#define CNT R9   /* budget left */
+#define VMR R12  /* struct bs_vm */
+
+#define FRAME_SIZE ((int32_t)sizeof(struct jit_frame))
+#define F_OFF(field) ((int32_t)offsetof(struct jit_frame, field))
+#define VM_OFF(field) ((int32_t)offsetof(struct bs_vm, field))
+#define VM_REG(i) (VM_OFF(reg) + 8 * (i))
+
+/* The cold slow paths after the code, one per checked access, block
+ * counter, call depth check or inline call. */
+enum stub_kind { STUB_MEM, STUB_BAIL, STUB_DEPTH, STUB_HELPER_ARRAY };
+
+struct stub {
+	uint8_t kind;
+	uint8_t size;     /* STUB_MEM: access bytes */
+	uint8_t store;    /* STUB_MEM: a hook may carry the store out */
+	uint32_t pc;
+	uint32_t units;   /* STUB_BAIL: the block's count */
+	uint32_t back;    /* where the access is */
+	uint32_t skip;    /* past it */
+	uint32_t site;    /* STUB_MEM, STUB_HELPER_ARRAY: its memo */
+};
+
+/* One compilation: the pass's buffer and what it knows. */
+struct xctx {
+	struct jit_buf b;
+	struct bs_vm *vm;
+	uint32_t idx;
+	const struct vm_pinsn *code;
+	size_t n;
+	int unchecked;
+	uint32_t *offs, *prev;        /* n + 1 offsets this pass and the last (NULL) */
+	uint32_t *blk;                /* count units of the block a leader starts, else 0 */
+	uint8_t *leader;
+	struct stub *stubs;
+	uint32_t *stub_off, *pstub_off;
+	size_t nstubs, stub_cap;
+	size_t exit_off, epi_off;     /* this pass */
+	size_t pexit, pepi;           /* the last pass */
+	size_t nsites;                /* checked accesses so far this pass */
+	size_t memo_off;              /* where the memos start, from the code (emitting pass) */
+	struct jit_facts facts;       /* about the registers, so far in this block */
+	uint8_t *inl;                 /* helper calls done inline (emit_helper_array) */
+	int64_t stack_top;            /* guest end of the stack region */
+	int32_t sdisp;                /* [guest + r12 + sdisp] is the stack's host byte */
+};
+
+/* The size of a jump from instruction pc at code offset `at` of this pass
+ * to ptarget of the last pass: 2 when rel8 reaches, else 5 or 6. */
+BS_HIDDEN int x86_jump_size(const struct xctx *c, size_t pc, int cc, size_t ptarget, size_t at);
+/* A jump to the code offset ptarget of the last pass (rel8 when it reaches),
+ * from instruction pc. */
+BS_HIDDEN void x86_jump_to(struct xctx *c, size_t pc, int cc, size_t ptarget);
+/* A jump to instruction target. */
+BS_HIDDEN void x86_jump_pc(struct xctx *c, size_t pc, int cc, size_t target);
+/* rel32 to a new stub s; returns its index */
+BS_HIDDEN size_t x86_jump_stub(struct xctx *c, int cc, struct stub s);
+/* All BPF registers to vm->reg, the counter to the frame: what C sees. */
+BS_HIDDEN void x86_save_all(struct jit_buf *b);
+/* The registers C may have clobbered, back (r0 too unless !with_r0). */
+BS_HIDDEN void x86_restore_volatile(struct jit_buf *b, int with_r0);
+/* op reg, [rip + to the code offset target]: always 4-byte displacement */
+BS_HIDDEN void x86_op_rip(struct jit_buf *b, int w, unsigned opc, int reg, size_t target);
+/* call fn(frame, a1, a2) with the registers saved */
+BS_HIDDEN void x86_c_call(struct jit_buf *b, const void *fn, int a1_is_adr, uint64_t a1,
+			  uint64_t a2);
+
+/* jit/x86_64_calls.c */
+/* bpf-to-bpf call */
+BS_HIDDEN void x86_emit_call_local(struct xctx *c, size_t pc, const struct vm_pinsn *I);
+/* helper call, tail call, or an array lookup done inline */
+BS_HIDDEN void x86_emit_helper(struct xctx *c, size_t pc, const struct vm_pinsn *I);
+BS_HIDDEN void x86_emit_stub_helper_array(struct xctx *c, const struct stub *s);
+/* The facts after instruction pc, an inline call or any other. */
+BS_HIDDEN void x86_facts_after(struct xctx *c, size_t pc);
+/* Marks the calls done inline in c->inl and plans the blocks with them. */
+BS_HIDDEN int x86_plan_with_inline(struct xctx *c, uint32_t *rest);
+
+#endif
