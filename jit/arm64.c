@@ -298,6 +298,7 @@ struct actx {
 	size_t pexit, pepi;           /* the last pass */
 	int64_t stack_top;            /* guest end of the stack region */
 	int64_t sdisp;                /* host = guest + vm + sdisp, for the stack */
+	struct jit_facts facts;       /* about the registers, so far in this block */
 };
 
 /* A branch to a code offset known from the last pass. Its own position
@@ -597,11 +598,11 @@ static void emit_mem(struct actx *c, size_t pc, const struct vm_pinsn *I)
 	enum vm_form form = vm_ops[I->op].form;
 	unsigned size = vm_size_bytes(vm_ops[I->op].code);
 	int base = access_is_read(form) ? I->src : I->dst;
-	int64_t off = I->off;
-	/* r10 is read-only and always the current frame's top: fp-512..fp-1
-	 * needs no check at run time */
-	if (base == 10 && off >= -BS_STACK_SIZE && off + size <= 0) {
-		emit_access(c, I, SFP, off + 256);
+	int64_t off = I->off, k;
+	/* through r10, or a register the block set from it, inside the
+	 * current frame: no check at run time (jit_facts_in_frame) */
+	if (jit_facts_in_frame(&c->facts, base, off, size, &k)) {
+		emit_access(c, I, SFP, k + 256);
 		return;
 	}
 	int kind = access_is_read(form) ? JIT_RD : JIT_WR;
@@ -611,14 +612,14 @@ static void emit_mem(struct actx *c, size_t pc, const struct vm_pinsn *I)
 	ldr64(b, T1, SP, CACHE_OFF(kind) + (int64_t)offsetof(struct jit_cache, lim) + 8 * lg_of(size));
 	rrr(b, OP_SUBS, 1, ZR, AUX, T1);
 	struct stub s = {STUB_MEM, (uint8_t)size, (uint8_t)access_is_store(form), (uint32_t)pc, 0, 0, 0};
-	size_t k = jump_stub(c, pc, C_HS, s);
+	size_t stub = jump_stub(c, pc, C_HS, s);
 	ldr64(b, T1, SP, CACHE_OFF(kind) + (int64_t)offsetof(struct jit_cache, host));
 	rrr(b, OP_ADD, 1, AUX, AUX, T1);
-	if (c->nstubs > k)
-		c->stubs[k].back = (uint32_t)b->len;
+	if (c->nstubs > stub)
+		c->stubs[stub].back = (uint32_t)b->len;
 	emit_access(c, I, AUX, 0);
-	if (c->nstubs > k)
-		c->stubs[k].skip = (uint32_t)b->len;
+	if (c->nstubs > stub)
+		c->stubs[stub].skip = (uint32_t)b->len;
 }
 
 static void emit_stub_mem(struct actx *c, const struct stub *s)
@@ -1066,7 +1067,9 @@ static void emit_pass(struct actx *c)
 		/* lddw's second slot: no code, the offset of the next instruction */
 		if (pc > 0 && vm_ops[c->code[pc - 1].op].form == F_LDDW)
 			continue;
+		jit_facts_enter(&c->facts, c->code, pc, c->leader[pc]);
 		emit_insn(c, pc);
+		jit_facts_step(&c->facts, &c->code[pc]);
 	}
 	c->offs[c->n] = (uint32_t)b->len;
 	c->exit_off = b->len;
