@@ -262,8 +262,10 @@ static int setup_xdp(struct bs_vm *vm, const struct bs_test_run *tr, struct run_
 		m->frag_pages = pages;
 	}
 	hx->frag_mem = m->frags;
+	/* data_in may be what the last run lent (struct bs_test_runner): move
+	 * it before the headroom it may lie in is cleared */
+	memmove(m->buf + start, tr->data_in, opaque(linear));
 	memset(m->buf, 0, opaque(start));
-	memcpy(m->buf + start, tr->data_in, opaque(linear));
 	hx->nr_frags = 0;
 	hx->frags_size = 0;
 	for (size_t done = linear; done < size; done += hx->frag_size[hx->nr_frags++]) {
@@ -461,7 +463,7 @@ static int setup_skb(struct bs_vm *vm, enum bs_prog_type type, const struct bs_t
 	 * of it never shows: every helper that widens the packet writes or
 	 * zeroes the bytes it adds, as the kernel's do */
 	size_t at = HLP_SKB_MAX_LEN;
-	memcpy(m->buf + at, frame, opaque(size));
+	memmove(m->buf + at, frame, opaque(size));
 	const uint8_t *eth = m->buf + at;
 	m->out_off = at;
 	m->out_len = size;

@@ -13,6 +13,7 @@ int bs_vm_jit_code(struct bs_vm *vm, uint32_t prog, const uint8_t **code, size_t
 {
 	if (prog >= vm->nprogs)
 		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no program %u in the VM", prog);
+	jit_drop_stale(vm);
 	struct jit_prog *p = jit_get(vm, prog, err);
 	if (!p)
 		return -1;

@@ -91,7 +91,7 @@ struct jit_state {
 	struct jit_prog **progs; /* by program index; NULL until compiled */
 	uint32_t nprogs;
 	int unchecked;           /* the mode the code was made for */
-	uint32_t memo_gen;       /* the regions_gen the memos were filled under */
+	uint64_t memo_gen;       /* the regions_gen the memos were filled under */
 };
 
 typedef int (*jit_entry_fn)(struct jit_frame *init, void *target);
@@ -141,6 +141,9 @@ BS_HIDDEN bool jit_facts_const(const struct jit_facts *f, int reg, uint64_t *v);
 /* Whether [reg + off, + size) lies inside one value of region *region. */
 BS_HIDDEN bool jit_facts_in_value(const struct jit_facts *f, int reg, int64_t off, unsigned size,
 				  uint32_t *region);
+/* Drops the code when a helper changed since it was made (vm->jit_stale);
+ * only where no native code runs. */
+BS_HIDDEN void jit_drop_stale(struct bs_vm *vm);
 /* The compiled program idx, compiling it first if needed (runtime.c). */
 BS_HIDDEN struct jit_prog *jit_get(struct bs_vm *vm, uint32_t idx, struct bs_error *err);
 

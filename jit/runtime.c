@@ -107,13 +107,12 @@ static void memo_rebase(const struct bs_vm *vm, struct jit_memo *m)
 /* The memos of the regions that changed since the memos were filled
  * (memo_gen): a replay moves the packet's window before every packet, and
  * what the program remembers about its context or a map stays right. A
- * region changed since then when its gen lies in (memo_gen, regions_gen],
- * counted modulo 2^32 from memo_gen; a region last changed 2^32 changes ago
- * may look changed, which only costs a rebase. */
+ * region changed since then when its gen lies in (memo_gen, regions_gen]
+ * (64-bit counts: they do not come round). */
 static void memo_empty(struct bs_vm *vm)
 {
 	struct jit_state *js = vm->jit;
-	uint32_t since = vm->regions_gen - js->memo_gen;
+	uint64_t since = vm->regions_gen - js->memo_gen;
 	for (uint32_t i = 0; i < js->nprogs; i++) {
 		struct jit_prog *p = js->progs[i];
 		if (!p || !p->memo)
@@ -241,7 +240,7 @@ uintptr_t jit_rt_mem_memo(struct jit_frame *f, uint64_t addr, uint64_t pc, struc
 		/* vm_store_prog: the region's hook may carry out the store */
 		vm->hook_region = NULL;
 		uint64_t v = info->form == F_ST ? I->imm : vm->reg[I->src];
-		uint32_t gen = vm->regions_gen;
+		uint64_t gen = vm->regions_gen;
 		int done = r->hook(r->hook_user, (uint64_t)(p - r->host), size, v, p);
 		if (vm->regions_gen != gen)
 			cache_clear(f);
@@ -276,7 +275,7 @@ int jit_rt_helper_at(struct jit_frame *f, uint64_t pc, const struct vm_helper *h
 	/* a helper may run program code (bs_vm_call): it counts on */
 	vm->count = count;
 	vm->pc = pc;
-	uint32_t gen = vm->regions_gen;
+	uint64_t gen = vm->regions_gen;
 	if (h->fn(vm, &vm->reg[1], &r0, err, h->user)) {
 		/* a fault inside a callback keeps its own pc, program and count */
 		if (!(err && err->pc != BS_NO_PC)) {
@@ -405,9 +404,18 @@ struct jit_pkt jit_rt_ld_pkt(struct jit_frame *f, uint64_t off64, uint64_t size)
 	return r;
 }
 
+void jit_drop_stale(struct bs_vm *vm)
+{
+	if (vm->jit_stale) {
+		jit_free(vm);
+		vm->jit_stale = false;
+	}
+}
+
 int jit_run(struct bs_vm *vm, struct bs_error *err)
 {
 	struct bs_error e;
+	jit_drop_stale(vm);
 	struct jit_prog *p = jit_ready(vm, 0);
 	if (!p)
 		p = jit_get(vm, 0, &e);

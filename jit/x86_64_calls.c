@@ -49,7 +49,8 @@ void x86_emit_call_local(struct xctx *c, size_t pc, const struct vm_pinsn *I)
  * the facts know. */
 static bool call_array(const struct xctx *c, const struct vm_pinsn *I, struct bs_helper_array *d)
 {
-	if (vm_ops[I->op].form != F_CALL || I->imm >= VM_MAX_HELPER_ID)
+	if (vm_ops[I->op].form != F_CALL || I->imm >= VM_MAX_HELPER_ID ||
+	    I->imm == VM_HELPER_TAIL_CALL)
 		return false;
 	const struct vm_helper *h = &c->vm->helpers[I->imm];
 	uint64_t r1;

@@ -137,7 +137,9 @@ static int fast_next(struct bs_pcap_reader *r, const u_char **data)
 	if (r->len - r->pos < sizeof(rec))
 		return -1;
 	memcpy(&rec, r->blk + r->pos, sizeof(rec));
-	if (rec.caplen > r->snap || rec.caplen > BLOCK - sizeof(rec))
+	/* what libpcap cuts (past the snapshot length) or refuses (past its
+	 * maximum, whatever the file's snapshot length says) is its to do */
+	if (rec.caplen > r->snap || rec.caplen > MAX_CAPLEN || rec.caplen > BLOCK - sizeof(rec))
 		return -1;
 	size_t n = sizeof(rec) + rec.caplen;
 	if (r->len - r->pos < n && (!fast_fill(r, n) || r->len - r->pos < n))
@@ -380,8 +382,16 @@ int bs_pcap_next(struct bs_pcap_reader *r, struct bs_pcap_packet *pkt, struct bs
 	pkt->ts_sec = (uint64_t)h->ts.tv_sec;
 	pkt->ts_usec = (uint32_t)h->ts.tv_usec;
 	pkt->offset = at;
-	if (r->classic && at >= 0)
+	if (r->classic && at >= 0) {
 		r->next_at = at + 16 + (int64_t)h->caplen;
+		/* a record libpcap cut to the snapshot length goes on in the
+		 * file past what it handed out: ask the stream (rare) */
+		if (!r->fast && h->len > h->caplen && h->caplen == (uint32_t)pcap_snapshot(r->p)) {
+			off_t pos = ftello(r->f);
+			if (pos >= 0)
+				r->next_at = pos;
+		}
+	}
 	if (h->caplen > MAX_CAPLEN) {
 		r->failed = true;
 		return vm_err(err, BS_ERR_PARSE, BS_NO_PC,

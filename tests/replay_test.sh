@@ -382,8 +382,20 @@ with open('$tmp/jumbo.pcap', 'wb') as f:
             f.write(rec(i, n, (eth * (n // len(eth) + 1))[:n]))
 d = open('$tmp/big.pcap', 'rb').read()
 open('$tmp/bigcut.pcap', 'wb').write(d[:(1 << 20) + 1000])
+# a snapshot length past libpcap's maximum, and a record past that maximum
+with open('$tmp/over.pcap', 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 300000, 1))
+    f.write(rec(1, 1, eth))
+    f.write(rec(2, 2, (eth * 4400)[:262145]))
+# a record cut to the snapshot length, then one cut short by the file's end:
+# its offset counts the first one's bytes on disk (24 + 76 + 116 = 216)
+with open('$tmp/cutoff.pcap', 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 64, 1))
+    f.write(rec(1, 1, eth))
+    f.write(rec(2, 2, eth + bytes(40)))
+    f.write(rec(3, 3, eth)[:40])
 "
-for f in "$data"/*.pcap "$data"/*.pcapng "$src"/examples/*.pcap "$tmp/odd.pcap" "$tmp/jumbo.pcap" "$tmp/big.pcap" "$tmp/bigcut.pcap"; do
+for f in "$data"/*.pcap "$data"/*.pcapng "$src"/examples/*.pcap "$tmp/odd.pcap" "$tmp/jumbo.pcap" "$tmp/big.pcap" "$tmp/bigcut.pcap" "$tmp/over.pcap" "$tmp/cutoff.pcap"; do
 	name=${f##*/}
 	"$bs" replay "$fw" --pcap "$f" --map-update "$block" --pcap-time --report text:"$tmp/file.txt" --out "$tmp/file.out" >"$tmp/file.err" 2>&1
 	fs=$?
@@ -394,6 +406,8 @@ for f in "$data"/*.pcap "$data"/*.pcapng "$src"/examples/*.pcap "$tmp/odd.pcap" 
 done
 check "the record past the snapshot length: its first 64 bytes" 0 "packet 2: 64 bytes" -- "$bs" replay "$fw" --pcap "$tmp/odd.pcap"
 check "a record cut past the first megabyte" 1 "truncated dump file" -- "$bs" replay "$fw" --pcap "$tmp/bigcut.pcap" --report none
+check "a record past libpcap's maximum, from the file" 1 "bigger than maximum of 262144" -- "$bs" replay "$fw" --pcap "$tmp/over.pcap" --report none
+check "the offset after a record cut to the snapshot length" 1 "file offset 216" -- "$bs" replay "$fw" --pcap "$tmp/cutoff.pcap" --report none
 ok "time stamps past 2^31 seconds go out as they came in" -- cmp <(tail -c +25 "$tmp/odd.pcap" | head -c 16) <("$bs" replay "$fw" --pcap "$tmp/odd.pcap" --report none --out /dev/stdout | tail -c +25 | head -c 16)
 
 echo "replay: $pass passed, $fail failed"

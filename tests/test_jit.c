@@ -506,6 +506,17 @@ static void test_inline_array_lookup(void **state)
 			assert_string_equal(errs[1].message, errs[0].message);
 		}
 	}
+	/* the tail call is the VM's own: it cannot be described as a lookup */
+	{
+		struct bs_vm *vm;
+		struct bs_error err;
+		struct test_array e = {.r1 = LOOKUP_R1, .stride = 16, .n = 4};
+		assert_int_equal(bs_vm_new(&vm, &err), 0);
+		assert_int_equal(bs_vm_set_helper(vm, 12, "tail", test_array_call, &e, &err), 0);
+		assert_int_equal(bs_vm_set_helper_array(vm, 12, test_array_describe, &err), -1);
+		assert_int_equal(bs_vm_set_helper_array(vm, 13, test_array_describe, &err), -1);
+		bs_vm_free(vm);
+	}
 	/* keys the helper refuses or cannot read: the same errors as the interpreter */
 	const struct {
 		const char *what;
@@ -544,6 +555,37 @@ static void test_inline_array_lookup(void **state)
 		assert_int_equal(errs[1].kind, errs[0].kind);
 		assert_int_equal(errs[1].pc, errs[0].pc);
 		assert_string_equal(errs[1].message, errs[0].message);
+	}
+}
+
+static int h_register(struct bs_vm *vm, const uint64_t a[5], uint64_t *r0, struct bs_error *err,
+		      void *u)
+{
+	(void)a; (void)u;
+	*r0 = 40;
+	return bs_vm_set_helper(vm, 2, "add", h_add, NULL, err);
+}
+
+/* A helper may register helpers while native code runs: the code goes
+ * only before the next run (freeing it under the running program would
+ * return into unmapped memory). */
+static void test_register_during_run(void **state)
+{
+	(void)state;
+	struct bs_insn p[] = {CALL_HELPER(1), ALU64_IMM(0x00, 0, 2), EXIT()};
+	for (int eng = BS_ENGINE_INTERP; eng <= BS_ENGINE_JIT; eng++) {
+		struct bs_vm *vm;
+		struct bs_error err;
+		struct bs_run_result res;
+		assert_int_equal(bs_vm_new(&vm, &err), 0);
+		assert_int_equal(bs_vm_set_helper(vm, 1, "register", h_register, NULL, &err), 0);
+		bs_vm_set_engine(vm, (enum bs_engine)eng);
+		assert_int_equal(bs_vm_load(vm, p, 3, &err), 0);
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(bs_vm_run(vm, NULL, &res, &err), 0);
+			assert_int_equal(res.retval, 42);
+		}
+		bs_vm_free(vm);
 	}
 }
 
@@ -590,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_debugger_uses_interp),
 		cmocka_unit_test(test_inline_array_lookup),
 		cmocka_unit_test(test_frame_pointer_copies),
+		cmocka_unit_test(test_register_during_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

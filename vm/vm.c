@@ -96,8 +96,9 @@ int bs_vm_set_helper(struct bs_vm *vm, int32_t id, const char *name, bs_helper_f
 	h->array = NULL;
 	snprintf(h->name, sizeof(h->name), "%s", name ? name : "");
 	/* native code and the interpreter's call sites may have done the old
-	 * helper's work inline */
-	jit_free(vm);
+	 * helper's work inline (the code may be running: a helper can register
+	 * helpers; it goes before the next run) */
+	vm->jit_stale = true;
 	vm_memos_forget(vm);
 	return 0;
 }
@@ -114,8 +115,12 @@ int bs_vm_set_helper_array(struct bs_vm *vm, int32_t id, bs_helper_array_fn fn,
 {
 	if (id <= 0 || id >= VM_MAX_HELPER_ID || !vm->helpers[id].fn)
 		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "helper id %d is not registered", id);
+	/* the VM does tail calls itself, whatever is registered there */
+	if (id == VM_HELPER_TAIL_CALL)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC,
+			      "helper #%d (bpf_tail_call) cannot be an array lookup", id);
 	vm->helpers[id].array = fn;
-	jit_free(vm);
+	vm->jit_stale = true;
 	vm_memos_forget(vm);
 	return 0;
 }

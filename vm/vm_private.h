@@ -38,7 +38,7 @@ struct vm_region {
 	uint64_t guest;
 	uint64_t size;
 	unsigned flags;
-	uint32_t gen;           /* regions_gen of its last change (the JIT's memos) */
+	uint64_t gen;           /* regions_gen of its last change (the JIT's memos) */
 	bs_store_hook_fn hook;  /* NULL for plain memory */
 	void *hook_user;
 	bs_access_rule_fn rule; /* a context's access rules, or NULL */
@@ -72,7 +72,7 @@ struct vm_helper {
 struct vm_memo {
 	uint64_t lo, lim;
 	uint8_t *host;
-	uint32_t gen;
+	uint64_t gen;
 	/* A helper call's memo instead: what its helper's array description
 	 * (bs_vm_set_helper_array) said for r1 == lo, once gen is 1: an array
 	 * of lim values `stride` bytes apart from guest address host, or none
@@ -140,7 +140,10 @@ struct bs_vm {
 	/* the engine bs_vm_run uses, and the JIT's native code (jit/) */
 	enum bs_engine engine;
 	struct jit_state *jit;
-	uint32_t regions_gen;  /* moves whenever a region is added or moved */
+	bool jit_stale;        /* the code must be made again before the next run */
+	/* moves whenever a region is added or moved: 64 bits, so that it never
+	 * comes round to a value a memo remembers */
+	uint64_t regions_gen;
 
 	/* debugging (vm/debug.c) */
 	bs_stop_fn stop_hook;

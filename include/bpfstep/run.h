@@ -116,7 +116,8 @@ BS_MUST_CHECK int bs_test_runner_run(struct bs_test_runner *r, struct bs_test_ru
 				     struct bs_error *err);
 /* bs_test_runner_run whose outputs stay the runner's: data_out, ctx_out and
  * the clones (the array and their data) are valid until the runner's next
- * run or bs_test_runner_free, and the caller neither frees nor writes them.
+ * run or bs_test_runner_free, and the caller neither frees nor writes them
+ * (nor gives them to the next run as its input: copy them first).
  * data_out is then often the packet buffer itself, not a copy. For callers
  * that are done with a run's outputs before the next run (replay): no
  * allocation a run. Results are bs_test_runner_run's, byte for byte. */
