@@ -299,6 +299,7 @@ struct actx {
 	int64_t stack_top;            /* guest end of the stack region */
 	int64_t sdisp;                /* host = guest + vm + sdisp, for the stack */
 	struct jit_facts facts;       /* about the registers, so far in this block */
+	uint8_t *inl;                 /* helper calls done inline (emit_helper_array) */
 };
 
 /* A branch to a code offset known from the last pass. Its own position
@@ -603,6 +604,22 @@ static void emit_mem(struct actx *c, size_t pc, const struct vm_pinsn *I)
 	 * current frame: no check at run time (jit_facts_in_frame) */
 	if (jit_facts_in_frame(&c->facts, base, off, size, &k)) {
 		emit_access(c, I, SFP, k + 256);
+		return;
+	}
+	/* inside a value an inline lookup found (and a test against 0 let
+	 * through): the region's place, without a check */
+	uint32_t ri;
+	unsigned need = access_is_read(form) ? BS_REGION_READ
+			: access_is_store(form) ? BS_REGION_WRITE : BS_REGION_RW;
+	if (jit_facts_in_value(&c->facts, base, off, size, &ri) &&
+	    (c->vm->regions[ri].flags & need) == need) {
+		int64_t r = VM_OFF(regions) + (int64_t)(ri * sizeof(struct vm_region));
+		add_imm(b, 1, AUX, reg2a[base], off);
+		ldr64(b, T1, VMR, r + (int64_t)offsetof(struct vm_region, guest));
+		rrr(b, OP_SUB, 1, AUX, AUX, T1);
+		ldr64(b, T1, VMR, r + (int64_t)offsetof(struct vm_region, host));
+		rrr(b, OP_ADD, 1, AUX, AUX, T1);
+		emit_access(c, I, AUX, 0);
 		return;
 	}
 	int kind = access_is_read(form) ? JIT_RD : JIT_WR;
@@ -914,9 +931,55 @@ static void emit_call_local(struct actx *c, size_t pc, const struct vm_pinsn *I)
 	str32(b, T1, VMR, VM_OFF(cur));
 }
 
+/* A helper call that is an array lookup for the r1 it gets (struct
+ * bs_helper_array), inline as the kernel's array_map_gen_lookup: with the
+ * u32 key on the stack where the block says r2 points, a bound compare
+ * and a multiply-add; with the key anywhere else, the helper itself (the
+ * call sits inside its block: jit_rt_helper_array keeps the count). */
+static void emit_helper_array(struct actx *c, size_t pc, const struct vm_pinsn *I)
+{
+	struct jit_buf *b = &c->b;
+	struct bs_helper_array d;
+	if (!jit_call_array(c->vm, &c->facts, I, &d)) {
+		emit_fail(b);  /* planned inline; the facts cannot have shrunk */
+		return;
+	}
+	int r0 = reg2a[0];
+	int64_t k;
+	if (!jit_facts_in_frame(&c->facts, 2, 0, 4, &k)) {
+		save_all(b);
+		addsub_imm12(b, 1, 0, 0, 0, SP, 0, 0);  /* mov x0, sp */
+		mov_imm(b, 1, 1, pc);
+		mov_imm(b, 1, 2, (uint64_t)(uintptr_t)&c->vm->helpers[I->imm]);
+		mov_imm(b, 1, 3, 0);                    /* no memo */
+		call_abs(b, (const void *)jit_rt_helper_array);
+		mov_rr(b, 0, AUX, 0);
+		restore_volatile(b, 1);
+		cmp_imm(b, 0, AUX, 0);
+		jump_to(c, pc, C_NE, c->pepi);
+		return;
+	}
+	ldst(b, 2, 1, r0, SFP, k + 256);                 /* ldr w7, [key] */
+	mov_imm(b, 0, T1, d.n);
+	rrr(b, OP_SUBS, 0, ZR, r0, T1);                  /* cmp w7, n */
+	size_t miss = fwd(b, bcond(C_HS));
+	mov_imm(b, 1, T1, d.stride);
+	mov_imm(b, 1, T2, d.base);
+	ins(b, 0x9B000000 | (uint32_t)T1 << 16 | (uint32_t)T2 << 10 | (uint32_t)r0 << 5 |
+		       (uint32_t)r0);                   /* madd x7, x7, stride, base */
+	size_t done = fwd(b, 0x14000000);                /* b done */
+	patch(b, miss);
+	mov_imm(b, 1, r0, 0);
+	patch(b, done);
+}
+
 static void emit_helper(struct actx *c, size_t pc, const struct vm_pinsn *I)
 {
 	struct jit_buf *b = &c->b;
+	if (c->inl[pc]) {
+		emit_helper_array(c, pc, I);
+		return;
+	}
 	if (I->imm == VM_HELPER_TAIL_CALL) {
 		c_call(b, (const void *)jit_rt_tail_call, 0, pc, 0);
 		mov_rr(b, 0, AUX, 0);
@@ -1069,7 +1132,7 @@ static void emit_pass(struct actx *c)
 			continue;
 		jit_facts_enter(&c->facts, c->code, pc, c->leader[pc]);
 		emit_insn(c, pc);
-		jit_facts_step(&c->facts, &c->code[pc]);
+		jit_facts_after(c->vm, &c->facts, &c->code[pc], c->inl[pc]);
 	}
 	c->offs[c->n] = (uint32_t)b->len;
 	c->exit_off = b->len;
@@ -1102,13 +1165,14 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 	o2 = calloc(c.n + 1, sizeof(*o2));
 	c.blk = calloc(c.n + 1, sizeof(*c.blk));
 	c.leader = calloc(c.n + 1, 1);
+	c.inl = calloc(c.n + 1, 1);
 	if (p)
 		p->rest = calloc(c.n + 1, sizeof(*p->rest));
-	if (!p || !o1 || !o2 || !c.blk || !c.leader || !p->rest) {
+	if (!p || !o1 || !o2 || !c.blk || !c.leader || !c.inl || !p->rest) {
 		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.n);
 		goto fail;
 	}
-	if (jit_plan_blocks(c.code, c.n, NULL, c.leader, c.blk, p->rest)) {
+	if (jit_plan_inline(c.vm, c.code, c.n, c.inl, c.leader, c.blk, p->rest)) {
 		vm_err(err, BS_ERR_INVALID, BS_NO_PC, "a jump leaves the program");
 		goto fail;
 	}
@@ -1187,6 +1251,7 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 	free(pstub);
 	free(c.blk);
 	free(c.leader);
+	free(c.inl);
 	free(c.stubs);
 	free(c.stub_off);
 	return p;
@@ -1196,6 +1261,7 @@ fail:
 	free(pstub);
 	free(c.blk);
 	free(c.leader);
+	free(c.inl);
 	free(c.stubs);
 	free(c.stub_off);
 	if (p)

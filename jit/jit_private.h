@@ -144,6 +144,19 @@ BS_HIDDEN bool jit_facts_in_value(const struct jit_facts *f, int reg, int64_t of
 /* Drops the code when a helper changed since it was made (vm->jit_stale);
  * only where no native code runs. */
 BS_HIDDEN void jit_drop_stale(struct bs_vm *vm);
+/* Whether I calls a helper that describes itself as an array lookup (*d)
+ * for the r1 the facts know (bs_vm_set_helper_array). */
+BS_HIDDEN bool jit_call_array(const struct bs_vm *vm, const struct jit_facts *f,
+			      const struct vm_pinsn *I, struct bs_helper_array *d);
+/* The facts after I: an inline lookup's (inl) or jit_facts_step's. */
+BS_HIDDEN void jit_facts_after(const struct bs_vm *vm, struct jit_facts *f,
+			       const struct vm_pinsn *I, bool inl);
+/* jit_plan_blocks with the helper calls done inline marked in inl[] and
+ * inside their blocks (they cannot change the count). Facts only grow as
+ * blocks merge, so a call marked stays inline; a second round finds those
+ * a merge makes known. */
+BS_HIDDEN int jit_plan_inline(const struct bs_vm *vm, const struct vm_pinsn *code, size_t n,
+			      uint8_t *inl, uint8_t *leader, uint32_t *blk, uint32_t *rest);
 /* The compiled program idx, compiling it first if needed (runtime.c). */
 BS_HIDDEN struct jit_prog *jit_get(struct bs_vm *vm, uint32_t idx, struct bs_error *err);
 
@@ -158,7 +171,8 @@ BS_HIDDEN int jit_rt_helper(struct jit_frame *f, uint64_t pc);
  * VM's life) resolved when the code was made. */
 BS_HIDDEN int jit_rt_helper_at(struct jit_frame *f, uint64_t pc, const struct vm_helper *h);
 /* A call jit_rt_helper_at makes, for an inline array lookup whose key was
- * not where its memo m said: also points m at the key's region. */
+ * not where its memo m said (x86-64): also points m at the key's region;
+ * m NULL: none (arm64). The call may sit inside its block. */
 BS_HIDDEN int jit_rt_helper_array(struct jit_frame *f, uint64_t pc, const struct vm_helper *h,
 				  struct jit_memo *m);
 BS_HIDDEN int jit_rt_tail_call(struct jit_frame *f, uint64_t pc);

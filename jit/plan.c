@@ -171,6 +171,65 @@ bool jit_facts_in_value(const struct jit_facts *f, int reg, int64_t off, unsigne
 	return at >= 0 && (uint64_t)at + size <= f->stride[reg];
 }
 
+bool jit_call_array(const struct bs_vm *vm, const struct jit_facts *f, const struct vm_pinsn *I,
+		    struct bs_helper_array *d)
+{
+	if (vm_ops[I->op].form != F_CALL || I->imm >= VM_MAX_HELPER_ID ||
+	    I->imm == VM_HELPER_TAIL_CALL)
+		return false;
+	const struct vm_helper *h = &vm->helpers[I->imm];
+	uint64_t r1;
+	return h->array && jit_facts_const(f, 1, &r1) && h->array(h->user, r1, d) &&
+	       d->stride > 0 && d->stride <= INT32_MAX;
+}
+
+/* The region holding all of array d, plain memory, or 0 (none). */
+static uint32_t array_region(const struct bs_vm *vm, const struct bs_helper_array *d)
+{
+	for (uint32_t i = 1; i < vm->nregions; i++) {
+		const struct vm_region *r = &vm->regions[i];
+		if (d->base >= r->guest && d->base - r->guest <= r->size &&
+		    (uint64_t)d->n * d->stride <= r->size - (d->base - r->guest))
+			return r->rule || r->hook ? 0 : i;
+	}
+	return 0;
+}
+
+void jit_facts_after(const struct bs_vm *vm, struct jit_facts *f, const struct vm_pinsn *I,
+		     bool inl)
+{
+	struct bs_helper_array d;
+	if (inl && jit_call_array(vm, f, I, &d))
+		jit_facts_lookup(f, d.stride, array_region(vm, &d));
+	else
+		jit_facts_step(f, I);
+}
+
+int jit_plan_inline(const struct bs_vm *vm, const struct vm_pinsn *code, size_t n, uint8_t *inl,
+		    uint8_t *leader, uint32_t *blk, uint32_t *rest)
+{
+	struct jit_facts f;
+	for (int round = 0; round < 3; round++) {
+		memset(leader, 0, n + 1);
+		memset(blk, 0, (n + 1) * sizeof(*blk));
+		if (jit_plan_blocks(code, n, inl, leader, blk, rest))
+			return -1;
+		if (round == 2)
+			break;
+		jit_facts_clear(&f);
+		for (size_t pc = 0; pc < n; pc++) {
+			if (pc > 0 && vm_ops[code[pc - 1].op].form == F_LDDW)
+				continue;
+			jit_facts_enter(&f, code, pc, leader[pc]);
+			struct bs_helper_array d;
+			if (jit_call_array(vm, &f, &code[pc], &d))
+				inl[pc] = 1;
+			jit_facts_after(vm, &f, &code[pc], inl[pc]);
+		}
+	}
+	return 0;
+}
+
 void jit_prog_free(struct jit_prog *p)
 {
 	if (!p)

@@ -301,7 +301,7 @@ int jit_rt_helper_array(struct jit_frame *f, uint64_t pc, const struct vm_helper
 	 * memory only, as the helper's own translation would allow */
 	struct bs_vm *vm = f->vm;
 	uint64_t addr = vm->reg[2];
-	for (unsigned i = 1; i < vm->nregions && vm->jit->memo_gen == vm->regions_gen; i++) {
+	for (unsigned i = 1; m && i < vm->nregions && vm->jit->memo_gen == vm->regions_gen; i++) {
 		const struct vm_region *r = &vm->regions[i];
 		if (addr < r->guest || addr - r->guest >= r->size)
 			continue;

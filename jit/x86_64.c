@@ -733,7 +733,7 @@ static void emit_pass(struct xctx *c)
 			continue;
 		jit_facts_enter(&c->facts, c->code, pc, c->leader[pc]);
 		emit_insn(c, pc);
-		x86_facts_after(c, pc);
+		jit_facts_after(c->vm, &c->facts, &c->code[pc], c->inl[pc]);
 	}
 	c->offs[c->n] = (uint32_t)b->len;
 	c->exit_off = b->len;
@@ -773,7 +773,7 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.n);
 		goto fail;
 	}
-	if (x86_plan_with_inline(&c, p->rest)) {
+	if (jit_plan_inline(c.vm, c.code, c.n, c.inl, c.leader, c.blk, p->rest)) {
 		vm_err(err, BS_ERR_INVALID, BS_NO_PC, "a jump leaves the program");
 		goto fail;
 	}

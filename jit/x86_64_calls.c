@@ -45,69 +45,6 @@ void x86_emit_call_local(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	store_imm(b, 0, M(VMR, VM_OFF(cur)), (int32_t)c->idx);
 }
 
-/* Whether I is a call of a helper that is an array lookup (*d) for the r1
- * the facts know. */
-static bool call_array(const struct xctx *c, const struct vm_pinsn *I, struct bs_helper_array *d)
-{
-	if (vm_ops[I->op].form != F_CALL || I->imm >= VM_MAX_HELPER_ID ||
-	    I->imm == VM_HELPER_TAIL_CALL)
-		return false;
-	const struct vm_helper *h = &c->vm->helpers[I->imm];
-	uint64_t r1;
-	return h->array && jit_facts_const(&c->facts, 1, &r1) && h->array(h->user, r1, d) &&
-	       d->stride > 0 && d->stride <= INT32_MAX;
-}
-
-/* The region holding all of array d, plain memory, or 0 (none). */
-static uint32_t array_region(const struct xctx *c, const struct bs_helper_array *d)
-{
-	const struct bs_vm *vm = c->vm;
-	for (uint32_t i = 1; i < vm->nregions; i++) {
-		const struct vm_region *r = &vm->regions[i];
-		if (d->base >= r->guest && d->base - r->guest <= r->size &&
-		    (uint64_t)d->n * d->stride <= r->size - (d->base - r->guest))
-			return r->rule || r->hook ? 0 : i;
-	}
-	return 0;
-}
-
-/* The facts after instruction pc, an inline call or any other. */
-void x86_facts_after(struct xctx *c, size_t pc)
-{
-	const struct vm_pinsn *I = &c->code[pc];
-	struct bs_helper_array d;
-	if (c->inl[pc] && call_array(c, I, &d))
-		jit_facts_lookup(&c->facts, d.stride, array_region(c, &d));
-	else
-		jit_facts_step(&c->facts, I);
-}
-
-/* Marks the helper calls done inline, and plans the blocks with them
- * inside (they cannot change the count). Facts only grow as blocks merge,
- * so a call marked stays inline; twice finds those a merge makes known. */
-int x86_plan_with_inline(struct xctx *c, uint32_t *rest)
-{
-	for (int round = 0; round < 3; round++) {
-		memset(c->leader, 0, c->n + 1);
-		memset(c->blk, 0, (c->n + 1) * sizeof(*c->blk));
-		if (jit_plan_blocks(c->code, c->n, c->inl, c->leader, c->blk, rest))
-			return -1;
-		if (round == 2)
-			break;
-		jit_facts_clear(&c->facts);
-		for (size_t pc = 0; pc < c->n; pc++) {
-			if (pc > 0 && vm_ops[c->code[pc - 1].op].form == F_LDDW)
-				continue;
-			jit_facts_enter(&c->facts, c->code, pc, c->leader[pc]);
-			struct bs_helper_array d;
-			if (call_array(c, &c->code[pc], &d))
-				c->inl[pc] = 1;
-			x86_facts_after(c, pc);
-		}
-	}
-	return 0;
-}
-
 /* r0 = base + eax * stride if eax < n, else 0 */
 static void emit_array_index(struct xctx *c, const struct bs_helper_array *d)
 {
@@ -139,7 +76,7 @@ static int emit_helper_array(struct xctx *c, size_t pc, const struct vm_pinsn *I
 	struct bs_helper_array d;
 	if (!c->inl[pc])
 		return 0;
-	if (!call_array(c, I, &d)) {
+	if (!jit_call_array(c->vm, &c->facts, I, &d)) {
 		emit_fail(b);  /* planned inline; the facts cannot have shrunk */
 		return 1;
 	}

@@ -93,9 +93,5 @@ BS_HIDDEN void x86_emit_call_local(struct xctx *c, size_t pc, const struct vm_pi
 /* helper call, tail call, or an array lookup done inline */
 BS_HIDDEN void x86_emit_helper(struct xctx *c, size_t pc, const struct vm_pinsn *I);
 BS_HIDDEN void x86_emit_stub_helper_array(struct xctx *c, const struct stub *s);
-/* The facts after instruction pc, an inline call or any other. */
-BS_HIDDEN void x86_facts_after(struct xctx *c, size_t pc);
-/* Marks the calls done inline in c->inl and plans the blocks with them. */
-BS_HIDDEN int x86_plan_with_inline(struct xctx *c, uint32_t *rest);
 
 #endif
