@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* What every backend needs besides its encodings: the basic blocks the
- * instruction budget is charged by, and freeing a compiled program. */
+ * instruction budget is charged by, what a block knows of its registers
+ * (struct jit_facts), which helper calls are done inline, and freeing a
+ * compiled program. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
