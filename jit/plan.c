@@ -211,25 +211,30 @@ int jit_plan_inline(const struct bs_vm *vm, const struct vm_pinsn *code, size_t 
 		    uint8_t *leader, uint32_t *blk, uint32_t *rest)
 {
 	struct jit_facts f;
-	for (int round = 0; round < 3; round++) {
+	for (int round = 0;; round++) {
 		memset(leader, 0, n + 1);
 		memset(blk, 0, (n + 1) * sizeof(*blk));
 		if (jit_plan_blocks(code, n, inl, leader, blk, rest))
 			return -1;
 		if (round == 2)
-			break;
+			return 0;
+		/* the blocks just planned: any call they let inline? */
+		bool more = false;
 		jit_facts_clear(&f);
 		for (size_t pc = 0; pc < n; pc++) {
 			if (pc > 0 && vm_ops[code[pc - 1].op].form == F_LDDW)
 				continue;
 			jit_facts_enter(&f, code, pc, leader[pc]);
 			struct bs_helper_array d;
-			if (jit_call_array(vm, &f, &code[pc], &d))
+			if (!inl[pc] && jit_call_array(vm, &f, &code[pc], &d)) {
 				inl[pc] = 1;
+				more = true;
+			}
 			jit_facts_after(vm, &f, &code[pc], inl[pc]);
 		}
+		if (!more)
+			return 0;
 	}
-	return 0;
 }
 
 void jit_prog_free(struct jit_prog *p)
