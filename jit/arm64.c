@@ -20,8 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "jit/emit.h"
 #include "jit/jit_private.h"
@@ -282,20 +280,15 @@ struct stub {
 };
 
 struct actx {
-	struct jit_buf b;
+	struct jit_pass ps;           /* buffer, offsets, stubs' offsets (jit/layout.c) */
 	struct bs_vm *vm;
 	uint32_t idx;
 	const struct vm_pinsn *code;
-	size_t n;
 	int lse;
-	uint32_t *offs, *prev;        /* n + 1 offsets this pass and the last (NULL) */
 	uint32_t *blk;
 	uint8_t *leader;
 	struct stub *stubs;
-	uint32_t *stub_off, *pstub_off;
-	size_t nstubs, stub_cap;
-	size_t exit_off, epi_off;     /* this pass */
-	size_t pexit, pepi;           /* the last pass */
+	size_t stub_cap;
 	int64_t stack_top;            /* guest end of the stack region */
 	int64_t sdisp;                /* host = guest + vm + sdisp, for the stack */
 	struct jit_facts facts;       /* about the registers, so far in this block */
@@ -308,14 +301,14 @@ struct actx {
  * else b.!cond over a b. */
 static void jump_to(struct actx *c, size_t pc, int cond, size_t ptarget)
 {
-	struct jit_buf *b = &c->b;
-	if (!c->prev) {
+	struct jit_buf *b = &c->ps.b;
+	if (!c->ps.prev) {
 		if (cond != C_AL)
 			ins(b, 0);
 		ins(b, 0x14000000);
 		return;
 	}
-	int64_t here = (int64_t)c->prev[pc] + (int64_t)(b->len - c->offs[pc]);
+	int64_t here = (int64_t)c->ps.prev[pc] + (int64_t)(b->len - c->ps.offs[pc]);
 	int64_t d = (int64_t)ptarget - here;
 	if (cond == C_AL) {
 		b_rel(b, d);
@@ -331,29 +324,29 @@ static void jump_to(struct actx *c, size_t pc, int cond, size_t ptarget)
 
 static void jump_pc(struct actx *c, size_t pc, int cond, size_t target)
 {
-	jump_to(c, pc, cond, c->prev ? c->prev[target] : 0);
+	jump_to(c, pc, cond, c->ps.prev ? c->ps.prev[target] : 0);
 }
 
 /* A branch to a new stub (placed after the exit routine); returns its index. */
 static size_t jump_stub(struct actx *c, size_t pc, int cond, struct stub s)
 {
-	if (c->nstubs == c->stub_cap) {
+	if (c->ps.nstubs == c->stub_cap) {
 		size_t cap = c->stub_cap ? 2 * c->stub_cap : 64;
 		struct stub *ns = realloc(c->stubs, cap * sizeof(*ns));
-		uint32_t *no = realloc(c->stub_off, cap * sizeof(*no));
+		uint32_t *no = realloc(c->ps.stub_off, cap * sizeof(*no));
 		if (ns)
 			c->stubs = ns;
 		if (no)
-			c->stub_off = no;
+			c->ps.stub_off = no;
 		if (!ns || !no) {
-			emit_fail(&c->b);
+			emit_fail(&c->ps.b);
 			return 0;
 		}
 		c->stub_cap = cap;
 	}
-	size_t k = c->nstubs++;
+	size_t k = c->ps.nstubs++;
 	c->stubs[k] = s;
-	jump_to(c, pc, cond, c->pstub_off ? c->pstub_off[k] : 0);
+	jump_to(c, pc, cond, c->ps.pstub_off ? c->ps.pstub_off[k] : 0);
 	return k;
 }
 
@@ -411,7 +404,7 @@ static unsigned lg_of(unsigned size)
  * (not naturally aligned), which the interpreter accepts. */
 static void atomic_plain(struct actx *c, const struct vm_pinsn *I, unsigned lg, int src)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	int sf = lg == 3;
 	unsigned aop = (unsigned)I->imm & 0xf0;
 	enum vm_form form = vm_ops[I->op].form;
@@ -445,7 +438,7 @@ static void atomic_plain(struct actx *c, const struct vm_pinsn *I, unsigned lg, 
 /* The atomic forms at [x9], naturally aligned. */
 static void atomic_aligned(struct actx *c, const struct vm_pinsn *I, unsigned lg, int src)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	int sf = lg == 3;
 	unsigned aop = (unsigned)I->imm & 0xf0;
 	enum vm_form form = vm_ops[I->op].form;
@@ -520,7 +513,7 @@ static void atomic_aligned(struct actx *c, const struct vm_pinsn *I, unsigned lg
  * base x28 for plain loads and stores, the atomics take x9 only). */
 static void emit_access(struct actx *c, const struct vm_pinsn *I, int base, int64_t off)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	enum vm_op op = I->op;
 	enum vm_form form = vm_ops[op].form;
 	unsigned size = vm_size_bytes(vm_ops[op].code), lg = lg_of(size);
@@ -595,7 +588,7 @@ static int access_is_store(enum vm_form form)
  * provably in the current stack frame. */
 static void emit_mem(struct actx *c, size_t pc, const struct vm_pinsn *I)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	enum vm_form form = vm_ops[I->op].form;
 	unsigned size = vm_size_bytes(vm_ops[I->op].code);
 	int base = access_is_read(form) ? I->src : I->dst;
@@ -632,16 +625,16 @@ static void emit_mem(struct actx *c, size_t pc, const struct vm_pinsn *I)
 	size_t stub = jump_stub(c, pc, C_HS, s);
 	ldr64(b, T1, SP, CACHE_OFF(kind) + (int64_t)offsetof(struct jit_cache, host));
 	rrr(b, OP_ADD, 1, AUX, AUX, T1);
-	if (c->nstubs > stub)
+	if (c->ps.nstubs > stub)
 		c->stubs[stub].back = (uint32_t)b->len;
 	emit_access(c, I, AUX, 0);
-	if (c->nstubs > stub)
+	if (c->ps.nstubs > stub)
 		c->stubs[stub].skip = (uint32_t)b->len;
 }
 
 static void emit_stub_mem(struct actx *c, const struct stub *s)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	/* the stack: from the current frame's bottom to the top of frame 0 */
 	ldr64(b, T1, VMR, VM_OFF(stack_lo));
 	rrr(b, OP_SUBS, 1, ZR, ADR, T1);
@@ -657,7 +650,7 @@ static void emit_stub_mem(struct actx *c, const struct stub *s)
 	mov_rr(b, 1, AUX, 0);
 	restore_volatile(b, 1);
 	size_t ok = fwd(b, cbz(1, 1, AUX));
-	b_to(b, C_AL, c->epi_off);
+	b_to(b, C_AL, c->ps.epi_off);
 	patch(b, ok);
 	if (s->store) {
 		cmp_imm(b, 1, AUX, JIT_MEM_DONE);
@@ -670,7 +663,7 @@ static void emit_stub_mem(struct actx *c, const struct stub *s)
 
 static void emit_alu(struct actx *c, const struct vm_pinsn *I)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	const struct vm_opinfo *info = &vm_ops[I->op];
 	int sf = (info->code & 7) == 7;
 	int is_k = info->form == F_ALU_K;
@@ -790,7 +783,7 @@ static int jmp_cond(uint8_t code)
 
 static void emit_jcond(struct actx *c, size_t pc, const struct vm_pinsn *I)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	const struct vm_opinfo *info = &vm_ops[I->op];
 	int sf = (info->code & 7) == 5;
 	int dst = reg2a[I->dst];
@@ -835,7 +828,7 @@ static void ret_base(struct jit_buf *b)
  * is jumped to. */
 static void emit_exit_routine(struct actx *c)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	ldr32(b, AUX, VMR, VM_OFF(depth));
 	size_t top = fwd(b, cbz(0, 0, AUX));
 	addsub_imm12(b, 0, 1, 0, AUX, AUX, 1, 0);
@@ -875,7 +868,7 @@ static void emit_epilogue(struct jit_buf *b)
  * loads the BPF registers from vm->reg and jumps in. */
 static void emit_entry(struct actx *c)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	add_imm(b, 1, SP, SP, -SAVE_AREA);
 	for (int i = 0; i < 6; i++)  /* stp x19+2i, x20+2i, [sp, #16i] */
 		ins(b, 0xA9000000 | (uint32_t)(2 * i) << 15 | (uint32_t)(20 + 2 * i) << 10 |
@@ -898,7 +891,7 @@ static void emit_entry(struct actx *c)
 
 static void emit_call_local(struct actx *c, size_t pc, const struct vm_pinsn *I)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	struct stub s = {STUB_DEPTH, 0, 0, (uint32_t)pc, 0, 0, 0};
 	ldr32(b, AUX, VMR, VM_OFF(depth));
 	cmp_imm(b, 0, AUX, BS_MAX_FRAMES - 1);
@@ -938,7 +931,7 @@ static void emit_call_local(struct actx *c, size_t pc, const struct vm_pinsn *I)
  * call sits inside its block: jit_rt_helper_array keeps the count). */
 static void emit_helper_array(struct actx *c, size_t pc, const struct vm_pinsn *I)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	struct bs_helper_array d;
 	if (!jit_call_array(c->vm, &c->facts, I, &d)) {
 		emit_fail(b);  /* planned inline; the facts cannot have shrunk */
@@ -956,7 +949,7 @@ static void emit_helper_array(struct actx *c, size_t pc, const struct vm_pinsn *
 		mov_rr(b, 0, AUX, 0);
 		restore_volatile(b, 1);
 		cmp_imm(b, 0, AUX, 0);
-		jump_to(c, pc, C_NE, c->pepi);
+		jump_to(c, pc, C_NE, c->ps.pepi);
 		return;
 	}
 	ldst(b, 2, 1, r0, SFP, k + 256);                 /* ldr w7, [key] */
@@ -975,7 +968,7 @@ static void emit_helper_array(struct actx *c, size_t pc, const struct vm_pinsn *
 
 static void emit_helper(struct actx *c, size_t pc, const struct vm_pinsn *I)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	if (c->inl[pc]) {
 		emit_helper_array(c, pc, I);
 		return;
@@ -985,7 +978,7 @@ static void emit_helper(struct actx *c, size_t pc, const struct vm_pinsn *I)
 		mov_rr(b, 0, AUX, 0);
 		restore_volatile(b, 1);
 		cmp_imm(b, 0, AUX, 0);
-		jump_to(c, pc, C_LT, c->pepi);   /* a fault, or the interpreter finished */
+		jump_to(c, pc, C_LT, c->ps.pepi);   /* a fault, or the interpreter finished */
 		size_t fall = fwd(b, bcond(C_EQ));
 		ldr64(b, T1, SP, F_OFF(jump));
 		ins(b, 0xD61F0000 | (uint32_t)T1 << 5);  /* br x11 */
@@ -996,12 +989,12 @@ static void emit_helper(struct actx *c, size_t pc, const struct vm_pinsn *I)
 	mov_rr(b, 0, AUX, 0);
 	restore_volatile(b, 1);
 	cmp_imm(b, 0, AUX, 0);
-	jump_to(c, pc, C_NE, c->pepi);
+	jump_to(c, pc, C_NE, c->ps.pepi);
 }
 
 static void emit_ld_pkt(struct actx *c, size_t pc, const struct vm_pinsn *I)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	unsigned size = vm_size_bytes(vm_ops[I->op].code);
 	if (vm_ops[I->op].form == F_LD_IND)
 		add_imm(b, 0, ADR, reg2a[I->src], (int64_t)(int32_t)I->imm);
@@ -1020,12 +1013,12 @@ static void emit_ld_pkt(struct actx *c, size_t pc, const struct vm_pinsn *I)
 	mov_rr(b, 1, reg2a[0], ADR);
 	cmp_imm(b, 1, AUX, 0);
 	/* out of bounds: r0 = 0 and the function returns */
-	jump_to(c, pc, C_EQ, c->pexit);
+	jump_to(c, pc, C_EQ, c->ps.pexit);
 }
 
 static void emit_insn(struct actx *c, size_t pc)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	const struct vm_pinsn *I = &c->code[pc];
 	const struct vm_opinfo *info = &vm_ops[I->op];
 	if (c->blk[pc]) {
@@ -1083,7 +1076,7 @@ static void emit_insn(struct actx *c, size_t pc)
 		emit_call_local(c, pc, I);
 		break;
 	case F_EXIT:
-		jump_to(c, pc, C_AL, c->pexit);
+		jump_to(c, pc, C_AL, c->ps.pexit);
 		break;
 	case F_CALL_KFUNC: case F_ADDR_SPACE_CAST: default: {
 		/* nothing here runs them: the interpreter gives its error */
@@ -1096,10 +1089,10 @@ static void emit_insn(struct actx *c, size_t pc)
 
 static void emit_stubs(struct actx *c)
 {
-	struct jit_buf *b = &c->b;
-	for (size_t k = 0; k < c->nstubs; k++) {
+	struct jit_buf *b = &c->ps.b;
+	for (size_t k = 0; k < c->ps.nstubs; k++) {
 		const struct stub *s = &c->stubs[k];
-		c->stub_off[k] = (uint32_t)b->len;
+		c->ps.stub_off[k] = (uint32_t)b->len;
 		switch (s->kind) {
 		case STUB_MEM:
 			emit_stub_mem(c, s);
@@ -1108,11 +1101,11 @@ static void emit_stubs(struct actx *c)
 			if (s->units)
 				add_imm(b, 1, CNT, CNT, s->units);  /* undo the block's charge */
 			c_call(b, (const void *)jit_rt_bail, 0, s->pc, 0);
-			b_to(b, C_AL, c->epi_off);
+			b_to(b, C_AL, c->ps.epi_off);
 			break;
 		case STUB_DEPTH:
 			c_call(b, (const void *)jit_rt_call_depth, 0, s->pc, 0);
-			b_to(b, C_AL, c->epi_off);
+			b_to(b, C_AL, c->ps.epi_off);
 			break;
 		}
 	}
@@ -1120,13 +1113,13 @@ static void emit_stubs(struct actx *c)
 
 static void emit_pass(struct actx *c)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	b->len = 0;
 	b->err = 0;
-	c->nstubs = 0;
+	c->ps.nstubs = 0;
 	emit_entry(c);
-	for (size_t pc = 0; pc < c->n; pc++) {
-		c->offs[pc] = (uint32_t)b->len;
+	for (size_t pc = 0; pc < c->ps.n; pc++) {
+		c->ps.offs[pc] = (uint32_t)b->len;
 		/* lddw's second slot: no code, the offset of the next instruction */
 		if (pc > 0 && vm_ops[c->code[pc - 1].op].form == F_LDDW)
 			continue;
@@ -1134,25 +1127,45 @@ static void emit_pass(struct actx *c)
 		emit_insn(c, pc);
 		jit_facts_after(c->vm, &c->facts, &c->code[pc], c->inl[pc]);
 	}
-	c->offs[c->n] = (uint32_t)b->len;
-	c->exit_off = b->len;
+	c->ps.offs[c->ps.n] = (uint32_t)b->len;
+	c->ps.exit_off = b->len;
 	emit_exit_routine(c);
-	c->epi_off = b->len;
+	c->ps.epi_off = b->len;
 	emit_epilogue(b);
 	emit_stubs(c);
 }
+
+static void a64_pass(void *ctx)
+{
+	emit_pass(ctx);
+}
+
+/* brk #0x7d1 in the slack: a stray jump there stops at once */
+static void a64_fill(uint8_t *mem, size_t len)
+{
+	for (size_t o = 0; o + 4 <= len; o += 4) {
+		uint32_t brk = 0xD4200000 | 0x7d1u << 5;
+		memcpy(mem + o, &brk, 4);
+	}
+}
+
+static void a64_flush(uint8_t *mem, size_t len)
+{
+	__builtin___clear_cache((char *)mem, (char *)mem + len);
+}
+
+static const struct jit_backend a64_backend = {a64_pass, NULL, a64_fill, a64_flush};
 
 struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, struct bs_error *err)
 {
 	const struct vm_prog *vp = &vm->progs[idx];
 	struct actx c = {0};
 	struct jit_prog *p = calloc(1, sizeof(*p));
-	uint32_t *o1 = NULL, *o2 = NULL, *pstub = NULL;
 	(void)unchecked;  /* the same checked code (docs/jit.md) */
 	c.vm = vm;
 	c.idx = idx;
 	c.code = vp->code;
-	c.n = vp->n;
+	c.ps.n = vp->n;
 	c.lse = lse_atomics();
 	c.sdisp = (int64_t)((uintptr_t)vm->regions[0].host - (uintptr_t)vm) -
 		  (int64_t)vm->regions[0].guest;
@@ -1161,111 +1174,35 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 		vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC, "the JIT cannot address this VM's stack");
 		goto fail;
 	}
-	o1 = calloc(c.n + 1, sizeof(*o1));
-	o2 = calloc(c.n + 1, sizeof(*o2));
-	c.blk = calloc(c.n + 1, sizeof(*c.blk));
-	c.leader = calloc(c.n + 1, 1);
-	c.inl = calloc(c.n + 1, 1);
+	c.blk = calloc(c.ps.n + 1, sizeof(*c.blk));
+	c.leader = calloc(c.ps.n + 1, 1);
+	c.inl = calloc(c.ps.n + 1, 1);
 	if (p)
-		p->rest = calloc(c.n + 1, sizeof(*p->rest));
-	if (!p || !o1 || !o2 || !c.blk || !c.leader || !c.inl || !p->rest) {
-		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.n);
+		p->rest = calloc(c.ps.n + 1, sizeof(*p->rest));
+	if (!p || !c.blk || !c.leader || !c.inl || !p->rest) {
+		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.ps.n);
 		goto fail;
 	}
-	if (jit_plan_inline(c.vm, c.code, c.n, c.inl, c.leader, c.blk, p->rest)) {
+	if (jit_plan_inline(c.vm, c.code, c.ps.n, c.inl, c.leader, c.blk, p->rest)) {
 		vm_err(err, BS_ERR_INVALID, BS_NO_PC, "a jump leaves the program");
 		goto fail;
 	}
-	/* size until nothing moves */
-	c.offs = o1;
-	c.prev = NULL;
-	int passes = 0, same = 0;
-	size_t pstubs = 0;
-	for (; passes < 32 && !same; passes++) {
-		emit_pass(&c);
-		if (c.b.err)
-			break;
-		same = c.prev && memcmp(c.offs, c.prev, (c.n + 1) * sizeof(*o1)) == 0 &&
-		       c.exit_off == c.pexit && c.epi_off == c.pepi && pstubs == c.nstubs &&
-		       memcmp(pstub, c.stub_off, c.nstubs * sizeof(*pstub)) == 0;
-		uint32_t *t = c.prev ? c.prev : o2;
-		c.prev = c.offs;
-		c.offs = t;
-		c.pexit = c.exit_off;
-		c.pepi = c.epi_off;
-		free(pstub);
-		pstub = malloc((c.nstubs ? c.nstubs : 1) * sizeof(*pstub));
-		if (!pstub) {
-			c.b.err = 1;
-			break;
-		}
-		if (c.nstubs)
-			memcpy(pstub, c.stub_off, c.nstubs * sizeof(*pstub));
-		pstubs = c.nstubs;
-		c.pstub_off = pstub;
-	}
-	if (c.b.err || !same) {
-		vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC,
-		       "the JIT could not lay out program %u (%d passes)", idx, passes);
+	if (jit_layout(&c.ps, &c, &a64_backend, idx, p, err))
 		goto fail;
-	}
-	size_t len = c.b.len;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	p->mem_size = (len + page - 1) / page * page;
-	void *mem = mmap(NULL, p->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED) {
-		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "cannot map %zu bytes for native code", p->mem_size);
-		goto fail;
-	}
-	p->mem = mem;
-	/* brk #0x7d1 in the slack: a stray jump there stops at once */
-	for (size_t o = 0; o + 4 <= p->mem_size; o += 4) {
-		uint32_t brk = 0xD4200000 | 0x7d1u << 5;
-		memcpy(p->mem + o, &brk, 4);
-	}
-	c.b.buf = p->mem;
-	c.b.cap = len;
-	emit_pass(&c);
-	/* the emitting pass must land every instruction where sizing put it */
-	int moved = c.b.err || c.b.len != len ||
-		    memcmp(c.offs, c.prev, (c.n + 1) * sizeof(*o1)) != 0 || c.nstubs != pstubs ||
-		    (c.nstubs && memcmp(pstub, c.stub_off, c.nstubs * sizeof(*pstub)) != 0);
-	__builtin___clear_cache((char *)p->mem, (char *)p->mem + p->mem_size);
-	if (moved || mprotect(p->mem, p->mem_size, PROT_READ | PROT_EXEC)) {
-		vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC,
-		       moved ? "the JIT's code moved between sizing and emitting (program %u)"
-			     : "cannot make the native code of program %u executable", idx);
-		goto fail;
-	}
-	p->len = len;
-	p->n = c.n;
+	p->n = c.ps.n;
 	p->code = vp->code;
-	p->offs = c.offs == o1 ? o1 : o2;
-	p->body = p->offs[0];
-	if (p->offs == o1)
-		o1 = NULL;
-	else
-		o2 = NULL;
-	free(o1);
-	free(o2);
-	free(pstub);
 	free(c.blk);
 	free(c.leader);
 	free(c.inl);
 	free(c.stubs);
-	free(c.stub_off);
+	free(c.ps.stub_off);
 	return p;
 fail:
-	free(o1);
-	free(o2);
-	free(pstub);
 	free(c.blk);
 	free(c.leader);
 	free(c.inl);
 	free(c.stubs);
-	free(c.stub_off);
-	if (p)
-		p->offs = NULL;
+	free(c.ps.stub_off);
 	jit_prog_free(p);
 	return NULL;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jit/emit.h"
 #include "jit/jit.h"
 #include "vm/vm_private.h"
 
@@ -95,6 +96,37 @@ struct jit_state {
 };
 
 typedef int (*jit_entry_fn)(struct jit_frame *init, void *target);
+
+/* What a backend's passes share with the driver (jit/layout.c), first in its
+ * pass state: the buffer, the instructions' offsets this pass and the last,
+ * the stubs' offsets, where the exit routine and the epilogue start. */
+struct jit_pass {
+	struct jit_buf b;
+	size_t n;                       /* instructions */
+	uint32_t *offs, *prev;          /* n + 1 offsets this pass and the last (NULL) */
+	uint32_t *stub_off, *pstub_off; /* the stubs', this pass and the last */
+	size_t nstubs;
+	size_t exit_off, epi_off;       /* this pass */
+	size_t pexit, pepi;             /* the last pass */
+	size_t data_off;                /* where the read+write data after the code
+					 * starts (the emitting pass; 0 while sizing) */
+};
+
+/* What the driver asks of a backend. */
+struct jit_backend {
+	void (*pass)(void *ctx);                        /* one pass over the program */
+	size_t (*data_bytes)(const void *ctx);          /* read+write bytes after the code, or NULL */
+	void (*fill)(uint8_t *mem, size_t len);         /* the slack: trap instructions */
+	void (*flush)(uint8_t *mem, size_t len);        /* the instruction cache, or NULL */
+};
+
+/* Sizes with be->pass until no offset moves (32 passes at most), maps the
+ * code with its slack filled and the data pages after it, emits once more
+ * into the mapping, checks that nothing moved, and turns the code (not the
+ * data) read+exec: p->mem, mem_size, len, offs and body. ps (inside ctx)
+ * has b, n and the backend's stub_off; 0, or -1 with err. */
+BS_HIDDEN int jit_layout(struct jit_pass *ps, void *ctx, const struct jit_backend *be,
+			 uint32_t idx, struct jit_prog *p, struct bs_error *err);
 
 /* Compiles program idx of vm (x86_64.c or arm64.c); NULL with err on failure. */
 BS_HIDDEN struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked,

@@ -2,10 +2,9 @@
 /* The x86-64 backend: prepared instructions (struct vm_pinsn) to native
  * code that gives the interpreter's results, r0, memory, errors and counts.
  *
- * Passes: the same emitter sizes (no buffer) until the offsets of the
- * instructions stop moving, then writes into a read+write mapping, then the
- * offsets are compared with the last sizing pass (nothing may have moved)
- * before the mapping turns read+exec. The tail of the last page is int3.
+ * Passes (jit/layout.c): the same emitter sizes (no buffer) until the
+ * offsets stop moving, then writes into a read+write mapping, which turns
+ * read+exec once nothing has moved. The tail of the last page is int3.
  *
  * Layout of one program: entry trampoline | instructions | exit routine |
  * epilogue | slow-path stubs (cold, one per checked access or counter).
@@ -16,8 +15,6 @@
  * instruction budget left; r10 and r11 are scratch. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "jit/x86_64_pass.h"
 #include "vm/error.h"
@@ -29,18 +26,18 @@
 int x86_jump_size(const struct xctx *c, size_t pc, int cc, size_t ptarget, size_t at)
 {
 	int far = cc == CC_ALWAYS ? 5 : 6;
-	if (!c->prev)
+	if (!c->ps.prev)
 		return far;
-	int64_t here = (int64_t)c->prev[pc] + (int64_t)(at - c->offs[pc]);
+	int64_t here = (int64_t)c->ps.prev[pc] + (int64_t)(at - c->ps.offs[pc]);
 	return is_imm8((int64_t)ptarget - (here + 2)) ? 2 : far;
 }
 
 void x86_jump_to(struct xctx *c, size_t pc, int cc, size_t ptarget)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	int len = x86_jump_size(c, pc, cc, ptarget, b->len);
-	int64_t here = c->prev ? (int64_t)c->prev[pc] + (int64_t)(b->len - c->offs[pc]) : 0;
-	int64_t d = c->prev ? (int64_t)ptarget - (here + len) : 0;
+	int64_t here = c->ps.prev ? (int64_t)c->ps.prev[pc] + (int64_t)(b->len - c->ps.offs[pc]) : 0;
+	int64_t d = c->ps.prev ? (int64_t)ptarget - (here + len) : 0;
 	if (len == 2) {
 		emit1(b, cc == CC_ALWAYS ? 0xeb : (uint8_t)(0x70 + cc));   /* jcc/jmp rel8 */
 		emit1(b, (uint8_t)d);
@@ -57,29 +54,29 @@ void x86_jump_to(struct xctx *c, size_t pc, int cc, size_t ptarget)
 
 void x86_jump_pc(struct xctx *c, size_t pc, int cc, size_t target)
 {
-	x86_jump_to(c, pc, cc, c->prev ? c->prev[target] : 0);
+	x86_jump_to(c, pc, cc, c->ps.prev ? c->ps.prev[target] : 0);
 }
 
 /* rel32 to a stub; returns its index */
 size_t x86_jump_stub(struct xctx *c, int cc, struct stub s)
 {
-	if (c->nstubs == c->stub_cap) {
+	if (c->ps.nstubs == c->stub_cap) {
 		size_t cap = c->stub_cap ? 2 * c->stub_cap : 64;
 		struct stub *ns = realloc(c->stubs, cap * sizeof(*ns));
-		uint32_t *no = realloc(c->stub_off, cap * sizeof(*no));
+		uint32_t *no = realloc(c->ps.stub_off, cap * sizeof(*no));
 		if (ns)
 			c->stubs = ns;
 		if (no)
-			c->stub_off = no;
+			c->ps.stub_off = no;
 		if (!ns || !no) {
-			emit_fail(&c->b);
+			emit_fail(&c->ps.b);
 			return 0;
 		}
 		c->stub_cap = cap;
 	}
-	size_t k = c->nstubs++;
+	size_t k = c->ps.nstubs++;
 	c->stubs[k] = s;
-	jcc32(&c->b, cc, c->pstub_off ? c->pstub_off[k] : 0);
+	jcc32(&c->ps.b, cc, c->ps.pstub_off ? c->ps.pstub_off[k] : 0);
 	return k;
 }
 
@@ -126,7 +123,7 @@ void x86_c_call(struct jit_buf *b, const void *fn, int a1_is_adr, uint64_t a1, u
 /* The access itself, at m (host memory). */
 static void emit_access(struct xctx *c, const struct vm_pinsn *I, struct mem m)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	enum vm_op op = I->op;
 	enum vm_form form = vm_ops[op].form;
 	unsigned size = vm_size_bytes(vm_ops[op].code);
@@ -236,7 +233,7 @@ static void guest_addr(struct jit_buf *b, int dst, int x, int64_t off)
  * provably in the current stack frame. */
 static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	enum vm_form form = vm_ops[I->op].form;
 	unsigned size = vm_size_bytes(vm_ops[I->op].code);
 	int base = access_is_read(form) ? I->src : I->dst;
@@ -261,24 +258,24 @@ static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	guest_addr(b, AUX, reg2x[base], off);
 	/* the region this access went to last time (its memo, kept across runs) */
 	size_t site = c->nsites++;
-	size_t memo = c->memo_off + site * sizeof(struct jit_memo);
+	size_t memo = c->ps.data_off + site * sizeof(struct jit_memo);
 	x86_op_rip(b, 1, 0x2b, AUX, memo + offsetof(struct jit_memo, lo));    /* sub r10, [lo] */
 	x86_op_rip(b, 1, 0x3b, AUX, memo + offsetof(struct jit_memo, lim));   /* cmp r10, [lim] */
 	struct stub s = {STUB_MEM, (uint8_t)size, (uint8_t)access_need_store(form), (uint32_t)pc, 0, 0, 0,
 			 (uint32_t)site};
 	size_t stub = x86_jump_stub(c, CC_AE, s);
 	x86_op_rip(b, 1, 0x03, AUX, memo + offsetof(struct jit_memo, host));  /* add r10, [host] */
-	if (c->nstubs > stub)
+	if (c->ps.nstubs > stub)
 		c->stubs[stub].back = (uint32_t)b->len;
 	emit_access(c, I, M(AUX, 0));
-	if (c->nstubs > stub)
+	if (c->ps.nstubs > stub)
 		c->stubs[stub].skip = (uint32_t)b->len;
 }
 
 static void emit_stub_mem(struct xctx *c, const struct stub *s)
 {
-	struct jit_buf *b = &c->b;
-	size_t memo = c->memo_off + s->site * sizeof(struct jit_memo);
+	struct jit_buf *b = &c->ps.b;
+	size_t memo = c->ps.data_off + s->site * sizeof(struct jit_memo);
 	const struct vm_pinsn *I = &c->code[s->pc];
 	guest_addr(b, ADR, reg2x[access_is_read(vm_ops[I->op].form) ? I->src : I->dst], I->off);
 	/* the stack: from the current frame's bottom to the top of frame 0 */
@@ -300,7 +297,7 @@ static void emit_stub_mem(struct xctx *c, const struct stub *s)
 	mov_rr(b, 1, AUX, RAX);
 	x86_restore_volatile(b, 1);
 	op_rr(b, 0, 1, 0x85, AUX, AUX, 0);                       /* test r10, r10 */
-	jcc32(b, CC_E, c->epi_off);
+	jcc32(b, CC_E, c->ps.epi_off);
 	if (s->store) {
 		alu_ri(b, 1, 7, AUX, (int32_t)JIT_MEM_DONE);     /* cmp r10, DONE */
 		jcc32(b, CC_E, s->skip);
@@ -312,7 +309,7 @@ static void emit_stub_mem(struct xctx *c, const struct stub *s)
  * frame's scratch; zero divisors and INT_MIN / -1 never reach them. */
 static void emit_div(struct xctx *c, const struct vm_pinsn *I, int is_k, int w, int mod, int sgn)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	int dst = reg2x[I->dst];
 	if (is_k)
 		mov_imm(b, 1, ADR, w ? I->imm : (uint32_t)I->imm);
@@ -375,7 +372,7 @@ static void emit_shift_x(struct jit_buf *b, int w, int ext, int dst, int src)
 
 static void emit_alu(struct xctx *c, const struct vm_pinsn *I)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	enum vm_op op = I->op;
 	const struct vm_opinfo *info = &vm_ops[op];
 	int w = (info->code & 7) == 7;
@@ -498,7 +495,7 @@ static int jmp_cc(uint8_t code)
 
 static void emit_jcond(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	const struct vm_opinfo *info = &vm_ops[I->op];
 	int w = (info->code & 7) == 5;
 	int dst = reg2x[I->dst];
@@ -542,7 +539,7 @@ static void emit_jcond(struct xctx *c, size_t pc, const struct vm_pinsn *I)
  * is jumped to. */
 static void emit_exit_routine(struct xctx *c)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	int32_t fsz = (int32_t)sizeof(struct vm_frame);
 	op_rm(b, 0, 0, 0x8b, AUX, M(VMR, VM_OFF(depth)), 0);   /* mov r10d, [vm->depth] */
 	op_rr(b, 0, 0, 0x85, AUX, AUX, 0);                     /* test r10d, r10d */
@@ -601,7 +598,7 @@ static void emit_entry(struct jit_buf *b)
 
 static void emit_ld_pkt(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	unsigned size = vm_size_bytes(vm_ops[I->op].code);
 	if (vm_ops[I->op].form == F_LD_IND) {
 		mov_rr(b, 0, ADR, reg2x[I->src]);
@@ -622,12 +619,12 @@ static void emit_ld_pkt(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	mov_rr(b, 1, RAX, ADR);
 	op_rr(b, 0, 1, 0x85, AUX, AUX, 0);
 	/* out of bounds: r0 = 0 and the function returns */
-	x86_jump_to(c, pc, CC_E, c->pexit);
+	x86_jump_to(c, pc, CC_E, c->ps.pexit);
 }
 
 static void emit_insn(struct xctx *c, size_t pc)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	const struct vm_pinsn *I = &c->code[pc];
 	const struct vm_opinfo *info = &vm_ops[I->op];
 	if (c->blk[pc]) {
@@ -680,7 +677,7 @@ static void emit_insn(struct xctx *c, size_t pc)
 		x86_emit_call_local(c, pc, I);
 		break;
 	case F_EXIT:
-		x86_jump_to(c, pc, CC_ALWAYS, c->pexit);
+		x86_jump_to(c, pc, CC_ALWAYS, c->ps.pexit);
 		break;
 	case F_CALL_KFUNC: case F_ADDR_SPACE_CAST: default: {
 		/* nothing here runs them: the interpreter gives its error */
@@ -693,10 +690,10 @@ static void emit_insn(struct xctx *c, size_t pc)
 
 static void emit_stubs(struct xctx *c)
 {
-	struct jit_buf *b = &c->b;
-	for (size_t k = 0; k < c->nstubs; k++) {
+	struct jit_buf *b = &c->ps.b;
+	for (size_t k = 0; k < c->ps.nstubs; k++) {
 		const struct stub *s = &c->stubs[k];
-		c->stub_off[k] = (uint32_t)b->len;
+		c->ps.stub_off[k] = (uint32_t)b->len;
 		switch (s->kind) {
 		case STUB_MEM:
 			emit_stub_mem(c, s);
@@ -705,11 +702,11 @@ static void emit_stubs(struct xctx *c)
 			if (s->units)
 				alu_ri(b, 1, 0, CNT, (int32_t)s->units);  /* add r9, units: undo */
 			x86_c_call(b, (const void *)jit_rt_bail, 0, s->pc, 0);
-			jcc32(b, CC_ALWAYS, c->epi_off);
+			jcc32(b, CC_ALWAYS, c->ps.epi_off);
 			break;
 		case STUB_DEPTH:
 			x86_c_call(b, (const void *)jit_rt_call_depth, 0, s->pc, 0);
-			jcc32(b, CC_ALWAYS, c->epi_off);
+			jcc32(b, CC_ALWAYS, c->ps.epi_off);
 			break;
 		case STUB_HELPER_ARRAY:
 			x86_emit_stub_helper_array(c, s);
@@ -720,14 +717,14 @@ static void emit_stubs(struct xctx *c)
 
 static void emit_pass(struct xctx *c)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	b->len = 0;
 	b->err = 0;
-	c->nstubs = 0;
+	c->ps.nstubs = 0;
 	c->nsites = 0;
 	emit_entry(b);
-	for (size_t pc = 0; pc < c->n; pc++) {
-		c->offs[pc] = (uint32_t)b->len;
+	for (size_t pc = 0; pc < c->ps.n; pc++) {
+		c->ps.offs[pc] = (uint32_t)b->len;
 		/* lddw's second slot: no code, the offset of the next instruction */
 		if (pc > 0 && vm_ops[c->code[pc - 1].op].form == F_LDDW)
 			continue;
@@ -735,24 +732,42 @@ static void emit_pass(struct xctx *c)
 		emit_insn(c, pc);
 		jit_facts_after(c->vm, &c->facts, &c->code[pc], c->inl[pc]);
 	}
-	c->offs[c->n] = (uint32_t)b->len;
-	c->exit_off = b->len;
+	c->ps.offs[c->ps.n] = (uint32_t)b->len;
+	c->ps.exit_off = b->len;
 	emit_exit_routine(c);
-	c->epi_off = b->len;
+	c->ps.epi_off = b->len;
 	emit_epilogue(b);
 	emit_stubs(c);
 }
+
+static void x86_pass(void *ctx)
+{
+	emit_pass(ctx);
+}
+
+/* the memos: read+write pages right after the code, reached rip-relative */
+static size_t x86_memo_bytes(const void *ctx)
+{
+	return ((const struct xctx *)ctx)->nsites * sizeof(struct jit_memo);
+}
+
+/* int3 in the slack */
+static void x86_fill(uint8_t *mem, size_t len)
+{
+	memset(mem, 0xcc, len);
+}
+
+static const struct jit_backend x86_backend = {x86_pass, x86_memo_bytes, x86_fill, NULL};
 
 struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, struct bs_error *err)
 {
 	const struct vm_prog *vp = &vm->progs[idx];
 	struct xctx c = {0};
 	struct jit_prog *p = calloc(1, sizeof(*p));
-	uint32_t *o1 = NULL, *o2 = NULL;
 	c.vm = vm;
 	c.idx = idx;
 	c.code = vp->code;
-	c.n = vp->n;
+	c.ps.n = vp->n;
 	c.unchecked = unchecked;
 	int64_t sdisp = (int64_t)((uintptr_t)vm->regions[0].host - (uintptr_t)vm) -
 			(int64_t)vm->regions[0].guest;
@@ -762,115 +777,37 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 		vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC, "the JIT cannot address this VM's stack");
 		goto fail;
 	}
-	o1 = calloc(c.n + 1, sizeof(*o1));
-	o2 = calloc(c.n + 1, sizeof(*o2));
-	c.blk = calloc(c.n + 1, sizeof(*c.blk));
-	c.leader = calloc(c.n + 1, 1);
-	c.inl = calloc(c.n + 1, 1);
+	c.blk = calloc(c.ps.n + 1, sizeof(*c.blk));
+	c.leader = calloc(c.ps.n + 1, 1);
+	c.inl = calloc(c.ps.n + 1, 1);
 	if (p)
-		p->rest = calloc(c.n + 1, sizeof(*p->rest));
-	if (!p || !o1 || !o2 || !c.blk || !c.leader || !c.inl || !p->rest) {
-		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.n);
+		p->rest = calloc(c.ps.n + 1, sizeof(*p->rest));
+	if (!p || !c.blk || !c.leader || !c.inl || !p->rest) {
+		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.ps.n);
 		goto fail;
 	}
-	if (jit_plan_inline(c.vm, c.code, c.n, c.inl, c.leader, c.blk, p->rest)) {
+	if (jit_plan_inline(c.vm, c.code, c.ps.n, c.inl, c.leader, c.blk, p->rest)) {
 		vm_err(err, BS_ERR_INVALID, BS_NO_PC, "a jump leaves the program");
 		goto fail;
 	}
-	/* size until nothing moves */
-	c.offs = o1;
-	c.prev = NULL;
-	int passes = 0, same = 0;
-	uint32_t *pstub = NULL;
-	size_t pstubs = 0;
-	for (; passes < 32 && !same; passes++) {
-		emit_pass(&c);
-		if (c.b.err)
-			break;
-		same = c.prev && memcmp(c.offs, c.prev, (c.n + 1) * sizeof(*o1)) == 0 &&
-		       c.exit_off == c.pexit && c.epi_off == c.pepi && pstubs == c.nstubs &&
-		       memcmp(pstub, c.stub_off, c.nstubs * sizeof(*pstub)) == 0;
-		/* this pass's offsets are the next pass's previous ones */
-		uint32_t *t = c.prev ? c.prev : o2;
-		c.prev = c.offs;
-		c.offs = t;
-		c.pexit = c.exit_off;
-		c.pepi = c.epi_off;
-		free(pstub);
-		pstub = malloc((c.nstubs ? c.nstubs : 1) * sizeof(*pstub));
-		if (!pstub) {
-			c.b.err = 1;
-			break;
-		}
-		memcpy(pstub, c.stub_off, c.nstubs * sizeof(*pstub));
-		pstubs = c.nstubs;
-		c.pstub_off = pstub;
-	}
-	if (c.b.err || !same) {
-		vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC,
-		       "the JIT could not lay out program %u (%d passes)", idx, passes);
-		free(pstub);
+	if (jit_layout(&c.ps, &c, &x86_backend, idx, p, err))
 		goto fail;
-	}
-	size_t len = c.b.len;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t code_size = (len + page - 1) / page * page;
-	size_t memo_bytes = c.nsites * sizeof(struct jit_memo);
-	/* the memos: read+write pages right after the code, reached rip-relative */
-	p->mem_size = code_size + (memo_bytes + page - 1) / page * page;
-	void *mem = mmap(NULL, p->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED) {
-		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "cannot map %zu bytes for native code", p->mem_size);
-		free(pstub);
-		goto fail;
-	}
-	p->mem = mem;
-	memset(p->mem, 0xcc, code_size);  /* int3 in the slack */
-	c.memo_off = code_size;
-	c.b.buf = p->mem;
-	c.b.cap = len;
-	emit_pass(&c);
-	/* the emitting pass must land every instruction where sizing put it */
-	int moved = c.b.err || c.b.len != len ||
-		    memcmp(c.offs, c.prev, (c.n + 1) * sizeof(*o1)) != 0 || c.nstubs != pstubs ||
-		    memcmp(pstub, c.stub_off, c.nstubs * sizeof(*pstub)) != 0;
-	free(pstub);
-	if (moved || c.nsites * sizeof(struct jit_memo) != memo_bytes ||
-	    mprotect(p->mem, code_size, PROT_READ | PROT_EXEC)) {
-		vm_err(err, BS_ERR_UNSUPPORTED, BS_NO_PC,
-		       moved ? "the JIT's code moved between sizing and emitting (program %u)"
-			     : "cannot make the native code of program %u executable", idx);
-		goto fail;
-	}
-	p->len = len;
-	p->memo = c.nsites ? (struct jit_memo *)(void *)(p->mem + code_size) : NULL;
+	p->memo = c.nsites ? (struct jit_memo *)(void *)(p->mem + c.ps.data_off) : NULL;
 	p->nmemo = c.nsites;
-	p->n = c.n;
+	p->n = c.ps.n;
 	p->code = vp->code;
-	p->offs = c.offs == o1 ? o1 : o2;
-	p->body = p->offs[0];
-	if (p->offs == o1)
-		o1 = NULL;
-	else
-		o2 = NULL;
-	free(o1);
-	free(o2);
 	free(c.blk);
 	free(c.leader);
 	free(c.inl);
 	free(c.stubs);
-	free(c.stub_off);
+	free(c.ps.stub_off);
 	return p;
 fail:
-	free(o1);
-	free(o2);
 	free(c.blk);
 	free(c.leader);
 	free(c.inl);
 	free(c.stubs);
-	free(c.stub_off);
-	if (p)
-		p->offs = NULL;
+	free(c.ps.stub_off);
 	jit_prog_free(p);
 	return NULL;
 }

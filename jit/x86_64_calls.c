@@ -9,7 +9,7 @@
 
 void x86_emit_call_local(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	struct stub s = {STUB_DEPTH, 0, 0, (uint32_t)pc, 0, 0, 0, 0};
 	op_rm(b, 0, 0, 0x8b, AUX, M(VMR, VM_OFF(depth)), 0);   /* mov r10d, [vm->depth] */
 	alu_ri(b, 0, 7, AUX, BS_MAX_FRAMES - 1);
@@ -36,7 +36,7 @@ void x86_emit_call_local(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	store64(&t, (struct mem){RSP, AUX, 3, F_OFF(ret)}, ADR);
 	size_t target = pc + 1 + (size_t)(int64_t)I->off;
 	size_t lea_len = 7;
-	int jlen = x86_jump_size(c, pc, CC_ALWAYS, c->prev ? c->prev[target] : 0, b->len + lea_len + t.len);
+	int jlen = x86_jump_size(c, pc, CC_ALWAYS, c->ps.prev ? c->ps.prev[target] : 0, b->len + lea_len + t.len);
 	emit_bytes(b, "\x4c\x8d\x1d", 3);                      /* lea r11, [rip + disp32] */
 	emit4(b, (uint32_t)(t.len + (size_t)jlen));
 	store64(b, (struct mem){RSP, AUX, 3, F_OFF(ret)}, ADR);  /* ret[depth] = r11 */
@@ -48,7 +48,7 @@ void x86_emit_call_local(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 /* r0 = base + eax * stride if eax < n, else 0 */
 static void emit_array_index(struct xctx *c, const struct bs_helper_array *d)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	alu_ri(b, 0, 7, RAX, (int32_t)d->n);                              /* cmp eax, n */
 	size_t miss = jcc8(b, CC_AE);
 	op_rr(b, 0, 1, 0x69, RAX, RAX, 0);                                /* imul rax, rax, stride */
@@ -72,7 +72,7 @@ static void emit_array_index(struct xctx *c, const struct bs_helper_array *d)
  * helper itself, so every error is the helper's own. 0: not such a call. */
 static int emit_helper_array(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	struct bs_helper_array d;
 	if (!c->inl[pc])
 		return 0;
@@ -97,7 +97,7 @@ static int emit_helper_array(struct xctx *c, size_t pc, const struct vm_pinsn *I
 	patch8(b, j1);
 	patch8(b, j2);
 	size_t site = c->nsites++;
-	size_t memo = c->memo_off + site * sizeof(struct jit_memo);
+	size_t memo = c->ps.data_off + site * sizeof(struct jit_memo);
 	mov_rr(b, 1, AUX, ADR);
 	x86_op_rip(b, 1, 0x2b, AUX, memo + offsetof(struct jit_memo, lo));    /* sub r10, [lo] */
 	x86_op_rip(b, 1, 0x3b, AUX, memo + offsetof(struct jit_memo, lim));   /* cmp r10, [lim] */
@@ -107,30 +107,30 @@ static int emit_helper_array(struct xctx *c, size_t pc, const struct vm_pinsn *I
 	op_rm(b, 0, 0, 0x8b, RAX, M(AUX, 0), 0);                         /* mov eax, [r10] */
 	patch8(b, have);
 	emit_array_index(c, &d);
-	if (c->nstubs > stub)
+	if (c->ps.nstubs > stub)
 		c->stubs[stub].back = (uint32_t)b->len;
 	return 1;
 }
 
 void x86_emit_stub_helper_array(struct xctx *c, const struct stub *s)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	x86_save_all(b);
 	mov_rr(b, 1, RDI, RSP);
 	mov_imm(b, 1, RSI, s->pc);
 	mov_imm(b, 1, RDX, (uint64_t)(uintptr_t)&c->vm->helpers[c->code[s->pc].imm]);
-	x86_op_rip(b, 1, 0x8d, RCX, c->memo_off + s->site * sizeof(struct jit_memo));  /* lea rcx, [memo] */
+	x86_op_rip(b, 1, 0x8d, RCX, c->ps.data_off + s->site * sizeof(struct jit_memo));  /* lea rcx, [memo] */
 	call_abs(b, (const void *)jit_rt_helper_array);
 	mov_rr(b, 0, AUX, RAX);
 	x86_restore_volatile(b, 1);
 	op_rr(b, 0, 0, 0x85, AUX, AUX, 0);                       /* test r10d, r10d */
-	jcc32(b, CC_NE, c->epi_off);
+	jcc32(b, CC_NE, c->ps.epi_off);
 	jcc32(b, CC_ALWAYS, s->back);
 }
 
 void x86_emit_helper(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 {
-	struct jit_buf *b = &c->b;
+	struct jit_buf *b = &c->ps.b;
 	if (I->imm < VM_MAX_HELPER_ID && emit_helper_array(c, pc, I))
 		return;
 	if (I->imm == VM_HELPER_TAIL_CALL) {
@@ -138,7 +138,7 @@ void x86_emit_helper(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 		mov_rr(b, 0, AUX, RAX);
 		x86_restore_volatile(b, 1);
 		op_rr(b, 0, 0, 0x85, AUX, AUX, 0);               /* test r10d, r10d */
-		jcc32(b, CC_L, c->pepi);                          /* a fault, or the interpreter finished */
+		jcc32(b, CC_L, c->ps.pepi);                          /* a fault, or the interpreter finished */
 		size_t fall = jcc8(b, CC_E);
 		op_rm(b, 0, 0, 0xff, 4, M(RSP, F_OFF(jump)), 0);  /* jmp [frame->jump] */
 		patch8(b, fall);
@@ -152,5 +152,5 @@ void x86_emit_helper(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	mov_rr(b, 0, AUX, RAX);
 	x86_restore_volatile(b, 1);
 	op_rr(b, 0, 0, 0x85, AUX, AUX, 0);
-	jcc32(b, CC_NE, c->pepi);
+	jcc32(b, CC_NE, c->ps.pepi);
 }

@@ -43,24 +43,18 @@ struct stub {
 	uint32_t site;    /* STUB_MEM, STUB_HELPER_ARRAY: its memo */
 };
 
-/* One compilation: the pass's buffer and what it knows. */
+/* One compilation: the passes' shared state and what this backend knows. */
 struct xctx {
-	struct jit_buf b;
+	struct jit_pass ps;           /* buffer, offsets, stubs' offsets (jit/layout.c) */
 	struct bs_vm *vm;
 	uint32_t idx;
 	const struct vm_pinsn *code;
-	size_t n;
 	int unchecked;
-	uint32_t *offs, *prev;        /* n + 1 offsets this pass and the last (NULL) */
 	uint32_t *blk;                /* count units of the block a leader starts, else 0 */
 	uint8_t *leader;
 	struct stub *stubs;
-	uint32_t *stub_off, *pstub_off;
-	size_t nstubs, stub_cap;
-	size_t exit_off, epi_off;     /* this pass */
-	size_t pexit, pepi;           /* the last pass */
+	size_t stub_cap;
 	size_t nsites;                /* checked accesses so far this pass */
-	size_t memo_off;              /* where the memos start, from the code (emitting pass) */
 	struct jit_facts facts;       /* about the registers, so far in this block */
 	uint8_t *inl;                 /* helper calls done inline (emit_helper_array) */
 	int64_t stack_top;            /* guest end of the stack region */
