@@ -10,7 +10,8 @@
 
 int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *err)
 {
-	uint64_t *const reg = vm->reg;
+	/* vm->reg, not a copy of its address: one register more for the loop */
+#define reg (vm->reg)
 	/* a tail call moves to another program */
 	const struct vm_pinsn *code = vm->progs[vm->cur].code;
 	struct vm_memo *memo = vm->progs[vm->cur].memo;
@@ -20,31 +21,47 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 	/* where the loop looks up from its work: the budget, or a debugger's stop */
 	uint64_t limit = vm_limit(vm, budget, count);
 	uint32_t may_goto = VM_MAY_GOTO_LOOPS;
+	/* vm->regions_gen, read again after anything that runs a callback: a
+	 * helper, a tail call's lookup, a stop hook, vm_mem_memo (access
+	 * rules) and a store hook; only those can add or move regions or
+	 * watches during a run */
+	uint64_t gen = vm->regions_gen;
 	uint8_t *p;
 
 #define DST reg[I->dst]
 #define SRC reg[I->src]
 #define IMM (I->imm)
 #define OFF ((uint64_t)(int64_t)I->off)
-/* the access's memo, then the stack, then vm_mem (which fills the memo) */
-#define MEM(ADDR, SIZE, NEED)                                                         \
+/* the access's memo, then the stack, then vm_mem_memo (which fills the memo):
+ * p is the host address; FAST runs after the first two ways, SLOW after the
+ * last, the only one that can find a store hook (memos and the stack never
+ * cover a hooked region) */
+#define MEM_PATHS(ADDR, SIZE, NEED, FAST, SLOW)                                       \
 	do {                                                                          \
 		uint64_t a_ = (ADDR);                                                 \
 		struct vm_memo *m_ = &memo[pc];                                       \
 		const struct vm_region *s_ = &vm->regions[0];                         \
-		if (__builtin_expect(a_ - m_->lo < m_->lim && m_->gen == vm->regions_gen, 1)) { \
+		if (__builtin_expect(a_ - m_->lo < m_->lim && m_->gen == gen, 1)) {   \
 			p = m_->host + (a_ - m_->lo);                                 \
+			FAST;                                                         \
 		} else if (a_ >= vm->stack_lo && a_ - s_->guest <= s_->size - (SIZE) &&  \
 			   !vm->nwatches) {                                           \
 			p = s_->host + (a_ - s_->guest);                              \
+			FAST;                                                         \
 		} else {                                                              \
 			p = vm_mem_memo(vm, a_, (SIZE), (NEED), m_, err);            \
 			if (!p)                                                       \
 				goto fault;                                           \
 			if (__builtin_expect(vm->watch_hit != 0, 0))                  \
 				limit = count;                                        \
+			SLOW;                                                         \
+			gen = vm->regions_gen;                                        \
 		}                                                                     \
 	} while (0)
+#define MEM(ADDR, SIZE, NEED) MEM_PATHS(ADDR, SIZE, NEED, , )
+/* a program store of V: through the region's hook only where there can be one */
+#define STORE(ADDR, SIZE, V)                                                          \
+	MEM_PATHS(ADDR, SIZE, BS_REGION_WRITE, vm_store(p, SIZE, V), vm_store_prog(vm, p, SIZE, V))
 
 #if VM_USE_GOTO
 	static const void *const labels[VM_OP_TRAP + 1] = {
@@ -76,6 +93,7 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 				goto out_budget;
 			if (at < 0)
 				goto fault_stop;
+			gen = vm->regions_gen;
 		}
 		count++;
 		switch ((unsigned)I->op) {
@@ -139,10 +157,8 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 
 #define LDST(SZ, BYTES)                                                               \
 	CASE(LDX_##SZ) { MEM(SRC + OFF, BYTES, BS_REGION_READ); DST = vm_load(p, BYTES); pc++; NEXT; } \
-	CASE(ST_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_WRITE); vm_store_prog(vm, p, BYTES, IMM); \
-		pc++; NEXT; }                                                         \
-	CASE(STX_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_WRITE); vm_store_prog(vm, p, BYTES, SRC); \
-		pc++; NEXT; }
+	CASE(ST_##SZ) { STORE(DST + OFF, BYTES, IMM); pc++; NEXT; }                   \
+	CASE(STX_##SZ) { STORE(DST + OFF, BYTES, SRC); pc++; NEXT; }
 	LDST(B, 1)
 	LDST(H, 2)
 	LDST(W, 4)
@@ -187,7 +203,7 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 
 #define ACQREL(SZ, BYTES)                                                             \
 	CASE(LOAD_ACQ_##SZ) { MEM(SRC + OFF, BYTES, BS_REGION_READ); DST = vm_load(p, BYTES); pc++; NEXT; } \
-	CASE(STORE_REL_##SZ) { MEM(DST + OFF, BYTES, BS_REGION_WRITE); vm_store_prog(vm, p, BYTES, SRC); pc++; NEXT; }
+	CASE(STORE_REL_##SZ) { STORE(DST + OFF, BYTES, SRC); pc++; NEXT; }
 	ACQREL(B, 1)
 	ACQREL(H, 2)
 	ACQREL(W, 4)
@@ -256,6 +272,7 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 		vm->pc = pc;
 		if (vm->stop_hook(vm, BS_STOP_BREAK, err, vm->stop_user))
 			goto fault_stop;
+		gen = vm->regions_gen;
 		/* the hook may have removed this very breakpoint */
 		if (code[pc].op == VM_OP_TRAP) {
 			vm_trap_lift(vm, vm->cur, pc);
@@ -275,8 +292,10 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 		 * stack, as the helper would (not while watches must see it read) */
 		if (h->array && !vm->nwatches) {
 			struct vm_memo *m_ = &memo[pc];
-			if (m_->gen != 1 || m_->lo != reg[1])
+			if (m_->gen != 1 || m_->lo != reg[1]) {
 				call_array_memo(h, reg[1], m_);
+				gen = vm->regions_gen;
+			}
 			const struct vm_region *s_ = &vm->regions[0];
 			uint64_t a_ = reg[2];
 			if (m_->lim && a_ >= vm->stack_lo && a_ - s_->guest <= s_->size - 4) {
@@ -302,6 +321,7 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 			goto fault;
 		}
 		count = vm->count;
+		gen = vm->regions_gen;
 		/* a callback may have moved the debugger's stop, or hit a watch */
 		limit = vm->watch_hit ? count : vm_limit(vm, budget, count);
 		reg[0] = r0;
@@ -321,6 +341,7 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t pc, unsigned base, struct bs_error *er
 			found = vm->tail_call(vm, reg[2], reg[3], &target, err, vm->tail_call_user);
 			if (found < 0)
 				goto fault;
+			gen = vm->regions_gen;
 		}
 		if (found == 1 && target < vm->nprogs) {
 			vm->tail_calls++;
@@ -397,6 +418,7 @@ out_limit: {
 			goto out_budget;
 		if (at < 0)
 			goto fault_stop;
+		gen = vm->regions_gen;
 		count++;
 		goto *labels[I->op];
 	}
@@ -421,11 +443,14 @@ fault_stop:
 		err->pc = (long)pc;
 	return -1;
 
+#undef reg
 #undef DST
 #undef SRC
 #undef IMM
 #undef OFF
+#undef MEM_PATHS
 #undef MEM
+#undef STORE
 #undef CASE
 #undef NEXT
 }
