@@ -141,10 +141,12 @@ static void jited_print(struct bs_vm *vm, struct jited_lines *j)
 	struct bs_error err;
 	const uint8_t *code;
 	const uint32_t *offs;
-	size_t len;
+	size_t len, nloops = 0;
+	struct bs_jit_loop loops[64];
 	if (bs_vm_jit_code(vm, 0, &code, &len, &offs, &err) ||
-	    dump_jited(code, len, offs, j->prog, j->n, jited_bpf_line, j,
-		       (j->flags & BS_DISASM_OPCODES) != 0, &err)) {
+	    bs_vm_jit_loops(vm, 0, loops, 64, &nloops, &err) ||
+	    dump_jited(code, len, offs, j->prog, j->n, loops, nloops < 64 ? nloops : 64,
+		       jited_bpf_line, j, (j->flags & BS_DISASM_OPCODES) != 0, &err)) {
 		cli_print_error(stderr, "bpfstep dump", &err);
 		j->rc = CLI_FAIL;
 	}

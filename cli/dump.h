@@ -13,11 +13,11 @@ void dump_visual(const struct bs_insn *prog, size_t n, const struct bs_func *fun
 
 /* The JIT's code of program prog (n slots; bs_vm_jit_code) disassembled:
  * bpf_line prints BPF instruction pc (and its source line) before the
- * native code made from it. CLI_OK, or -1 with err (no capstone in this
- * build). */
+ * native code made from it; the loops' unchecked copies (bs_vm_jit_loops)
+ * follow the body. CLI_OK, or -1 with err (no capstone in this build). */
 int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs,
-	       const struct bs_insn *prog, size_t n,
-	       void (*bpf_line)(size_t pc, void *user), void *user, bool opcodes,
+	       const struct bs_insn *prog, size_t n, const struct bs_jit_loop *loops,
+	       size_t nloops, void (*bpf_line)(size_t pc, void *user), void *user, bool opcodes,
 	       struct bs_error *err);
 
 #endif

@@ -29,8 +29,8 @@ static void print_native(csh h, const uint8_t *code, size_t from, size_t to, boo
 }
 
 int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs,
-	       const struct bs_insn *prog, size_t n,
-	       void (*bpf_line)(size_t pc, void *user), void *user, bool opcodes,
+	       const struct bs_insn *prog, size_t n, const struct bs_jit_loop *loops,
+	       size_t nloops, void (*bpf_line)(size_t pc, void *user), void *user, bool opcodes,
 	       struct bs_error *err)
 {
 	csh h;
@@ -52,18 +52,31 @@ int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs,
 		bpf_line(pc, user);
 		print_native(h, code, offs[pc], offs[next], opcodes);
 	}
+	size_t rest = offs[n];
+	for (size_t l = 0; l < nloops; l++) {
+		const struct bs_jit_loop *L = &loops[l];
+		printf("loop %u-%u without memory checks (taken when the check at %u passes):\n",
+		       L->head, L->end, L->head);
+		for (size_t pc = L->head, next; pc <= L->end; pc = next) {
+			next = pc + bs_insn_slots(&prog[pc]);
+			bpf_line(pc, user);
+			print_native(h, code, L->offsets[pc - L->head],
+				     next <= L->end ? L->offsets[next - L->head] : L->code_end, opcodes);
+		}
+		rest = L->code_end;
+	}
 	printf("exit and slow paths:\n");
-	print_native(h, code, offs[n], len, opcodes);
+	print_native(h, code, rest, len, opcodes);
 	cs_close(&h);
 	return 0;
 }
 #else
 int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs,
-	       const struct bs_insn *prog, size_t n,
-	       void (*bpf_line)(size_t pc, void *user), void *user, bool opcodes,
+	       const struct bs_insn *prog, size_t n, const struct bs_jit_loop *loops,
+	       size_t nloops, void (*bpf_line)(size_t pc, void *user), void *user, bool opcodes,
 	       struct bs_error *err)
 {
-	(void)code; (void)len; (void)offs; (void)prog; (void)n; (void)bpf_line; (void)user; (void)opcodes;
+	(void)code; (void)len; (void)offs; (void)prog; (void)n; (void)loops; (void)nloops; (void)bpf_line; (void)user; (void)opcodes;
 	bs_error_set(err, BS_ERR_UNSUPPORTED,
 		     "this bpfstep was built without capstone, which 'dump jited' disassembles with");
 	snprintf(err->hint, sizeof(err->hint),

@@ -86,6 +86,8 @@ struct jit_prog {
 	const struct vm_pinsn *code;  /* the prepared code it was made from */
 	struct jit_memo *memo;   /* one per checked access, inside mem (NULL: none) */
 	size_t nmemo;
+	struct jit_loop *loops;  /* the loops the code checks at their heads (loops.c) */
+	size_t nloops;
 };
 
 struct jit_state {
@@ -110,6 +112,8 @@ struct jit_pass {
 	size_t pexit, pepi;             /* the last pass */
 	size_t data_off;                /* where the read+write data after the code
 					 * starts (the emitting pass; 0 while sizing) */
+	size_t extra;                   /* offsets of the backend's own after the
+					 * n + 1 instructions' (offs and prev) */
 };
 
 /* What the driver asks of a backend. */
@@ -189,6 +193,40 @@ BS_HIDDEN void jit_facts_after(const struct bs_vm *vm, struct jit_facts *f,
  * a merge makes known. */
 BS_HIDDEN int jit_plan_inline(const struct bs_vm *vm, const struct vm_pinsn *code, size_t n,
 			      uint8_t *inl, uint8_t *leader, uint32_t *blk, uint32_t *rest);
+/* A loop whose accesses outside the frame one check at its head covers
+ * (loops.c): [head, end], end the conditional jump back. Each group of
+ * accesses reaches [sum of reg[] + (iv ? the induction variable) + lo, ...
+ * + hi) over one round; over the loop, the variable goes from its value at
+ * the head up to the last value the back edge's condition lets through:
+ * "continue while reg[iv] + d < limit" (ne: != limit, step 1), limit the
+ * sum of lim[] (-1: none) + lc. */
+#define JIT_LOOP_GROUPS 4
+#define JIT_LOOP_NO_IV 0xff
+struct jit_loop_group {
+	int8_t reg[2];            /* invariant registers added, -1: none */
+	uint8_t iv;               /* plus the induction variable */
+	int64_t lo, hi;
+};
+struct jit_loop {
+	uint32_t head, end;
+	uint8_t iv;               /* the induction variable, or JIT_LOOP_NO_IV */
+	uint8_t ne;
+	int8_t lim[2];
+	int64_t step, d, lc;
+	unsigned need;            /* BS_REGION_READ and/or BS_REGION_WRITE */
+	unsigned ngroups;
+	struct jit_loop_group group[JIT_LOOP_GROUPS];
+};
+/* The loops of code that qualify (*out malloc'd, may be NULL); -1: out of
+ * memory. leader: jit_plan_blocks'. */
+BS_HIDDEN int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
+			     struct jit_loop **out, size_t *nout);
+/* Whether, with the registers reg at L's head, every access of every round
+ * the loop can run from there falls inside one plain region that allows
+ * them; *delta: host minus guest address in that region. */
+BS_HIDDEN bool jit_loop_check(const struct bs_vm *vm, const struct jit_loop *L,
+			      const uint64_t *reg, uint64_t *delta);
+
 /* The compiled program idx, compiling it first if needed (runtime.c). */
 BS_HIDDEN struct jit_prog *jit_get(struct bs_vm *vm, uint32_t idx, struct bs_error *err);
 
@@ -212,6 +250,8 @@ BS_HIDDEN void jit_rt_bail(struct jit_frame *f, uint64_t pc);
 BS_HIDDEN void jit_rt_call_depth(struct jit_frame *f, uint64_t pc);
 struct jit_pkt { uint64_t value, ok; };
 BS_HIDDEN struct jit_pkt jit_rt_ld_pkt(struct jit_frame *f, uint64_t off, uint64_t size);
+/* jit_loop_check at loop L's head: value the delta, ok whether it holds. */
+BS_HIDDEN struct jit_pkt jit_rt_loop(struct jit_frame *f, uint64_t pc, const struct jit_loop *L);
 
 /* jit_rt_mem's answer for a store a region's hook carried out itself. */
 #define JIT_MEM_DONE ((uintptr_t)1)

@@ -16,7 +16,7 @@
 /* Whether this pass put everything where the last one did. */
 static bool same_layout(const struct jit_pass *ps, size_t pstubs)
 {
-	return memcmp(ps->offs, ps->prev, (ps->n + 1) * sizeof(*ps->offs)) == 0 &&
+	return memcmp(ps->offs, ps->prev, (ps->n + 1 + ps->extra) * sizeof(*ps->offs)) == 0 &&
 	       ps->exit_off == ps->pexit && ps->epi_off == ps->pepi && ps->nstubs == pstubs &&
 	       (!ps->nstubs || memcmp(ps->pstub_off, ps->stub_off, ps->nstubs * sizeof(*ps->stub_off)) == 0);
 }
@@ -25,7 +25,7 @@ int jit_layout(struct jit_pass *ps, void *ctx, const struct jit_backend *be, uin
 	       struct jit_prog *p, struct bs_error *err)
 {
 	size_t n = ps->n, pstubs = 0;
-	uint32_t *o1 = calloc(n + 1, sizeof(*o1)), *o2 = calloc(n + 1, sizeof(*o2));
+	uint32_t *o1 = calloc(n + 1 + ps->extra, sizeof(*o1)), *o2 = calloc(n + 1 + ps->extra, sizeof(*o2));
 	uint32_t *pstub = NULL;
 	int rc = -1, passes = 0, same = 0;
 	if (!o1 || !o2) {

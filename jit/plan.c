@@ -245,5 +245,6 @@ void jit_prog_free(struct jit_prog *p)
 		munmap(p->mem, p->mem_size);
 	free(p->offs);
 	free(p->rest);
+	free(p->loops);
 	free(p);
 }

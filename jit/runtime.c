@@ -377,6 +377,14 @@ void jit_rt_call_depth(struct jit_frame *f, uint64_t pc)
 	fault(f, pc);
 }
 
+struct jit_pkt jit_rt_loop(struct jit_frame *f, uint64_t pc, const struct jit_loop *L)
+{
+	(void)pc;
+	uint64_t delta = 0;
+	bool ok = jit_loop_check(f->vm, L, f->vm->reg, &delta);
+	return (struct jit_pkt){delta, ok};
+}
+
 /* LD_ABS / LD_IND, as the interpreter's vm_ld_pkt: the kernel's
  * bpf_skb_load_helper_* with SKF_NET_OFF and SKF_LL_OFF. */
 #define SKF_NET_OFF (-0x100000)

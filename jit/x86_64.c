@@ -28,6 +28,7 @@ int x86_jump_size(const struct xctx *c, size_t pc, int cc, size_t ptarget, size_
 	int far = cc == CC_ALWAYS ? 5 : 6;
 	if (!c->ps.prev)
 		return far;
+	pc += c->slot;
 	int64_t here = (int64_t)c->ps.prev[pc] + (int64_t)(at - c->ps.offs[pc]);
 	return is_imm8((int64_t)ptarget - (here + 2)) ? 2 : far;
 }
@@ -36,7 +37,8 @@ void x86_jump_to(struct xctx *c, size_t pc, int cc, size_t ptarget)
 {
 	struct jit_buf *b = &c->ps.b;
 	int len = x86_jump_size(c, pc, cc, ptarget, b->len);
-	int64_t here = c->ps.prev ? (int64_t)c->ps.prev[pc] + (int64_t)(b->len - c->ps.offs[pc]) : 0;
+	size_t at = pc + c->slot;
+	int64_t here = c->ps.prev ? (int64_t)c->ps.prev[at] + (int64_t)(b->len - c->ps.offs[at]) : 0;
 	int64_t d = c->ps.prev ? (int64_t)ptarget - (here + len) : 0;
 	if (len == 2) {
 		emit1(b, cc == CC_ALWAYS ? 0xeb : (uint8_t)(0x70 + cc));   /* jcc/jmp rel8 */
@@ -54,7 +56,17 @@ void x86_jump_to(struct xctx *c, size_t pc, int cc, size_t ptarget)
 
 void x86_jump_pc(struct xctx *c, size_t pc, int cc, size_t target)
 {
-	x86_jump_to(c, pc, cc, c->ps.prev ? c->ps.prev[target] : 0);
+	size_t slot = target;
+	const struct jit_loop *L = c->fast;
+	if (L && target >= L->head && target <= L->end) {
+		slot = c->ps.n + 1 + target;       /* inside the copy */
+	} else if (!L) {
+		/* a loop's own jumps to its head skip the check */
+		for (size_t l = 0; l < c->nloops; l++)
+			if (c->loops[l].head == target && pc >= target && pc <= c->loops[l].end)
+				slot = 2 * (c->ps.n + 1) + l;
+	}
+	x86_jump_to(c, pc, cc, c->ps.prev ? c->ps.prev[slot] : 0);
 }
 
 /* rel32 to a stub; returns its index */
@@ -240,6 +252,12 @@ static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	int64_t off = I->off, k;
 	if (jit_facts_in_frame(&c->facts, base, off, size, &k)) {
 		emit_access(c, I, (struct mem){RBP, VMR, 0, (int32_t)(k + c->sdisp)});
+		return;
+	}
+	/* in a loop's copy: its head's check covered the access, r10 holds
+	 * the region's host - guest */
+	if (c->fast) {
+		emit_access(c, I, (struct mem){reg2x[base], AUX, 0, (int32_t)off});
 		return;
 	}
 	/* inside a value an inline lookup found (and a test against 0 let
@@ -715,6 +733,46 @@ static void emit_stubs(struct xctx *c)
 	}
 }
 
+/* At loop l's head, entered from outside the loop: the check, then the
+ * copy without checks if it passed, else on into the checked loop. */
+static void emit_loop_check(struct xctx *c, size_t pc, size_t l)
+{
+	struct jit_buf *b = &c->ps.b;
+	x86_c_call(b, (const void *)jit_rt_loop, 0, pc, (uint64_t)(uintptr_t)&c->loops[l]);
+	mov_rr(b, 1, AUX, RAX);
+	mov_rr(b, 1, ADR, RDX);
+	x86_restore_volatile(b, 1);
+	op_rr(b, 0, 1, 0x85, ADR, ADR, 0);                       /* test r11, r11 */
+	size_t fail = jcc8(b, CC_E);
+	x86_jump_to(c, pc, CC_ALWAYS, c->ps.prev ? c->ps.prev[c->ps.n + 1 + pc] : 0);
+	patch8(b, fail);
+}
+
+/* Loop l again, after the body: accesses outside the frame unchecked, its
+ * jumps to itself staying in the copy, falling out to the instruction
+ * after it. */
+static void emit_loop_copy(struct xctx *c, size_t l)
+{
+	const struct jit_loop *L = &c->loops[l];
+	struct jit_facts outer = c->facts;
+	c->fast = L;
+	c->slot = c->ps.n + 1;
+	jit_facts_clear(&c->facts);
+	for (size_t pc = L->head; pc <= L->end; pc++) {
+		c->ps.offs[c->slot + pc] = (uint32_t)c->ps.b.len;
+		if (pc > L->head && vm_ops[c->code[pc - 1].op].form == F_LDDW)
+			continue;
+		jit_facts_enter(&c->facts, c->code, pc, pc == L->head ? 0 : c->leader[pc]);
+		emit_insn(c, pc);
+		jit_facts_after(c->vm, &c->facts, &c->code[pc], false);
+	}
+	x86_jump_pc(c, L->end, CC_ALWAYS, L->end + 1);
+	c->ps.offs[2 * (c->ps.n + 1) + c->nloops + l] = (uint32_t)c->ps.b.len;
+	c->fast = NULL;
+	c->slot = 0;
+	c->facts = outer;
+}
+
 static void emit_pass(struct xctx *c)
 {
 	struct jit_buf *b = &c->ps.b;
@@ -729,10 +787,17 @@ static void emit_pass(struct xctx *c)
 		if (pc > 0 && vm_ops[c->code[pc - 1].op].form == F_LDDW)
 			continue;
 		jit_facts_enter(&c->facts, c->code, pc, c->leader[pc]);
+		for (size_t l = 0; l < c->nloops; l++)
+			if (c->loops[l].head == pc) {
+				emit_loop_check(c, pc, l);
+				c->ps.offs[2 * (c->ps.n + 1) + l] = (uint32_t)b->len;
+			}
 		emit_insn(c, pc);
 		jit_facts_after(c->vm, &c->facts, &c->code[pc], c->inl[pc]);
 	}
 	c->ps.offs[c->ps.n] = (uint32_t)b->len;
+	for (size_t l = 0; l < c->nloops; l++)
+		emit_loop_copy(c, l);
 	c->ps.exit_off = b->len;
 	emit_exit_routine(c);
 	c->ps.epi_off = b->len;
@@ -790,6 +855,14 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 		vm_err(err, BS_ERR_INVALID, BS_NO_PC, "a jump leaves the program");
 		goto fail;
 	}
+	if (jit_plan_loops(c.code, c.ps.n, c.leader, &p->loops, &p->nloops)) {
+		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.ps.n);
+		goto fail;
+	}
+	c.loops = p->loops;
+	c.nloops = p->nloops;
+	if (c.nloops)
+		c.ps.extra = c.ps.n + 1 + 2 * c.nloops;
 	if (jit_layout(&c.ps, &c, &x86_backend, idx, p, err))
 		goto fail;
 	p->memo = c.nsites ? (struct jit_memo *)(void *)(p->mem + c.ps.data_off) : NULL;

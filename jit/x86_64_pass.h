@@ -59,6 +59,15 @@ struct xctx {
 	uint8_t *inl;                 /* helper calls done inline (emit_helper_array) */
 	int64_t stack_top;            /* guest end of the stack region */
 	int32_t sdisp;                /* [guest + r12 + sdisp] is the stack's host byte */
+	/* Loops checked at their heads (jit/loops.c): each has a copy without
+	 * checks after the body, taken when the check passes. Their offsets
+	 * follow the instructions' in ps.offs: the copy's instruction pc at
+	 * n + 1 + pc, loop l's checked head (past the check) at 2 (n + 1) + l,
+	 * where its copy ends at 2 (n + 1) + nloops + l. */
+	struct jit_loop *loops;
+	size_t nloops;
+	const struct jit_loop *fast;  /* the loop whose copy is being emitted */
+	size_t slot;                  /* 0, or n + 1 while emitting a copy */
 };
 
 /* The size of a jump from instruction pc at code offset `at` of this pass

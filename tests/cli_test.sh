@@ -98,6 +98,11 @@ check "dump jited" 0 "   1: (71) r0 = *(u8 *)(r1 +2)" -- "$bs" dump --raw "$tmp/
 check "dump jited native code" 0 "movzx" -- "$bs" dump --raw "$tmp/ldxb.bin" jited
 check "dump jited opcodes" 0 "49 83 e9 03" -- "$bs" dump --raw "$tmp/ldxb.bin" jited opcodes
 check "dump invalid program" 1 "unknown opcode ff" -- "$bs" dump --raw "$tmp/badop.bin"
+# r2 = 0; loop: r3 = r1; r3 += r2; r4 = *(u8 *)(r3 + 0); r2 += 1; if r2 != 8 goto loop
+printf '\xb7\x02\0\0\0\0\0\0\xbf\x13\0\0\0\0\0\0\x0f\x23\0\0\0\0\0\0\x71\x34\0\0\0\0\0\0\x07\x02\0\0\x01\0\0\0\x55\x02\xfb\xff\x08\0\0\0\xb7\0\0\0\0\0\0\0\x95\0\0\0\0\0\0\0' >"$tmp/count.bin"
+if [ "$(uname -m)" = x86_64 ]; then
+	check "dump jited loop copy" 0 "loop 1-5 without memory checks (taken when the check at 1 passes):" -- "$bs" dump --raw "$tmp/count.bin" jited
+fi
 check "dump without --raw" 2 "a program is required" -- "$bs" dump
 
 # the example the README runs

@@ -334,6 +334,100 @@ static void gen_ldpkt(struct prog *p)
 	put(p, c, 0, (c & 0x40) ? data_reg() : 0, 0, off);
 }
 
+/* A counted loop over a pointer register: the shape the JIT checks once at
+ * the head (jit/loops.c) and runs without checks when the whole range fits
+ * in one region, with variants it must refuse or whose check must fail:
+ * ranges past a region's end, the context (a rule) and the read-only
+ * region, bounds the condition never meets, 32-bit steps and compares,
+ * steps that do not divide the distance, early exits. */
+static void gen_loop(struct prog *p)
+{
+	if (p->n + 32 >= MAXI)
+		return;
+	int iv = 1 + (int)rn(5), a, lreg = -1;
+	do
+		a = (int)rn(6);
+	while (a == iv);
+	static const int bases[] = {6, 6, 6, 7, 7, 8, 9, 10};
+	int base = chance(95) ? bases[rn(8)] : data_reg();
+	static const int64_t steps[] = {1, 1, 2, 4, 8, 3};
+	int64_t step = steps[rn(6)];
+	int64_t first = chance(80) ? (int64_t)rn(8) : interesting_imm();
+	int64_t n = 1 + rn(chance(80) ? 24 : 80);
+	int64_t limit = chance(85) ? first + n * step : first + (int64_t)rn(100) - 20;
+	if (chance(90))
+		put(p, 0xb7, iv, 0, 0, (int32_t)first);          /* iv = first */
+	if (chance(40)) {
+		do
+			lreg = (int)rn(6);
+		while (lreg == iv || lreg == a);
+		put(p, 0xb7, lreg, 0, 0, (int32_t)limit);        /* lreg = limit */
+	}
+	size_t head = p->n, exits[4];
+	unsigned nexits = 0;
+	if (chance(30))
+		gen_alu(p);  /* may write iv, a or lreg: then it no longer qualifies */
+	put(p, 0xbf, a, base, 0, 0);                             /* a = base */
+	put(p, chance(95) ? 0x0f : 0x0c, a, iv, 0, 0);          /* a += iv (sometimes 32-bit) */
+	if (chance(10))
+		put(p, 0x0f, a, iv, 0, 0);                       /* twice: not a plain sum */
+	if (chance(30))
+		put(p, 0x07, a, 0, 0, (int32_t)rn(16) - 4);      /* a += k */
+	for (unsigned k = 0, m = 1 + rn(3); k < m; k++) {
+		unsigned z = rn(4);
+		int16_t off = (int16_t)(chance(90) ? (int)rn(8) : (int)rn(600) - 300);
+		switch (rn(4)) {
+		case 0: case 1: {
+			/* mostly into a register the loop does not steer by */
+			int d = data_reg();
+			while (chance(90) && (d == iv || d == a || d == lreg))
+				d = data_reg();
+			put(p, (uint8_t)(0x61 | size_bits[z]), d, a, off, 0);
+			break;
+		}
+		case 2:
+			put(p, (uint8_t)(0x62 | size_bits[z]), a, 0, off, interesting_imm());
+			break;
+		default:
+			put(p, (uint8_t)(0x63 | size_bits[z]), a, any_src(), off, 0);
+			break;
+		}
+		if (chance(15) && nexits < 4) {
+			/* an early exit, patched to the end below */
+			exits[nexits++] = p->n;
+			put(p, (uint8_t)(chance(50) ? 0x2d : 0x15), a, 0, 0, 0);
+			if (p->in[p->n - 1].code == 0x2d)
+				p->in[p->n - 1].src_reg = (uint8_t)(chance(50) ? base : data_reg()) & 0xf;
+			else
+				p->in[p->n - 1].imm = (int32_t)rn(256);
+		}
+		if (chance(10))
+			put(p, 0x7b, 10, any_src(), (int16_t)(-8 * (int)(1 + rn(8))), 0);  /* the frame */
+		if (chance(10))
+			put(p, 0x71, a == 0 ? 1 : 0, base, (int16_t)rn(8), 0);  /* invariant address */
+	}
+	put(p, chance(93) ? 0x07 : 0x04, iv, 0, 0, (int32_t)(chance(95) ? step : -step));
+	/* the back edge: iv against the limit, in one of the forms the JIT
+	 * reads or one it must refuse */
+	static const uint8_t conds[] = {0x50, 0xa0, 0xb0, 0xc0, 0xd0, 0x20, 0x60, 0x30, 0x70, 0x10};
+	uint8_t c = conds[rn(sizeof(conds))];
+	int j32 = chance(15);
+	int reversed = c == 0x20 || c == 0x60 || c == 0x30 || c == 0x70;
+	size_t at = p->n;
+	int16_t back = (int16_t)((int64_t)head - (int64_t)at - 1);
+	if (lreg >= 0 && reversed)
+		put(p, (uint8_t)(c | (j32 ? 0x0e : 0x0d)), lreg, iv, back, 0);
+	else if (lreg >= 0)
+		put(p, (uint8_t)(c | (j32 ? 0x0e : 0x0d)), iv, lreg, back, 0);
+	else if (reversed)  /* limit > iv as iv < limit: the immediate is always src */
+		put(p, (uint8_t)((c == 0x20 ? 0xa0 : c == 0x30 ? 0xb0 : c == 0x60 ? 0xc0 : 0xd0) |
+				 (j32 ? 0x06 : 0x05)), iv, 0, back, (int32_t)limit);
+	else
+		put(p, (uint8_t)(c | (j32 ? 0x06 : 0x05)), iv, 0, back, (int32_t)limit);
+	for (unsigned k = 0; k < nexits; k++)
+		p->in[exits[k]].off = (int16_t)(p->n - exits[k] - 1);
+}
+
 static void gen_body(struct prog *p, int fn, size_t start, size_t len)
 {
 	for (size_t rel = 0; p->n < start + len - 2;) {
@@ -351,8 +445,10 @@ static void gen_body(struct prog *p, int fn, size_t start, size_t len)
 			gen_call(p, fn);
 		else if (k < 90)
 			gen_ldpkt(p);
-		else if (k < 94)
+		else if (k < 93)
 			put_lddw(p, data_reg(), 0, interesting_u64());
+		else if (k < 96)
+			gen_loop(p);
 		else
 			put(p, 0xb7, data_reg(), 0, 0, interesting_imm());
 	}

@@ -599,6 +599,78 @@ static int count_stop(struct bs_vm *vm, enum bs_stop_reason why, struct bs_error
 	return 0;
 }
 
+/* Counted loops over the 64-byte region, each back-edge form the JIT reads,
+ * every step and a limit on each side of the region's end: the check at the
+ * head lets the unchecked copy run only when every round fits, so the last
+ * round's fault (or its absence) is the interpreter's. */
+static void test_counted_loops(void **state)
+{
+	(void)state;
+	const struct bs_insn back[] = {
+		JMP_IMM(0x50, 2, 0, -7), JMP_IMM(0xa0, 2, 0, -7), JMP_IMM(0xb0, 2, 0, -7),
+		JMP_IMM(0xc0, 2, 0, -7), JMP_IMM(0xd0, 2, 0, -7), JMP_REG(0x20, 5, 2, -7),
+		JMP_REG(0x30, 5, 2, -7), JMP_REG(0x60, 5, 2, -7), JMP_REG(0x70, 5, 2, -7),
+		JMP_REG(0xa0, 2, 5, -7),
+	};
+	static const int32_t steps[] = {1, 2, 3, 4, 8};
+	static const struct { uint8_t sz; int16_t off; } acc[] = {{SZ_B, 0}, {SZ_B, 3}, {SZ_DW, 0},
+								  {SZ_DW, 5}};
+	char what[96];
+	for (size_t f = 0; f < sizeof(back) / sizeof(back[0]); f++)
+		for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++)
+			for (size_t a = 0; a < sizeof(acc) / sizeof(acc[0]); a++)
+				for (int32_t lim = 48; lim <= 66; lim++) {
+					struct bs_insn p[] = {
+						MOV64_IMM(2, (int32_t)(k & 1)), MOV64_IMM(5, lim),
+						MOV64_REG(3, 1), ALU64_REG(0x00, 3, 2),
+						LDX(acc[a].sz, 4, 3, acc[a].off),
+						STX(acc[a].sz, 3, 4, acc[a].off), ALU64_REG(0x00, 0, 4),
+						ALU64_IMM(0x00, 2, steps[k]), back[f], EXIT(),
+					};
+					if (p[8].src_reg == 0)
+						p[8].imm = lim;
+					snprintf(what, sizeof(what), "loop: back edge %zu, step %d, access %zu, limit %d",
+						 f, steps[k], a, lim);
+					same(p, sizeof(p) / sizeof(p[0]), what);
+				}
+	/* planned (x86-64): this loop; not one with a call, nor one compared in
+	 * 32 bits */
+	struct bs_insn p[] = {
+		MOV64_IMM(2, 0), MOV64_REG(3, 1), ALU64_REG(0x00, 3, 2), LDX(SZ_B, 4, 3, 0),
+		ALU64_IMM(0x00, 2, 1), JMP_IMM(0x50, 2, 64, -5), EXIT(),
+	};
+	struct bs_insn with_call[] = {
+		MOV64_IMM(2, 0), MOV64_REG(3, 1), ALU64_REG(0x00, 3, 2), CALL_HELPER(1),
+		ALU64_IMM(0x00, 2, 1), JMP_IMM(0x50, 2, 64, -5), EXIT(),
+	};
+	struct bs_insn cmp32[] = {
+		MOV64_IMM(2, 0), MOV64_REG(3, 1), ALU64_REG(0x00, 3, 2), LDX(SZ_B, 4, 3, 0),
+		ALU64_IMM(0x00, 2, 1), INSN(0x56, 2, 0, -5, 64), EXIT(),
+	};
+	const struct bs_insn *progs[] = {p, with_call, cmp32};
+	for (size_t i = 0; i < 3; i++) {
+		struct bs_vm *vm;
+		struct bs_error err;
+		struct bs_jit_loop loops[2];
+		size_t n = 9;
+		assert_int_equal(bs_vm_new(&vm, &err), 0);
+		assert_int_equal(bs_vm_set_helper(vm, 1, "add", h_add, NULL, &err), 0);
+		assert_int_equal(bs_vm_load(vm, progs[i], 7, &err), 0);
+		assert_int_equal(bs_vm_jit_loops(vm, 0, loops, 2, &n, &err), 0);
+#if defined(__x86_64__)
+		assert_int_equal(n, i == 0);
+		if (n) {
+			assert_int_equal(loops[0].head, 1);
+			assert_int_equal(loops[0].end, 5);
+			assert_true(loops[0].offsets[0] < loops[0].code_end);
+		}
+#else
+		assert_int_equal(n, 0);
+#endif
+		bs_vm_free(vm);
+	}
+}
+
 /* A stop hook means a debugger: the interpreter runs, stopping everywhere. */
 static void test_debugger_uses_interp(void **state)
 {
@@ -633,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_inline_array_lookup),
 		cmocka_unit_test(test_frame_pointer_copies),
 		cmocka_unit_test(test_register_during_run),
+		cmocka_unit_test(test_counted_loops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

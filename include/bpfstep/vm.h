@@ -76,6 +76,19 @@ bool bs_jit_available(void);
  * program is reloaded or the VM freed. */
 BS_MUST_CHECK int bs_vm_jit_code(struct bs_vm *vm, uint32_t prog, const uint8_t **code,
 				 size_t *len, const uint32_t **offsets, struct bs_error *err);
+/* A loop of that code which runs without memory checks once a check at its
+ * head has proven that every access of every round it can run from there
+ * falls inside one region (else the checked code runs it): instructions
+ * [head, end], their unchecked copy at offsets[pc - head] up to code_end. */
+struct bs_jit_loop {
+	uint32_t head, end;
+	const uint32_t *offsets;
+	uint32_t code_end;
+};
+/* The loops of program prog's native code (compiled now if it was not
+ * yet), the first max of them into out, how many in *n. */
+BS_MUST_CHECK int bs_vm_jit_loops(struct bs_vm *vm, uint32_t prog, struct bs_jit_loop *out,
+				  size_t max, size_t *n, struct bs_error *err);
 BS_MUST_CHECK int bs_vm_set_helper(struct bs_vm *vm, int32_t id, const char *name,
 				   bs_helper_fn fn, void *user, struct bs_error *err);
 /* An array lookup a helper call amounts to for one value of r1: r0 = base +

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: MIT
+/* Loops whose memory accesses one check at the loop's head covers: what the
+ * kernel's verifier proves once for a packet loop (every p[i] inside the
+ * packet), proven here at run time for the values the loop starts with, so
+ * that the JIT can run the loop without a check per access and stay exact
+ * for programs no verifier has seen.
+ *
+ * A loop qualifies when it is simple enough to follow without paths: the
+ * instructions [head, end], entered only at head, whose last one is a
+ * conditional jump back to head and whose other jumps all leave it; no
+ * calls, exits, packet loads or atomics inside. Each register's value is
+ * followed through one pass of the body as a sum of at most two of the
+ * values the registers had at the head, plus a constant. A register the
+ * body leaves as it found it is invariant; one it moves by a constant step
+ * is an induction variable. The back edge's condition compares the
+ * induction variable (plus a constant) with an invariant limit, which
+ * bounds the values it takes. Every access whose address is not in the
+ * frame must then be invariant registers + the induction variable + a
+ * constant; jit_loop_check turns the registers at the head into the range
+ * of guest addresses the loop can reach, and says whether one plain region
+ * holds it all. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "jit/jit_private.h"
+
+/* H[t[0]] + H[t[1]] + c, where H are the registers at the head and t -1
+ * an empty term; !known: anything. */
+struct sym {
+	bool known;
+	int8_t t[2];
+	int64_t c;
+};
+
+/* constants stay far from overflow: a guard's sums cannot wrap past 2^64
+ * between the lowest and highest address it checks */
+#define SYM_MAX_C ((int64_t)1 << 40)
+#define LOOP_MAX_STEP ((int64_t)1 << 20)
+/* values at the head the check accepts: below this, signed and unsigned
+ * compares agree and nothing wraps */
+#define LOOP_MAX_VALUE ((uint64_t)1 << 62)
+
+static struct sym sym_const(int64_t c)
+{
+	struct sym s = {true, {-1, -1}, c};
+	if (c > SYM_MAX_C || c < -SYM_MAX_C)
+		s.known = false;
+	return s;
+}
+
+static int sym_nterms(const struct sym *s)
+{
+	return (s->t[0] >= 0) + (s->t[1] >= 0);
+}
+
+static struct sym sym_add(struct sym a, const struct sym *b, int64_t c)
+{
+	if (!a.known || !b->known || sym_nterms(&a) + sym_nterms(b) > 2) {
+		a.known = false;
+		return a;
+	}
+	for (int i = 0; i < 2; i++)
+		if (b->t[i] >= 0)
+			a.t[a.t[0] < 0 ? 0 : 1] = b->t[i];
+	a.c += b->c + c;
+	if (a.c > SYM_MAX_C || a.c < -SYM_MAX_C)
+		a.known = false;
+	/* one order for comparisons */
+	if (a.t[0] > a.t[1] && a.t[1] >= 0) {
+		int8_t t = a.t[0];
+		a.t[0] = a.t[1];
+		a.t[1] = t;
+	}
+	if (a.t[0] < 0 && a.t[1] >= 0) {
+		a.t[0] = a.t[1];
+		a.t[1] = -1;
+	}
+	return a;
+}
+
+/* The register an instruction of a qualifying loop writes, or -1. */
+static int writes(const struct vm_pinsn *I)
+{
+	switch ((enum vm_form)vm_ops[I->op].form) {
+	case F_ALU_K: case F_ALU_X: case F_NEG: case F_MOVSX: case F_END: case F_LDX:
+	case F_LOAD_ACQ: case F_LDDW:
+		return I->dst;
+	default:
+		return -1;
+	}
+}
+
+static void sym_step(struct sym *r, const struct vm_pinsn *I)
+{
+	struct sym zero = sym_const(0);
+	int d = writes(I);
+	if (d < 0)
+		return;
+	switch (I->op) {
+	case VM_OP_MOV64_X: r[d] = r[I->src]; return;
+	case VM_OP_MOV64_K: case VM_OP_LDDW: r[d] = sym_const((int64_t)I->imm); return;
+	case VM_OP_ADD64_K: r[d] = sym_add(r[d], &zero, (int64_t)I->imm); return;
+	case VM_OP_SUB64_K: r[d] = sym_add(r[d], &zero, -(int64_t)I->imm); return;  /* imm: 32-bit */
+	case VM_OP_ADD64_X: r[d] = sym_add(r[d], &r[I->src], 0); return;
+	default: r[d].known = false; return;
+	}
+}
+
+static bool is_reg(const struct sym *s, int reg, int64_t c)
+{
+	return s->known && s->t[0] == reg && s->t[1] < 0 && s->c == c;
+}
+
+/* Whether sym s is made of invariant registers only (inv[]), at most two. */
+static bool sym_invariant(const struct sym *s, const bool *inv)
+{
+	if (!s->known)
+		return false;
+	for (int i = 0; i < 2; i++)
+		if (s->t[i] >= 0 && !inv[s->t[i]])
+			return false;
+	return true;
+}
+
+/* The back edge's condition as "continue while H[iv] + d < limit" (or !=):
+ * one side the induction variable plus a constant, the other invariant. */
+static bool loop_bound(struct jit_loop *L, const struct vm_pinsn *E, const struct sym *r,
+		       const bool *inv, const int64_t *step)
+{
+	const struct vm_opinfo *info = &vm_ops[E->op];
+	if ((info->code & 7) != 5)
+		return false;  /* JMP32 compares only the low halves */
+	struct sym a = r[E->dst];
+	struct sym b = info->form == F_JMP_K ? sym_const((int64_t)E->imm) : r[E->src];
+	int cond = info->code & 0xf0;
+	bool ivleft;
+	/* which side moves */
+	if (a.known && sym_nterms(&a) == 1 && step[a.t[0]] && sym_invariant(&b, inv))
+		ivleft = true;
+	else if (b.known && sym_nterms(&b) == 1 && step[b.t[0]] && sym_invariant(&a, inv))
+		ivleft = false;
+	else
+		return false;
+	const struct sym *iv = ivleft ? &a : &b, *lim = ivleft ? &b : &a;
+	int64_t plus = 0;
+	switch (cond) {
+	case 0xa0: case 0xc0:  /* jlt, jslt: dst < src */
+		if (!ivleft)
+			return false;
+		break;
+	case 0xb0: case 0xd0:  /* jle, jsle */
+		if (!ivleft)
+			return false;
+		plus = 1;
+		break;
+	case 0x20: case 0x60:  /* jgt, jsgt: src < dst */
+		if (ivleft)
+			return false;
+		break;
+	case 0x30: case 0x70:  /* jge, jsge */
+		if (ivleft)
+			return false;
+		plus = 1;
+		break;
+	case 0x50:             /* jne: counts up to the limit exactly */
+		if (step[iv->t[0]] != 1)
+			return false;
+		L->ne = 1;
+		break;
+	default:
+		return false;
+	}
+	L->iv = (uint8_t)iv->t[0];
+	L->step = step[iv->t[0]];
+	L->d = iv->c;
+	L->lim[0] = lim->t[0];
+	L->lim[1] = lim->t[1];
+	L->lc = lim->c + plus;
+	return true;
+}
+
+/* Adds an access at address sym a (size bytes, need) to L's groups. */
+static bool loop_access(struct jit_loop *L, const struct sym *a, unsigned size, unsigned need,
+			const bool *inv)
+{
+	if (!a->known)
+		return false;
+	struct jit_loop_group g = {{-1, -1}, 0, a->c, a->c + (int64_t)size};
+	int k = 0;
+	for (int i = 0; i < 2; i++) {
+		int t = a->t[i];
+		if (t < 0)
+			continue;
+		if (inv[t])
+			g.reg[k++] = (int8_t)t;
+		else if (L->iv != JIT_LOOP_NO_IV && t == L->iv && !g.iv)
+			g.iv = 1;
+		else
+			return false;
+	}
+	L->need |= need;
+	for (unsigned i = 0; i < L->ngroups; i++) {
+		struct jit_loop_group *o = &L->group[i];
+		if (o->reg[0] == g.reg[0] && o->reg[1] == g.reg[1] && o->iv == g.iv) {
+			if (g.lo < o->lo)
+				o->lo = g.lo;
+			if (g.hi > o->hi)
+				o->hi = g.hi;
+			return true;
+		}
+	}
+	if (L->ngroups == JIT_LOOP_GROUPS)
+		return false;
+	L->group[L->ngroups++] = g;
+	return true;
+}
+
+static size_t slots(const struct vm_pinsn *I)
+{
+	return vm_ops[I->op].form == F_LDDW ? 2 : 1;
+}
+
+static bool jumps(enum vm_form f)
+{
+	return f == F_JMP_K || f == F_JMP_X || f == F_JA || f == F_GOTOL || f == F_MAY_GOTO ||
+	       f == F_CALL_LOCAL;
+}
+
+/* Whether [head, end] (end: a conditional jump back to head) qualifies; L
+ * filled if so. */
+static bool loop_plan(const struct vm_pinsn *code, size_t n, const uint8_t *leader, size_t head,
+		      size_t end, struct jit_loop *L)
+{
+	/* nothing from outside jumps into the body past the head */
+	for (size_t pc = 0; pc < n; pc += slots(&code[pc])) {
+		const struct vm_pinsn *I = &code[pc];
+		enum vm_form f = vm_ops[I->op].form;
+		if (!jumps(f))
+			continue;
+		size_t t = (size_t)((int64_t)pc + 1 + I->off);
+		bool inside = pc >= head && pc <= end;
+		if (t > head && t <= end && !inside)
+			return false;
+		/* inside, only conditional exits and the back edge */
+		if (inside && pc != end && (f != F_JMP_K && f != F_JMP_X))
+			return false;
+		if (inside && pc != end && t >= head && t <= end)
+			return false;
+	}
+	memset(L, 0, sizeof(*L));
+	L->head = (uint32_t)head;
+	L->end = (uint32_t)end;
+	L->iv = JIT_LOOP_NO_IV;
+	L->lim[0] = L->lim[1] = -1;
+	struct sym r[BS_MAX_REG];
+	for (int i = 0; i < BS_MAX_REG; i++)
+		r[i] = (struct sym){true, {(int8_t)i, -1}, 0};
+	/* one pass over the body: what each register becomes */
+	for (size_t pc = head; pc <= end; pc++) {
+		const struct vm_pinsn *I = &code[pc];
+		switch ((enum vm_form)vm_ops[I->op].form) {
+		case F_CALL: case F_CALL_LOCAL: case F_CALL_KFUNC: case F_EXIT: case F_LD_ABS:
+		case F_LD_IND: case F_ATOMIC: case F_ATOMIC_FETCH: case F_XCHG: case F_CMPXCHG:
+		case F_ADDR_SPACE_CAST:
+			return false;
+		default:
+			break;
+		}
+		sym_step(r, I);
+		if (vm_ops[I->op].form == F_LDDW)
+			pc++;
+	}
+	bool inv[BS_MAX_REG];
+	int64_t step[BS_MAX_REG];
+	for (int i = 0; i < BS_MAX_REG; i++) {
+		inv[i] = is_reg(&r[i], i, 0);
+		step[i] = 0;
+		if (r[i].known && r[i].t[0] == i && r[i].t[1] < 0 && r[i].c > 0 &&
+		    r[i].c <= LOOP_MAX_STEP)
+			step[i] = r[i].c;
+	}
+	struct sym at_end[BS_MAX_REG];
+	memcpy(at_end, r, sizeof(r));
+	loop_bound(L, &code[end], at_end, inv, step);
+	/* the accesses, followed again from the head, with what the JIT knows
+	 * of the frame */
+	struct jit_facts facts;
+	jit_facts_clear(&facts);
+	for (int i = 0; i < BS_MAX_REG; i++)
+		r[i] = (struct sym){true, {(int8_t)i, -1}, 0};
+	for (size_t pc = head; pc <= end; pc++) {
+		const struct vm_pinsn *I = &code[pc];
+		enum vm_form f = vm_ops[I->op].form;
+		if (pc > head)
+			jit_facts_enter(&facts, code, pc, leader[pc]);
+		if (f == F_LDX || f == F_LOAD_ACQ || f == F_ST || f == F_STX || f == F_STORE_REL) {
+			bool rd = f == F_LDX || f == F_LOAD_ACQ;
+			int base = rd ? I->src : I->dst;
+			unsigned size = vm_size_bytes(vm_ops[I->op].code);
+			int64_t k;
+			struct sym zero = sym_const(0);
+			struct sym a = sym_add(r[base], &zero, I->off);
+			if (!jit_facts_in_frame(&facts, base, I->off, size, &k) &&
+			    !loop_access(L, &a, size, rd ? BS_REGION_READ : BS_REGION_WRITE, inv))
+				return false;
+		}
+		sym_step(r, I);
+		jit_facts_step(&facts, I);
+		if (f == F_LDDW)
+			pc++;
+	}
+	return L->ngroups > 0;
+}
+
+int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
+		   struct jit_loop **out, size_t *nout)
+{
+	*out = NULL;
+	*nout = 0;
+	for (size_t pc = 0; pc < n; pc += slots(&code[pc])) {
+		const struct vm_pinsn *I = &code[pc];
+		enum vm_form f = vm_ops[I->op].form;
+		if (f != F_JMP_K && f != F_JMP_X)
+			continue;
+		int64_t t = (int64_t)pc + 1 + I->off;
+		if (t < 0 || (size_t)t > pc)
+			continue;
+		struct jit_loop L;
+		if (!loop_plan(code, n, leader, (size_t)t, pc, &L))
+			continue;
+		struct jit_loop *more = realloc(*out, (*nout + 1) * sizeof(*more));
+		if (!more)
+			return -1;
+		*out = more;
+		more[(*nout)++] = L;
+	}
+	return 0;
+}
+
+/* The highest value the induction variable takes at the head, from its
+ * value x there and the limit, or false when the check cannot bound it. */
+static bool loop_last(const struct jit_loop *L, const uint64_t *reg, uint64_t *last)
+{
+	uint64_t x = reg[L->iv];
+	uint64_t lim = (uint64_t)L->lc;
+	for (int i = 0; i < 2; i++)
+		if (L->lim[i] >= 0)
+			lim += reg[L->lim[i]];
+	uint64_t xd = x + (uint64_t)L->d;
+	if (x >= LOOP_MAX_VALUE || lim >= LOOP_MAX_VALUE || xd >= LOOP_MAX_VALUE)
+		return false;
+	uint64_t s = (uint64_t)L->step;
+	if (L->ne) {
+		/* step 1: it runs until x + d == lim, which it must not pass */
+		if (xd > lim)
+			return false;
+		*last = x + (lim - xd);
+	} else {
+		/* another round while x + d < lim */
+		*last = xd < lim ? x + ((lim - 1 - xd) / s + 1) * s : x;
+	}
+	return true;
+}
+
+bool jit_loop_check(const struct bs_vm *vm, const struct jit_loop *L, const uint64_t *reg,
+		    uint64_t *delta)
+{
+	uint64_t x = 0, last = 0;
+	if (L->iv != JIT_LOOP_NO_IV) {
+		x = reg[L->iv];
+		if (!loop_last(L, reg, &last))
+			return false;
+	}
+	const struct vm_region *found = NULL;
+	for (unsigned i = 0; i < L->ngroups; i++) {
+		const struct jit_loop_group *g = &L->group[i];
+		if (g->iv && L->iv == JIT_LOOP_NO_IV)
+			return false;
+		uint64_t inv = 0;
+		for (int k = 0; k < 2; k++)
+			if (g->reg[k] >= 0)
+				inv += reg[g->reg[k]];
+		/* lowest byte and one past the highest, wrapping as the program's
+		 * own sums would; the region check below rules out a wrap
+		 * between them */
+		uint64_t lo = inv + (g->iv ? x : 0) + (uint64_t)g->lo;
+		uint64_t hi = inv + (g->iv ? last : 0) + (uint64_t)g->hi;
+		if (hi < lo)
+			return false;
+		const struct vm_region *r = found;
+		if (!r) {
+			for (unsigned k = 1; k < vm->nregions; k++)
+				if (lo >= vm->regions[k].guest &&
+				    lo - vm->regions[k].guest < vm->regions[k].size) {
+					r = &vm->regions[k];
+					break;
+				}
+			if (!r || r->rule || (r->flags & L->need) != L->need ||
+			    (L->need & BS_REGION_WRITE && r->hook))
+				return false;
+			found = r;
+		}
+		if (lo < r->guest || hi - r->guest > r->size)
+			return false;
+	}
+	*delta = (uint64_t)(uintptr_t)found->host - found->guest;
+	return true;
+}
