@@ -198,8 +198,8 @@ BS_HIDDEN int jit_plan_inline(const struct bs_vm *vm, const struct vm_pinsn *cod
  * accesses reaches [sum of reg[] + (iv ? the induction variable) + lo, ...
  * + hi) over one round; over the loop, the variable goes from its value at
  * the head up to the last value the back edge's condition lets through:
- * "continue while reg[iv] + d < limit" (ne: != limit, step 1), limit the
- * sum of lim[] (-1: none) + lc. */
+ * "continue while reg[iv] + d < limit" (le: <= limit; ne: != limit, step
+ * 1), limit the sum of lim[] (-1: none) + lc. Every planned loop has its variable. */
 #define JIT_LOOP_GROUPS 4
 #define JIT_LOOP_NO_IV 0xff
 struct jit_loop_group {
@@ -211,8 +211,10 @@ struct jit_loop {
 	uint32_t head, end;
 	uint8_t iv;               /* the induction variable, or JIT_LOOP_NO_IV */
 	uint8_t ne;
+	uint8_t le;               /* the limit is inclusive: compare with it + 1 */
 	int8_t lim[2];
 	int64_t step, d, lc;
+	uint32_t units;           /* the budget one round takes at most */
 	unsigned need;            /* BS_REGION_READ and/or BS_REGION_WRITE */
 	unsigned ngroups;
 	struct jit_loop_group group[JIT_LOOP_GROUPS];
@@ -223,9 +225,10 @@ BS_HIDDEN int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_
 			     struct jit_loop **out, size_t *nout);
 /* Whether, with the registers reg at L's head, every access of every round
  * the loop can run from there falls inside one plain region that allows
- * them; *delta: host minus guest address in that region. */
+ * them, and the budget left (remaining) covers all those rounds; *delta:
+ * host minus guest address in that region. */
 BS_HIDDEN bool jit_loop_check(const struct bs_vm *vm, const struct jit_loop *L,
-			      const uint64_t *reg, uint64_t *delta);
+			      const uint64_t *reg, uint64_t remaining, uint64_t *delta);
 
 /* The compiled program idx, compiling it first if needed (runtime.c). */
 BS_HIDDEN struct jit_prog *jit_get(struct bs_vm *vm, uint32_t idx, struct bs_error *err);

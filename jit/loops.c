@@ -18,7 +18,8 @@
  * frame must then be invariant registers + the induction variable + a
  * constant; jit_loop_check turns the registers at the head into the range
  * of guest addresses the loop can reach, and says whether one plain region
- * holds it all. */
+ * holds it all, and whether the budget left covers every round the
+ * variable allows. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,7 +143,7 @@ static bool loop_bound(struct jit_loop *L, const struct vm_pinsn *E, const struc
 	else
 		return false;
 	const struct sym *iv = ivleft ? &a : &b, *lim = ivleft ? &b : &a;
-	int64_t plus = 0;
+	int plus = 0;
 	switch (cond) {
 	case 0xa0: case 0xc0:  /* jlt, jslt: dst < src */
 		if (!ivleft)
@@ -175,7 +176,8 @@ static bool loop_bound(struct jit_loop *L, const struct vm_pinsn *E, const struc
 	L->d = iv->c;
 	L->lim[0] = lim->t[0];
 	L->lim[1] = lim->t[1];
-	L->lc = lim->c + plus;
+	L->lc = lim->c;
+	L->le = (uint8_t)plus;
 	return true;
 }
 
@@ -309,7 +311,10 @@ static bool loop_plan(const struct vm_pinsn *code, size_t n, const uint8_t *lead
 		if (f == F_LDDW)
 			pc++;
 	}
-	return L->ngroups > 0;
+	/* the instructions of one round, each a unit of the budget (a lddw one) */
+	for (size_t pc = head; pc <= end; pc += slots(&code[pc]))
+		L->units++;
+	return L->ngroups > 0 && L->iv != JIT_LOOP_NO_IV;
 }
 
 int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
@@ -349,6 +354,7 @@ static bool loop_last(const struct jit_loop *L, const uint64_t *reg, uint64_t *l
 	uint64_t xd = x + (uint64_t)L->d;
 	if (x >= LOOP_MAX_VALUE || lim >= LOOP_MAX_VALUE || xd >= LOOP_MAX_VALUE)
 		return false;
+	lim += L->le;  /* x <= lim as x < lim + 1: no wrap below 2^62 */
 	uint64_t s = (uint64_t)L->step;
 	if (L->ne) {
 		/* step 1: it runs until x + d == lim, which it must not pass */
@@ -363,19 +369,18 @@ static bool loop_last(const struct jit_loop *L, const uint64_t *reg, uint64_t *l
 }
 
 bool jit_loop_check(const struct bs_vm *vm, const struct jit_loop *L, const uint64_t *reg,
-		    uint64_t *delta)
+		    uint64_t remaining, uint64_t *delta)
 {
-	uint64_t x = 0, last = 0;
-	if (L->iv != JIT_LOOP_NO_IV) {
-		x = reg[L->iv];
-		if (!loop_last(L, reg, &last))
-			return false;
-	}
+	uint64_t x = reg[L->iv], last, all;
+	/* every round charged in full still leaves budget: the copy need not
+	 * look (a round that leaves early gives back what it did not run) */
+	if (!loop_last(L, reg, &last) ||
+	    __builtin_mul_overflow((last - x) / (uint64_t)L->step + 1, L->units, &all) ||
+	    all > remaining)
+		return false;
 	const struct vm_region *found = NULL;
 	for (unsigned i = 0; i < L->ngroups; i++) {
 		const struct jit_loop_group *g = &L->group[i];
-		if (g->iv && L->iv == JIT_LOOP_NO_IV)
-			return false;
 		uint64_t inv = 0;
 		for (int k = 0; k < 2; k++)
 			if (g->reg[k] >= 0)

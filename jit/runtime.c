@@ -381,7 +381,7 @@ struct jit_pkt jit_rt_loop(struct jit_frame *f, uint64_t pc, const struct jit_lo
 {
 	(void)pc;
 	uint64_t delta = 0;
-	bool ok = jit_loop_check(f->vm, L, f->vm->reg, &delta);
+	bool ok = jit_loop_check(f->vm, L, f->vm->reg, f->remaining, &delta);
 	return (struct jit_pkt){delta, ok};
 }
 

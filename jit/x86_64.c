@@ -60,6 +60,15 @@ void x86_jump_pc(struct xctx *c, size_t pc, int cc, size_t target)
 	const struct jit_loop *L = c->fast;
 	if (L && target >= L->head && target <= L->end) {
 		slot = c->ps.n + 1 + target;       /* inside the copy */
+	} else if (L && c->refund) {
+		/* leaving the copy: the round was charged whole at its head */
+		struct jit_buf *b = &c->ps.b;
+		size_t stay = cc == CC_ALWAYS ? 0 : jcc8(b, cc ^ 1);
+		alu_ri(b, 1, 0, CNT, (int32_t)c->refund);    /* add r9, units not run */
+		x86_jump_to(c, pc, CC_ALWAYS, c->ps.prev ? c->ps.prev[target] : 0);
+		if (cc != CC_ALWAYS)
+			patch8(b, stay);
+		return;
 	} else if (!L) {
 		/* a loop's own jumps to its head skip the check */
 		for (size_t l = 0; l < c->nloops; l++)
@@ -645,7 +654,7 @@ static void emit_insn(struct xctx *c, size_t pc)
 	struct jit_buf *b = &c->ps.b;
 	const struct vm_pinsn *I = &c->code[pc];
 	const struct vm_opinfo *info = &vm_ops[I->op];
-	if (c->blk[pc]) {
+	if (c->blk[pc] && !c->fast) {
 		/* the block's instructions, charged up front; not enough left: the
 		 * interpreter runs on from here and stops exactly where it would */
 		alu_ri(b, 1, 5, CNT, (int32_t)c->blk[pc]);        /* sub r9, units */
@@ -762,6 +771,13 @@ static void emit_loop_copy(struct xctx *c, size_t l)
 		c->ps.offs[c->slot + pc] = (uint32_t)c->ps.b.len;
 		if (pc > L->head && vm_ops[c->code[pc - 1].op].form == F_LDDW)
 			continue;
+		if (pc == L->head) {
+			/* the check proved the budget covers every round: one
+			 * charge a round, and no test */
+			alu_ri(&c->ps.b, 1, 5, CNT, (int32_t)L->units);  /* sub r9, units */
+			c->refund = L->units;
+		}
+		c->refund--;
 		jit_facts_enter(&c->facts, c->code, pc, pc == L->head ? 0 : c->leader[pc]);
 		emit_insn(c, pc);
 		jit_facts_after(c->vm, &c->facts, &c->code[pc], false);

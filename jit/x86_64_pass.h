@@ -68,6 +68,8 @@ struct xctx {
 	size_t nloops;
 	const struct jit_loop *fast;  /* the loop whose copy is being emitted */
 	size_t slot;                  /* 0, or n + 1 while emitting a copy */
+	uint32_t refund;              /* in a copy: units of the round after this
+				       * instruction, given back when it leaves */
 };
 
 /* The size of a jump from instruction pc at code offset `at` of this pass

@@ -820,6 +820,11 @@ int main(int argc, char **argv)
 		gen_prog(&p0, 1);
 		gen_prog(&p1, 0);
 		uint64_t mseed = rnd();
+		if (verbose) {
+			/* before it runs: a crash leaves the program on the screen */
+			print_prog("program 0", &p0);
+			print_prog("program 1", &p1);
+		}
 		run_one(&p0, &p1, mseed, BS_ENGINE_INTERP, &ri);
 		run_one(&p0, &p1, mseed, BS_ENGINE_JIT, &rj);
 		run_one(&p0, &p1, mseed, BS_ENGINE_JIT_UNCHECKED, &ru);

@@ -41,6 +41,9 @@ static const uint8_t mem_init[64] = {
 	0x45, 0x00, 0x00, 0x54, 0, 0, 0x40, 0, 0x40, 1, 0, 0, 10, 0, 0, 1,
 };
 
+/* the budget run_engine gives a run */
+static uint64_t budget = 10000;
+
 static void run_engine(const struct bs_insn *prog, size_t n, enum bs_engine eng, struct outcome *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -50,7 +53,7 @@ static void run_engine(const struct bs_insn *prog, size_t n, enum bs_engine eng,
 	assert_int_equal(bs_vm_set_helper(vm, 1, "add", h_add, NULL, &o->err), 0);
 	bs_vm_set_lddw_resolver(vm, resolver, NULL);
 	bs_vm_set_engine(vm, eng);
-	bs_vm_set_budget(vm, 10000);
+	bs_vm_set_budget(vm, budget);
 	uint64_t args[5] = {0, sizeof(o->mem), 0x8000000000000000ULL, 0xffffffffULL, 7};
 	o->load_rc = bs_vm_load(vm, prog, n, &o->err);
 	if (!o->load_rc) {
@@ -619,7 +622,10 @@ static void test_counted_loops(void **state)
 	for (size_t f = 0; f < sizeof(back) / sizeof(back[0]); f++)
 		for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++)
 			for (size_t a = 0; a < sizeof(acc) / sizeof(acc[0]); a++)
-				for (int32_t lim = 48; lim <= 66; lim++) {
+				for (int32_t l = 44; l <= 66; l++) {
+					/* and limits whose unsigned form wraps */
+					static const int32_t wide[] = {-1, -2, INT32_MIN, INT32_MAX};
+					int32_t lim = l < 48 ? wide[l - 44] : l;
 					struct bs_insn p[] = {
 						MOV64_IMM(2, (int32_t)(k & 1)), MOV64_IMM(5, lim),
 						MOV64_REG(3, 1), ALU64_REG(0x00, 3, 2),
@@ -633,6 +639,22 @@ static void test_counted_loops(void **state)
 						 f, steps[k], a, lim);
 					same(p, sizeof(p) / sizeof(p[0]), what);
 				}
+	/* the budget running out in any round, or just after the last: the
+	 * interpreter's count and error (the copy charges a round at once, so
+	 * the check at the head must see the budget cover every round) */
+	struct bs_insn exact[] = {
+		MOV64_IMM(2, 0), MOV64_REG(3, 1), ALU64_REG(0x00, 3, 2), LDX(SZ_B, 4, 3, 0),
+		JMP_IMM(0x10, 4, 0x42, 2), ALU64_IMM(0x00, 2, 1), JMP_IMM(0x50, 2, 64, -6), EXIT(),
+	};
+	/* leaving at the byte 0x44 (the fourth round) or never */
+	for (int leave = 0; leave < 2; leave++) {
+		exact[4].imm = leave ? 0x44 : 0x142;
+		for (budget = 1; budget <= 64 * 6 + 4; budget++) {
+			snprintf(what, sizeof(what), "loop: budget %" PRIu64 ", leaving %d", budget, leave);
+			same(exact, sizeof(exact) / sizeof(exact[0]), what);
+		}
+	}
+	budget = 10000;
 	/* planned (x86-64): this loop; not one with a call, nor one compared in
 	 * 32 bits */
 	struct bs_insn p[] = {
