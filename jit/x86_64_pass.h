@@ -29,15 +29,15 @@ static const uint8_t reg2x[BS_MAX_REG] = {
 #define VM_REG(i) (VM_OFF(reg) + 8 * (i))
 
 /* The cold slow paths after the code, one per checked access, block
- * counter, call depth check or inline call. */
-enum stub_kind { STUB_MEM, STUB_BAIL, STUB_DEPTH, STUB_HELPER_ARRAY };
+ * counter, call depth check, inline call or way out of a loop's copy. */
+enum stub_kind { STUB_MEM, STUB_BAIL, STUB_DEPTH, STUB_HELPER_ARRAY, STUB_LEAVE };
 
 struct stub {
 	uint8_t kind;
 	uint8_t size;     /* STUB_MEM: access bytes */
 	uint8_t store;    /* STUB_MEM: a hook may carry the store out */
-	uint32_t pc;
-	uint32_t units;   /* STUB_BAIL: the block's count */
+	uint32_t pc;      /* STUB_LEAVE: where the jump goes */
+	uint32_t units;   /* STUB_BAIL: the block's count; STUB_LEAVE: given back */
 	uint32_t back;    /* where the access is */
 	uint32_t skip;    /* past it */
 	uint32_t site;    /* STUB_MEM, STUB_HELPER_ARRAY: its memo */
