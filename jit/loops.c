@@ -37,6 +37,8 @@ struct sym {
  * between the lowest and highest address it checks */
 #define SYM_MAX_C ((int64_t)1 << 40)
 #define LOOP_MAX_STEP ((int64_t)1 << 20)
+/* longer bodies are not followed */
+#define LOOP_MAX_BODY 4096
 /* values at the head the check accepts: below this, signed and unsigned
  * compares agree and nothing wraps */
 #define LOOP_MAX_VALUE ((uint64_t)1 << 62)
@@ -230,23 +232,22 @@ static bool jumps(enum vm_form f)
 
 /* Whether [head, end] (end: a conditional jump back to head) qualifies; L
  * filled if so. */
-static bool loop_plan(const struct vm_pinsn *code, size_t n, const uint8_t *leader, size_t head,
-		      size_t end, struct jit_loop *L)
+static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const uint32_t *targets,
+		      size_t head, size_t end, size_t *work, struct jit_loop *L)
 {
-	/* nothing from outside jumps into the body past the head */
-	for (size_t pc = 0; pc < n; pc += slots(&code[pc])) {
+	/* nothing jumps into the body past the head (targets: how many jumps
+	 * land before each pc), and inside, the jumps are exits */
+	if (end - head > LOOP_MAX_BODY || targets[end + 1] != targets[head + 1] ||
+	    *work < 3 * (end - head + 1))
+		return false;
+	*work -= 3 * (end - head + 1);
+	for (size_t pc = head; pc < end; pc += slots(&code[pc])) {
 		const struct vm_pinsn *I = &code[pc];
 		enum vm_form f = vm_ops[I->op].form;
-		if (!jumps(f))
-			continue;
+		if (jumps(f) && f != F_JMP_K && f != F_JMP_X)
+			return false;
 		size_t t = (size_t)((int64_t)pc + 1 + I->off);
-		bool inside = pc >= head && pc <= end;
-		if (t > head && t <= end && !inside)
-			return false;
-		/* inside, only conditional exits and the back edge */
-		if (inside && pc != end && (f != F_JMP_K && f != F_JMP_X))
-			return false;
-		if (inside && pc != end && t >= head && t <= end)
+		if (jumps(f) && t >= head && t <= end)
 			return false;
 	}
 	memset(L, 0, sizeof(*L));
@@ -322,7 +323,21 @@ int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
 {
 	*out = NULL;
 	*nout = 0;
+	uint32_t *targets = calloc(n + 2, sizeof(*targets));
+	if (!targets)
+		return -1;
 	for (size_t pc = 0; pc < n; pc += slots(&code[pc])) {
+		const struct vm_pinsn *I = &code[pc];
+		int64_t t = (int64_t)pc + 1 + I->off;
+		if (jumps(vm_ops[I->op].form) && t >= 0 && (size_t)t < n)
+			targets[t + 1]++;
+	}
+	for (size_t pc = 1; pc <= n + 1; pc++)
+		targets[pc] += targets[pc - 1];
+	int rc = 0;
+	/* the bodies followed, in all: linear in the program */
+	size_t work = 16 * n + 65536;
+	for (size_t pc = 0; pc < n && !rc; pc += slots(&code[pc])) {
 		const struct vm_pinsn *I = &code[pc];
 		enum vm_form f = vm_ops[I->op].form;
 		if (f != F_JMP_K && f != F_JMP_X)
@@ -331,15 +346,18 @@ int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
 		if (t < 0 || (size_t)t > pc)
 			continue;
 		struct jit_loop L;
-		if (!loop_plan(code, n, leader, (size_t)t, pc, &L))
+		if (!loop_plan(code, leader, targets, (size_t)t, pc, &work, &L))
 			continue;
 		struct jit_loop *more = realloc(*out, (*nout + 1) * sizeof(*more));
-		if (!more)
-			return -1;
+		if (!more) {
+			rc = -1;
+			break;
+		}
 		*out = more;
 		more[(*nout)++] = L;
 	}
-	return 0;
+	free(targets);
+	return rc;
 }
 
 /* The highest value the induction variable takes at the head, from its
