@@ -194,12 +194,12 @@ BS_HIDDEN void jit_facts_after(const struct bs_vm *vm, struct jit_facts *f,
 BS_HIDDEN int jit_plan_inline(const struct bs_vm *vm, const struct vm_pinsn *code, size_t n,
 			      uint8_t *inl, uint8_t *leader, uint32_t *blk, uint32_t *rest);
 /* A loop whose accesses outside the frame one check at its head covers
- * (loops.c): [head, end], end the conditional jump back. Each group of
- * accesses reaches [sum of reg[] + (iv ? the induction variable) + lo, ...
- * + hi) over one round; over the loop, the variable goes from its value at
- * the head up to the last value the back edge's condition lets through:
- * "continue while reg[iv] + d < limit" (le: <= limit; ne: != limit, step
- * 1), limit the sum of lim[] (-1: none) + lc. Every planned loop has its variable. */
+ * (loops.c): [head, end], end the jump back. Each group of accesses
+ * reaches [sum of reg[] + (iv ? the induction variable) + lo, ... + hi)
+ * over one round; over the loop, the variable goes from its value at the
+ * head up to the last value a test of every round lets through: "go on
+ * while reg[iv] + d < limit" (le: <= limit; ne: != limit, step 1), limit
+ * the sum of lim[] (-1: none) + lc. Every planned loop has its variable. */
 #define JIT_LOOP_GROUPS 4
 #define JIT_LOOP_NO_IV 0xff
 struct jit_loop_group {

@@ -6,15 +6,16 @@
  * for programs no verifier has seen.
  *
  * A loop qualifies when it is simple enough to follow without paths: the
- * instructions [head, end], entered only at head, whose last one is a
- * conditional jump back to head and whose other jumps all leave it; no
+ * instructions [head, end], entered only at head, whose last one jumps back
+ * to head (conditionally or not) and whose other jumps all leave it; no
  * calls, exits, packet loads or atomics inside. Each register's value is
  * followed through one pass of the body as a sum of at most two of the
  * values the registers had at the head, plus a constant. A register the
  * body leaves as it found it is invariant; one it moves by a constant step
- * is an induction variable. The back edge's condition compares the
- * induction variable (plus a constant) with an invariant limit, which
- * bounds the values it takes. Every access whose address is not in the
+ * is an induction variable. A test that every round going on passes (an
+ * exit not taken, or the back edge taken) compares the induction variable
+ * (plus a constant) with an invariant limit, which bounds the values it
+ * takes. Every access whose address is not in the
  * frame must then be invariant registers + the induction variable + a
  * constant; jit_loop_check turns the registers at the head into the range
  * of guest addresses the loop can reach, and says whether one plain region
@@ -125,10 +126,11 @@ static bool sym_invariant(const struct sym *s, const bool *inv)
 	return true;
 }
 
-/* The back edge's condition as "continue while H[iv] + d < limit" (or !=):
- * one side the induction variable plus a constant, the other invariant. */
+/* A test as "go on while H[iv] + d < limit" (or <=, !=): one side the
+ * induction variable plus a constant, the other invariant; negate: the
+ * loop goes on where the jump is not taken (an exit). */
 static bool loop_bound(struct jit_loop *L, const struct vm_pinsn *E, const struct sym *r,
-		       const bool *inv, const int64_t *step)
+		       const bool *inv, const int64_t *step, bool negate)
 {
 	const struct vm_opinfo *info = &vm_ops[E->op];
 	if ((info->code & 7) != 5)
@@ -136,6 +138,14 @@ static bool loop_bound(struct jit_loop *L, const struct vm_pinsn *E, const struc
 	struct sym a = r[E->dst];
 	struct sym b = info->form == F_JMP_K ? sym_const((int64_t)E->imm) : r[E->src];
 	int cond = info->code & 0xf0;
+	if (negate) {
+		/* an exit: the loop goes on where its jump is not taken */
+		static const uint8_t opposite[16] = {
+			[0x1] = 0x50, [0x2] = 0xb0, [0x3] = 0xa0, [0xa] = 0x30, [0xb] = 0x20,
+			[0x6] = 0xd0, [0x7] = 0xc0, [0xc] = 0x70, [0xd] = 0x60,
+		};
+		cond = opposite[cond >> 4];
+	}
 	bool ivleft;
 	/* which side moves */
 	if (a.known && sym_nterms(&a) == 1 && step[a.t[0]] && sym_invariant(&b, inv))
@@ -230,17 +240,17 @@ static bool jumps(enum vm_form f)
 	       f == F_CALL_LOCAL;
 }
 
-/* Whether [head, end] (end: a conditional jump back to head) qualifies; L
- * filled if so. */
+/* Whether [head, end] (end: a jump back to head) qualifies; L filled if
+ * so. */
 static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const uint32_t *targets,
 		      size_t head, size_t end, size_t *work, struct jit_loop *L)
 {
 	/* nothing jumps into the body past the head (targets: how many jumps
 	 * land before each pc), and inside, the jumps are exits */
 	if (end - head > LOOP_MAX_BODY || targets[end + 1] != targets[head + 1] ||
-	    *work < 3 * (end - head + 1))
+	    *work < 4 * (end - head + 1))
 		return false;
-	*work -= 3 * (end - head + 1);
+	*work -= 4 * (end - head + 1);
 	for (size_t pc = head; pc < end; pc += slots(&code[pc])) {
 		const struct vm_pinsn *I = &code[pc];
 		enum vm_form f = vm_ops[I->op].form;
@@ -282,9 +292,19 @@ static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const 
 		    r[i].c <= LOOP_MAX_STEP)
 			step[i] = r[i].c;
 	}
-	struct sym at_end[BS_MAX_REG];
-	memcpy(at_end, r, sizeof(r));
-	loop_bound(L, &code[end], at_end, inv, step);
+	/* the bound: a test every round that goes on has passed, an exit's
+	 * (not taken) or the back edge's (taken) */
+	for (int i = 0; i < BS_MAX_REG; i++)
+		r[i] = (struct sym){true, {(int8_t)i, -1}, 0};
+	for (size_t pc = head; pc <= end && L->iv == JIT_LOOP_NO_IV; pc++) {
+		const struct vm_pinsn *I = &code[pc];
+		enum vm_form f = vm_ops[I->op].form;
+		if (f == F_JMP_K || f == F_JMP_X)
+			loop_bound(L, I, r, inv, step, pc != end);
+		sym_step(r, I);
+		if (f == F_LDDW)
+			pc++;
+	}
 	/* the accesses, followed again from the head, with what the JIT knows
 	 * of the frame */
 	struct jit_facts facts;
@@ -340,7 +360,7 @@ int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
 	for (size_t pc = 0; pc < n && !rc; pc += slots(&code[pc])) {
 		const struct vm_pinsn *I = &code[pc];
 		enum vm_form f = vm_ops[I->op].form;
-		if (f != F_JMP_K && f != F_JMP_X)
+		if (f != F_JMP_K && f != F_JMP_X && f != F_JA)
 			continue;
 		int64_t t = (int64_t)pc + 1 + I->off;
 		if (t < 0 || (size_t)t > pc)

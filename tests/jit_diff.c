@@ -415,7 +415,16 @@ static void gen_loop(struct prog *p)
 	int reversed = c == 0x20 || c == 0x60 || c == 0x30 || c == 0x70;
 	size_t at = p->n;
 	int16_t back = (int16_t)((int64_t)head - (int64_t)at - 1);
-	if (lreg >= 0 && reversed)
+	if (chance(40)) {
+		/* rotated, as clang writes many loops: an exit test, then goto head */
+		static const uint8_t exits_k[] = {0x10, 0x30, 0x20, 0x70, 0x60, 0x50, 0xa0};
+		if (lreg >= 0 && chance(50))
+			put(p, (uint8_t)((chance(50) ? 0xb0 : 0xa0) | (j32 ? 0x0e : 0x0d)), lreg, iv, 1, 0);
+		else
+			put(p, (uint8_t)(exits_k[rn(sizeof(exits_k))] | (j32 ? 0x06 : 0x05)), iv, 0, 1,
+			    (int32_t)limit);
+		put(p, 0x05, 0, 0, (int16_t)((int64_t)head - (int64_t)p->n - 1), 0);  /* goto head */
+	} else if (lreg >= 0 && reversed)
 		put(p, (uint8_t)(c | (j32 ? 0x0e : 0x0d)), lreg, iv, back, 0);
 	else if (lreg >= 0)
 		put(p, (uint8_t)(c | (j32 ? 0x0e : 0x0d)), iv, lreg, back, 0);
