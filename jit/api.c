@@ -41,7 +41,8 @@ int bs_vm_jit_loops(struct bs_vm *vm, uint32_t prog, struct bs_jit_loop *out, si
 	for (size_t l = 0; l < p->nloops && l < max; l++)
 		out[l] = (struct bs_jit_loop){p->loops[l].head, p->loops[l].end,
 					      p->offs + p->n + 1 + p->loops[l].head,
-					      p->offs[2 * (p->n + 1) + p->nloops + l]};
+					      p->offs[2 * (p->n + 1) + p->nloops + l],
+					      p->loops[l].passed, p->loops[l].failed};
 	*n = p->nloops;
 	return 0;
 }

@@ -197,24 +197,35 @@ BS_HIDDEN int jit_plan_inline(const struct bs_vm *vm, const struct vm_pinsn *cod
  * (loops.c): [head, end], end the jump back. Each group of accesses
  * reaches [sum of reg[] + (iv ? the induction variable) + lo, ... + hi)
  * over one round; over the loop, the variable goes from its value at the
- * head up to the last value a test of every round lets through: "go on
- * while reg[iv] + d < limit" (le: <= limit; ne: != limit, step 1), limit
- * the sum of lim[] (-1: none) + lc. Every planned loop has its variable. */
+ * head up to the last value the tests every round passes let through,
+ * each "go on while reg[iv] + reg[add] + d < limit" (le: <= limit; ne: !=
+ * limit, step 1), limit the sum of lim[] (-1: none) + lc. Every planned
+ * loop has its variable and a test. */
 #define JIT_LOOP_GROUPS 4
+#define JIT_LOOP_BOUNDS 2
 #define JIT_LOOP_NO_IV 0xff
 struct jit_loop_group {
 	int8_t reg[2];            /* invariant registers added, -1: none */
 	uint8_t iv;               /* plus the induction variable */
+	uint8_t after;            /* the bounds (bits) whose tests come before */
 	int64_t lo, hi;
+};
+struct jit_loop_bound {
+	uint32_t at;              /* the test's pc */
+	int8_t add;               /* an invariant register added, -1: none */
+	int8_t lim[2];
+	uint8_t ne;
+	uint8_t le;               /* the limit is inclusive: compare with it + 1 */
+	int64_t d, lc;
 };
 struct jit_loop {
 	uint32_t head, end;
 	uint8_t iv;               /* the induction variable, or JIT_LOOP_NO_IV */
-	uint8_t ne;
-	uint8_t le;               /* the limit is inclusive: compare with it + 1 */
-	int8_t lim[2];
-	int64_t step, d, lc;
+	unsigned nbounds;
+	struct jit_loop_bound bound[JIT_LOOP_BOUNDS];
+	int64_t step;
 	uint32_t units;           /* the budget one round takes at most */
+	uint64_t passed, failed;  /* the checks at the head so far */
 	unsigned need;            /* BS_REGION_READ and/or BS_REGION_WRITE */
 	unsigned ngroups;
 	struct jit_loop_group group[JIT_LOOP_GROUPS];
@@ -253,8 +264,9 @@ BS_HIDDEN void jit_rt_bail(struct jit_frame *f, uint64_t pc);
 BS_HIDDEN void jit_rt_call_depth(struct jit_frame *f, uint64_t pc);
 struct jit_pkt { uint64_t value, ok; };
 BS_HIDDEN struct jit_pkt jit_rt_ld_pkt(struct jit_frame *f, uint64_t off, uint64_t size);
-/* jit_loop_check at loop L's head: value the delta, ok whether it holds. */
-BS_HIDDEN struct jit_pkt jit_rt_loop(struct jit_frame *f, uint64_t pc, const struct jit_loop *L);
+/* jit_loop_check at loop L's head, counted in L: value the delta, ok
+ * whether it holds. */
+BS_HIDDEN struct jit_pkt jit_rt_loop(struct jit_frame *f, uint64_t pc, struct jit_loop *L);
 
 /* jit_rt_mem's answer for a store a region's hook carried out itself. */
 #define JIT_MEM_DONE ((uintptr_t)1)

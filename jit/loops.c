@@ -126,11 +126,24 @@ static bool sym_invariant(const struct sym *s, const bool *inv)
 	return true;
 }
 
+/* The induction variable in sym s (at most one other term, invariant), or -1. */
+static int moving(const struct sym *s, const bool *inv, const int64_t *step)
+{
+	if (!s->known || s->t[0] < 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		int t = s->t[i], o = s->t[1 - i];
+		if (t >= 0 && step[t] && (o < 0 || (inv[o] && o != t)))
+			return t;
+	}
+	return -1;
+}
+
 /* A test as "go on while H[iv] + d < limit" (or <=, !=): one side the
  * induction variable plus a constant, the other invariant; negate: the
  * loop goes on where the jump is not taken (an exit). */
-static bool loop_bound(struct jit_loop *L, const struct vm_pinsn *E, const struct sym *r,
-		       const bool *inv, const int64_t *step, bool negate)
+static bool loop_bound(struct jit_loop *L, size_t pc, const struct vm_pinsn *E,
+		       const struct sym *r, const bool *inv, const int64_t *step, bool negate)
 {
 	const struct vm_opinfo *info = &vm_ops[E->op];
 	if ((info->code & 7) != 5)
@@ -146,15 +159,23 @@ static bool loop_bound(struct jit_loop *L, const struct vm_pinsn *E, const struc
 		};
 		cond = opposite[cond >> 4];
 	}
+	if (L->nbounds == JIT_LOOP_BOUNDS)
+		return false;
+	struct jit_loop_bound *B = &L->bound[L->nbounds];
+	/* which side moves: the induction variable, and at most one invariant
+	 * (a pointer: p + i + 2 > end) */
+	int va = moving(&a, inv, step), vb = moving(&b, inv, step);
 	bool ivleft;
-	/* which side moves */
-	if (a.known && sym_nterms(&a) == 1 && step[a.t[0]] && sym_invariant(&b, inv))
+	if (va >= 0 && sym_invariant(&b, inv))
 		ivleft = true;
-	else if (b.known && sym_nterms(&b) == 1 && step[b.t[0]] && sym_invariant(&a, inv))
+	else if (vb >= 0 && sym_invariant(&a, inv))
 		ivleft = false;
 	else
 		return false;
 	const struct sym *iv = ivleft ? &a : &b, *lim = ivleft ? &b : &a;
+	int v = ivleft ? va : vb;
+	if (L->iv != JIT_LOOP_NO_IV && L->iv != v)
+		return false;
 	int plus = 0;
 	switch (cond) {
 	case 0xa0: case 0xc0:  /* jlt, jslt: dst < src */
@@ -176,30 +197,36 @@ static bool loop_bound(struct jit_loop *L, const struct vm_pinsn *E, const struc
 		plus = 1;
 		break;
 	case 0x50:             /* jne: counts up to the limit exactly */
-		if (step[iv->t[0]] != 1)
+		if (step[v] != 1)
 			return false;
-		L->ne = 1;
+		B->ne = 1;
 		break;
 	default:
 		return false;
 	}
-	L->iv = (uint8_t)iv->t[0];
-	L->step = step[iv->t[0]];
-	L->d = iv->c;
-	L->lim[0] = lim->t[0];
-	L->lim[1] = lim->t[1];
-	L->lc = lim->c;
-	L->le = (uint8_t)plus;
+	L->iv = (uint8_t)v;
+	L->step = step[v];
+	B->add = iv->t[0] == v ? iv->t[1] : iv->t[0];
+	B->d = iv->c;
+	B->lim[0] = lim->t[0];
+	B->lim[1] = lim->t[1];
+	B->lc = lim->c;
+	B->le = (uint8_t)plus;
+	B->at = (uint32_t)pc;
+	L->nbounds++;
 	return true;
 }
 
 /* Adds an access at address sym a (size bytes, need) to L's groups. */
-static bool loop_access(struct jit_loop *L, const struct sym *a, unsigned size, unsigned need,
-			const bool *inv)
+static bool loop_access(struct jit_loop *L, size_t pc, const struct sym *a, unsigned size,
+			unsigned need, const bool *inv)
 {
 	if (!a->known)
 		return false;
-	struct jit_loop_group g = {{-1, -1}, 0, a->c, a->c + (int64_t)size};
+	struct jit_loop_group g = {{-1, -1}, 0, 0, a->c, a->c + (int64_t)size};
+	for (unsigned b = 0; b < L->nbounds; b++)
+		if (L->bound[b].at < pc)
+			g.after |= (uint8_t)(1u << b);
 	int k = 0;
 	for (int i = 0; i < 2; i++) {
 		int t = a->t[i];
@@ -215,7 +242,8 @@ static bool loop_access(struct jit_loop *L, const struct sym *a, unsigned size, 
 	L->need |= need;
 	for (unsigned i = 0; i < L->ngroups; i++) {
 		struct jit_loop_group *o = &L->group[i];
-		if (o->reg[0] == g.reg[0] && o->reg[1] == g.reg[1] && o->iv == g.iv) {
+		if (o->reg[0] == g.reg[0] && o->reg[1] == g.reg[1] && o->iv == g.iv &&
+		    o->after == g.after) {
 			if (g.lo < o->lo)
 				o->lo = g.lo;
 			if (g.hi > o->hi)
@@ -264,7 +292,6 @@ static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const 
 	L->head = (uint32_t)head;
 	L->end = (uint32_t)end;
 	L->iv = JIT_LOOP_NO_IV;
-	L->lim[0] = L->lim[1] = -1;
 	struct sym r[BS_MAX_REG];
 	for (int i = 0; i < BS_MAX_REG; i++)
 		r[i] = (struct sym){true, {(int8_t)i, -1}, 0};
@@ -296,11 +323,11 @@ static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const 
 	 * (not taken) or the back edge's (taken) */
 	for (int i = 0; i < BS_MAX_REG; i++)
 		r[i] = (struct sym){true, {(int8_t)i, -1}, 0};
-	for (size_t pc = head; pc <= end && L->iv == JIT_LOOP_NO_IV; pc++) {
+	for (size_t pc = head; pc <= end; pc++) {
 		const struct vm_pinsn *I = &code[pc];
 		enum vm_form f = vm_ops[I->op].form;
 		if (f == F_JMP_K || f == F_JMP_X)
-			loop_bound(L, I, r, inv, step, pc != end);
+			loop_bound(L, pc, I, r, inv, step, pc != end);
 		sym_step(r, I);
 		if (f == F_LDDW)
 			pc++;
@@ -324,7 +351,7 @@ static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const 
 			struct sym zero = sym_const(0);
 			struct sym a = sym_add(r[base], &zero, I->off);
 			if (!jit_facts_in_frame(&facts, base, I->off, size, &k) &&
-			    !loop_access(L, &a, size, rd ? BS_REGION_READ : BS_REGION_WRITE, inv))
+			    !loop_access(L, pc, &a, size, rd ? BS_REGION_READ : BS_REGION_WRITE, inv))
 				return false;
 		}
 		sym_step(r, I);
@@ -380,45 +407,65 @@ int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
 	return rc;
 }
 
-/* The highest value the induction variable takes at the head, from its
- * value x there and the limit, or false when the check cannot bound it. */
-static bool loop_last(const struct jit_loop *L, const uint64_t *reg, uint64_t *last)
+/* What test B says of the induction variable, from its value x at the
+ * head: the value at the head of the last round (*next; a round comes only
+ * after one that passed B), and the highest value in a round that passes B
+ * (*within; false in *passes: no round does); false when B cannot bound
+ * it. The tested value y = x + the invariant + d goes up with x, and the
+ * test passes while y < limit (or != limit, step 1). */
+static bool loop_last(const struct jit_loop *L, const struct jit_loop_bound *B,
+		      const uint64_t *reg, uint64_t *next, uint64_t *within, bool *passes)
 {
 	uint64_t x = reg[L->iv];
-	uint64_t lim = (uint64_t)L->lc;
+	uint64_t lim = (uint64_t)B->lc;
 	for (int i = 0; i < 2; i++)
-		if (L->lim[i] >= 0)
-			lim += reg[L->lim[i]];
-	uint64_t xd = x + (uint64_t)L->d;
-	if (x >= LOOP_MAX_VALUE || lim >= LOOP_MAX_VALUE || xd >= LOOP_MAX_VALUE)
+		if (B->lim[i] >= 0)
+			lim += reg[B->lim[i]];
+	uint64_t y = x + (uint64_t)B->d + (B->add >= 0 ? reg[B->add] : 0);
+	if (x >= LOOP_MAX_VALUE || lim >= LOOP_MAX_VALUE || y >= LOOP_MAX_VALUE)
 		return false;
-	lim += L->le;  /* x <= lim as x < lim + 1: no wrap below 2^62 */
+	lim += B->le;  /* y <= lim as y < lim + 1: no wrap below 2^62 */
 	uint64_t s = (uint64_t)L->step;
-	if (L->ne) {
-		/* step 1: it runs until x + d == lim, which it must not pass */
-		if (xd > lim)
-			return false;
-		*last = x + (lim - xd);
-	} else {
-		/* another round while x + d < lim */
-		*last = xd < lim ? x + ((lim - 1 - xd) / s + 1) * s : x;
-	}
+	if (B->ne && y > lim)
+		return false;  /* it would count up past 2^64 */
+	*passes = y < lim;
+	*within = *passes ? x + (lim - 1 - y) / s * s : x;
+	*next = *passes ? *within + s : x;
 	return true;
 }
 
 bool jit_loop_check(const struct bs_vm *vm, const struct jit_loop *L, const uint64_t *reg,
 		    uint64_t remaining, uint64_t *delta)
 {
-	uint64_t x = reg[L->iv], last, all;
+	/* the tightest of the tests that can bound the variable */
+	uint64_t x = reg[L->iv], last = UINT64_MAX, all;
+	uint64_t next[JIT_LOOP_BOUNDS], within[JIT_LOOP_BOUNDS];
+	bool ok[JIT_LOOP_BOUNDS], passes[JIT_LOOP_BOUNDS];
+	for (unsigned b = 0; b < L->nbounds; b++) {
+		ok[b] = loop_last(L, &L->bound[b], reg, &next[b], &within[b], &passes[b]);
+		if (ok[b] && next[b] < last)
+			last = next[b];
+	}
 	/* every round charged in full still leaves budget: the copy need not
 	 * look (a round that leaves early gives back what it did not run) */
-	if (!loop_last(L, reg, &last) ||
+	if (last == UINT64_MAX ||
 	    __builtin_mul_overflow((last - x) / (uint64_t)L->step + 1, L->units, &all) ||
 	    all > remaining)
 		return false;
 	const struct vm_region *found = NULL;
 	for (unsigned i = 0; i < L->ngroups; i++) {
 		const struct jit_loop_group *g = &L->group[i];
+		/* accesses after a test run only in rounds that passed it */
+		uint64_t top = last;
+		bool never = false;
+		for (unsigned b = 0; b < L->nbounds; b++)
+			if (ok[b] && g->after & (1u << b)) {
+				never |= !passes[b];
+				if (within[b] < top)
+					top = within[b];
+			}
+		if (never)
+			continue;
 		uint64_t inv = 0;
 		for (int k = 0; k < 2; k++)
 			if (g->reg[k] >= 0)
@@ -427,7 +474,7 @@ bool jit_loop_check(const struct bs_vm *vm, const struct jit_loop *L, const uint
 		 * own sums would; the region check below rules out a wrap
 		 * between them */
 		uint64_t lo = inv + (g->iv ? x : 0) + (uint64_t)g->lo;
-		uint64_t hi = inv + (g->iv ? last : 0) + (uint64_t)g->hi;
+		uint64_t hi = inv + (g->iv ? top : 0) + (uint64_t)g->hi;
 		if (hi < lo)
 			return false;
 		const struct vm_region *r = found;
@@ -446,6 +493,6 @@ bool jit_loop_check(const struct bs_vm *vm, const struct jit_loop *L, const uint
 		if (lo < r->guest || hi - r->guest > r->size)
 			return false;
 	}
-	*delta = (uint64_t)(uintptr_t)found->host - found->guest;
+	*delta = found ? (uint64_t)(uintptr_t)found->host - found->guest : 0;
 	return true;
 }

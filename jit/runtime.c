@@ -377,11 +377,13 @@ void jit_rt_call_depth(struct jit_frame *f, uint64_t pc)
 	fault(f, pc);
 }
 
-struct jit_pkt jit_rt_loop(struct jit_frame *f, uint64_t pc, const struct jit_loop *L)
+struct jit_pkt jit_rt_loop(struct jit_frame *f, uint64_t pc, struct jit_loop *L)
 {
 	(void)pc;
 	uint64_t delta = 0;
 	bool ok = jit_loop_check(f->vm, L, f->vm->reg, f->remaining, &delta);
+	L->passed += ok;
+	L->failed += !ok;
 	return (struct jit_pkt){delta, ok};
 }
 

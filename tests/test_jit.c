@@ -17,6 +17,7 @@ struct outcome {
 	struct bs_run_result res;
 	uint64_t regs[BS_MAX_REG];
 	uint8_t mem[64];
+	uint64_t loop_passed, loop_failed;  /* the JIT's checks at loop heads */
 };
 
 static int h_add(struct bs_vm *vm, const uint64_t a[5], uint64_t *r0, struct bs_error *err, void *u)
@@ -62,6 +63,14 @@ static void run_engine(const struct bs_insn *prog, size_t n, enum bs_engine eng,
 		bs_vm_set_packet(vm, o->mem, sizeof(o->mem), 0, 0, 0);
 		o->rc = bs_vm_run(vm, args, &o->res, &o->err);
 		memcpy(o->regs, bs_vm_regs(vm), sizeof(o->regs));
+		struct bs_jit_loop loops[4];
+		size_t nl = 0;
+		struct bs_error e;
+		if (eng != BS_ENGINE_INTERP && bs_vm_jit_loops(vm, 0, loops, 4, &nl, &e) == 0)
+			for (size_t l = 0; l < nl && l < 4; l++) {
+				o->loop_passed += loops[l].passed;
+				o->loop_failed += loops[l].failed;
+			}
 	}
 	bs_vm_free(vm);
 }
@@ -651,6 +660,53 @@ static void test_counted_loops(void **state)
 						 f, steps[k], a, lim);
 					same(p, f < nback ? 10 : 11, what);
 				}
+	/* bounded only by the pointer it reads through, as verified packet
+	 * loops are: if (p + i + k > end) goto out, with end past the region
+	 * or not, and a test of each kind on each side */
+	static const uint8_t ptr_tests[] = {0x2d, 0x3d, 0x6d, 0x7d};
+	for (size_t t = 0; t < sizeof(ptr_tests); t++)
+		for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++)
+			for (size_t a = 0; a < sizeof(acc) / sizeof(acc[0]); a++)
+				for (int32_t end = 56; end <= 72; end++) {
+					int32_t reach = acc[a].off + (acc[a].sz == SZ_B ? 1 : 8);
+					struct bs_insn p[] = {
+						MOV64_IMM(2, (int32_t)(k & 1)), MOV64_REG(6, 1),
+						ALU64_IMM(0x00, 6, end), MOV64_REG(3, 1),
+						ALU64_REG(0x00, 3, 2), MOV64_REG(7, 3),
+						ALU64_IMM(0x00, 7, reach), INSN(ptr_tests[t], 7, 6, 4, 0),
+						LDX(acc[a].sz, 4, 3, acc[a].off), ALU64_REG(0x00, 0, 4),
+						ALU64_IMM(0x00, 2, steps[k]), INSN(0x05, 0, 0, -9, 0),
+						EXIT(),
+					};
+					snprintf(what, sizeof(what), "pointer loop: test %zu, step %d, access %zu, end %d",
+						 t, steps[k], a, end);
+					same(p, sizeof(p) / sizeof(p[0]), what);
+				}
+	/* the checks at the heads pass where every round fits (x86-64): a
+	 * counted loop over the region, a pointer loop whose end is the
+	 * region's; and fail where the last round would not fit */
+	struct bs_insn counted[] = {
+		MOV64_IMM(2, 0), MOV64_REG(3, 1), ALU64_REG(0x00, 3, 2), LDX(SZ_B, 4, 3, 0),
+		ALU64_IMM(0x00, 2, 1), JMP_IMM(0x50, 2, 64, -5), EXIT(),
+	};
+	struct bs_insn pointer[] = {
+		MOV64_IMM(2, 0), MOV64_REG(6, 1), ALU64_IMM(0x00, 6, 64), MOV64_REG(3, 1),
+		ALU64_REG(0x00, 3, 2), MOV64_REG(7, 3), ALU64_IMM(0x00, 7, 8),
+		INSN(0x2d, 7, 6, 4, 0), LDX(SZ_DW, 4, 3, 0), ALU64_REG(0x00, 0, 4),
+		ALU64_IMM(0x00, 2, 8), INSN(0x05, 0, 0, -9, 0), EXIT(),
+	};
+	for (int past = 0; past < 2; past++) {
+		counted[5].imm = 64 + past;
+		pointer[2].imm = 64 + 8 * past;
+		struct outcome o;
+		run_engine(counted, 7, BS_ENGINE_JIT, &o);
+		bool x86 = JIT_KEY_MEMOS;
+		assert_int_equal(o.loop_passed, x86 && !past);
+		assert_int_equal(o.loop_failed, x86 && past);
+		run_engine(pointer, 13, BS_ENGINE_JIT, &o);
+		assert_int_equal(o.loop_passed, x86 && !past);
+		assert_int_equal(o.loop_failed, x86 && past);
+	}
 	/* the budget running out in any round, or just after the last: the
 	 * interpreter's count and error (the copy charges a round at once, so
 	 * the check at the head must see the budget cover every round) */

@@ -79,11 +79,13 @@ BS_MUST_CHECK int bs_vm_jit_code(struct bs_vm *vm, uint32_t prog, const uint8_t 
 /* A loop of that code which runs without memory checks once a check at its
  * head has proven that every access of every round it can run from there
  * falls inside one region (else the checked code runs it): instructions
- * [head, end], their unchecked copy at offsets[pc - head] up to code_end. */
+ * [head, end], their unchecked copy at offsets[pc - head] up to code_end;
+ * how often the check passed and failed since the code was made. */
 struct bs_jit_loop {
 	uint32_t head, end;
 	const uint32_t *offsets;
 	uint32_t code_end;
+	uint64_t passed, failed;
 };
 /* The loops of program prog's native code (compiled now if it was not
  * yet), the first max of them into out, how many in *n. */
