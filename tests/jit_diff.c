@@ -363,7 +363,16 @@ static void gen_loop(struct prog *p)
 		while (lreg == iv || lreg == a);
 		put(p, 0xb7, lreg, 0, 0, (int32_t)limit);        /* lreg = limit */
 	}
-	size_t head = p->n, exits[4];
+	/* an end pointer for a verifier-style test (if a > end goto out) */
+	int e = -1;
+	if (chance(30)) {
+		do
+			e = (int)rn(6);
+		while (e == iv || e == a || e == lreg);
+		put(p, 0xbf, e, base, 0, 0);                      /* e = base */
+		put(p, 0x07, e, 0, 0, (int32_t)rn(300) - 20);     /* e += k */
+	}
+	size_t head = p->n, exits[5];
 	unsigned nexits = 0;
 	if (chance(30))
 		gen_alu(p);  /* may write iv, a or lreg: then it no longer qualifies */
@@ -373,6 +382,11 @@ static void gen_loop(struct prog *p)
 		put(p, 0x0f, a, iv, 0, 0);                       /* twice: not a plain sum */
 	if (chance(30))
 		put(p, 0x07, a, 0, 0, (int32_t)rn(16) - 4);      /* a += k */
+	if (e >= 0) {
+		static const uint8_t tests[] = {0x2d, 0x3d, 0x6d, 0x7d, 0xad};
+		exits[nexits++] = p->n;
+		put(p, tests[rn(sizeof(tests))], a, e, 0, 0);     /* if a > end goto out */
+	}
 	for (unsigned k = 0, m = 1 + rn(3); k < m; k++) {
 		unsigned z = rn(4);
 		int16_t off = (int16_t)(chance(90) ? (int)rn(8) : (int)rn(600) - 300);
@@ -392,7 +406,7 @@ static void gen_loop(struct prog *p)
 			put(p, (uint8_t)(0x63 | size_bits[z]), a, any_src(), off, 0);
 			break;
 		}
-		if (chance(15) && nexits < 4) {
+		if (chance(15) && nexits < 5) {
 			/* an early exit, patched to the end below */
 			exits[nexits++] = p->n;
 			put(p, (uint8_t)(chance(50) ? 0x2d : 0x15), a, 0, 0, 0);
