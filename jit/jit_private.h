@@ -138,12 +138,15 @@ BS_HIDDEN struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unche
 BS_HIDDEN void jit_prog_free(struct jit_prog *p);
 /* Block leaders and each leader's count units (blk), and rest[pc]: the units
  * after pc in its block (plan.c); -1 if a jump leaves the program. leader[pc]
- * has JIT_LEAD, and JIT_TARGET when a jump leads there. Calls end their
- * block, except where inside[pc] (a call done inline, which cannot change
- * the count; inside may be NULL). */
-enum { JIT_LEAD = 1, JIT_TARGET = 2 };
+ * has JIT_LEAD, JIT_TARGET when a jump leads there, JIT_FALL when it follows
+ * a forward conditional jump. Calls end their block, except where inside[pc]
+ * (a call done inline, which cannot change the count; inside may be NULL).
+ * merge: a leader reached only by falling through a forward conditional jump
+ * starts no block of its own (blk 0): the block is charged whole where it
+ * starts, and the backend gives back rest[pc] where such a jump is taken. */
+enum { JIT_LEAD = 1, JIT_TARGET = 2, JIT_FALL = 4 };
 BS_HIDDEN int jit_plan_blocks(const struct vm_pinsn *code, size_t n, const uint8_t *inside,
-			      uint8_t *leader, uint32_t *blk, uint32_t *rest);
+			      bool merge, uint8_t *leader, uint32_t *blk, uint32_t *rest);
 /* What the instructions of one block so far say of each register (plan.c):
  * r10 + v (a pointer into the current frame: r10 is read-only and always
  * its top), the constant v (lddw, mov), or what an inline array lookup
@@ -192,7 +195,8 @@ BS_HIDDEN void jit_facts_after(const struct bs_vm *vm, struct jit_facts *f,
  * blocks merge, so a call marked stays inline; a second round finds those
  * a merge makes known. */
 BS_HIDDEN int jit_plan_inline(const struct bs_vm *vm, const struct vm_pinsn *code, size_t n,
-			      uint8_t *inl, uint8_t *leader, uint32_t *blk, uint32_t *rest);
+			      uint8_t *inl, bool merge, uint8_t *leader, uint32_t *blk,
+			      uint32_t *rest);
 /* A loop whose accesses outside the frame one check at its head covers
  * (loops.c): [head, end], end the jump back. Each group of accesses
  * reaches [sum of reg[] + (iv ? the induction variable) + lo, ... + hi)

@@ -9,8 +9,8 @@
 
 #include "jit/jit_private.h"
 
-int jit_plan_blocks(const struct vm_pinsn *code, size_t n, const uint8_t *inside, uint8_t *leader,
-		    uint32_t *blk, uint32_t *rest)
+int jit_plan_blocks(const struct vm_pinsn *code, size_t n, const uint8_t *inside, bool merge,
+		    uint8_t *leader, uint32_t *blk, uint32_t *rest)
 {
 	leader[0] = JIT_LEAD | JIT_TARGET;  /* calls and tail calls come in */
 	for (size_t pc = 0; pc < n; pc++) {
@@ -40,13 +40,17 @@ int jit_plan_blocks(const struct vm_pinsn *code, size_t n, const uint8_t *inside
 		default:
 			break;
 		}
-		if (ends && pc + 1 < n)
+		if (ends && pc + 1 < n) {
 			leader[pc + 1] |= JIT_LEAD;
+			if ((f == F_JMP_K || f == F_JMP_X) && I->off >= 0)
+				leader[pc + 1] |= JIT_FALL;
+		}
 	}
-	/* walk each block backwards from its end */
+	/* walk each block backwards from its end; merged, a block goes on past
+	 * a forward conditional jump (reached only by falling through it) */
 	size_t start = 0;
 	for (size_t pc = 0; pc <= n; pc++) {
-		if (pc < n && (!leader[pc] || pc == 0))
+		if (pc < n && (!leader[pc] || pc == 0 || (merge && leader[pc] == (JIT_LEAD | JIT_FALL))))
 			continue;
 		if (pc > start) {
 			uint32_t units = 0;
@@ -208,13 +212,13 @@ void jit_facts_after(const struct bs_vm *vm, struct jit_facts *f, const struct v
 }
 
 int jit_plan_inline(const struct bs_vm *vm, const struct vm_pinsn *code, size_t n, uint8_t *inl,
-		    uint8_t *leader, uint32_t *blk, uint32_t *rest)
+		    bool merge, uint8_t *leader, uint32_t *blk, uint32_t *rest)
 {
 	struct jit_facts f;
 	for (int round = 0;; round++) {
 		memset(leader, 0, n + 1);
 		memset(blk, 0, (n + 1) * sizeof(*blk));
-		if (jit_plan_blocks(code, n, inl, leader, blk, rest))
+		if (jit_plan_blocks(code, n, inl, merge, leader, blk, rest))
 			return -1;
 		if (round == 2)
 			return 0;

@@ -58,19 +58,23 @@ void x86_jump_pc(struct xctx *c, size_t pc, int cc, size_t target)
 {
 	size_t slot = target;
 	const struct jit_loop *L = c->fast;
+	/* units charged ahead that a taken jump does not run: the rest of a
+	 * loop copy's round, or of a block that goes on past this jump */
+	uint32_t back = L ? c->refund : c->rest[pc];
 	if (L && target >= L->head && target <= L->end) {
 		slot = c->ps.n + 1 + target;       /* inside the copy */
-	} else if (L && c->refund) {
-		/* leaving the copy: the round was charged whole at its head, a
-		 * stub gives back what it did not run (out of the loop's way) */
-		struct stub s = {STUB_LEAVE, 0, 0, (uint32_t)target, c->refund, 0, 0, 0};
-		x86_jump_stub(c, cc, s);
-		return;
+		back = 0;
 	} else if (!L) {
 		/* a loop's own jumps to its head skip the check */
 		for (size_t l = 0; l < c->nloops; l++)
 			if (c->loops[l].head == target && pc >= target && pc <= c->loops[l].end)
 				slot = 2 * (c->ps.n + 1) + l;
+	}
+	if (back) {
+		/* a stub gives them back, out of the way of the path not taken */
+		struct stub s = {STUB_LEAVE, 0, 0, (uint32_t)slot, back, 0, 0, 0};
+		x86_jump_stub(c, cc, s);
+		return;
 	}
 	x86_jump_to(c, pc, cc, c->ps.prev ? c->ps.prev[slot] : 0);
 }
@@ -872,7 +876,7 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.ps.n);
 		goto fail;
 	}
-	if (jit_plan_inline(c.vm, c.code, c.ps.n, c.inl, c.leader, c.blk, p->rest)) {
+	if (jit_plan_inline(c.vm, c.code, c.ps.n, c.inl, true, c.leader, c.blk, p->rest)) {
 		vm_err(err, BS_ERR_INVALID, BS_NO_PC, "a jump leaves the program");
 		goto fail;
 	}
@@ -882,6 +886,7 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 	}
 	c.loops = p->loops;
 	c.nloops = p->nloops;
+	c.rest = p->rest;
 	if (c.nloops)
 		c.ps.extra = c.ps.n + 1 + 2 * c.nloops;
 	if (jit_layout(&c.ps, &c, &x86_backend, idx, p, err))

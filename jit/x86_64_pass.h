@@ -36,7 +36,7 @@ struct stub {
 	uint8_t kind;
 	uint8_t size;     /* STUB_MEM: access bytes */
 	uint8_t store;    /* STUB_MEM: a hook may carry the store out */
-	uint32_t pc;      /* STUB_LEAVE: where the jump goes */
+	uint32_t pc;      /* STUB_LEAVE: where the jump goes (its ps.offs slot) */
 	uint32_t units;   /* STUB_BAIL: the block's count; STUB_LEAVE: given back */
 	uint32_t back;    /* where the access is */
 	uint32_t skip;    /* past it */
@@ -51,6 +51,7 @@ struct xctx {
 	const struct vm_pinsn *code;
 	int unchecked;
 	uint32_t *blk;                /* count units of the block a leader starts, else 0 */
+	const uint32_t *rest;         /* units after each instruction in its block */
 	uint8_t *leader;
 	struct stub *stubs;
 	size_t stub_cap;
