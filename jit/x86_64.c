@@ -64,11 +64,11 @@ void x86_jump_pc(struct xctx *c, size_t pc, int cc, size_t target)
 	if (L && target >= L->head && target <= L->end) {
 		slot = c->ps.n + 1 + target;       /* inside the copy */
 		back = 0;
-	} else if (!L) {
+	} else if (!L && c->loop_at && c->loop_at[target] >= 0) {
 		/* a loop's own jumps to its head skip the check */
-		for (size_t l = 0; l < c->nloops; l++)
-			if (c->loops[l].head == target && pc >= target && pc <= c->loops[l].end)
-				slot = 2 * (c->ps.n + 1) + l;
+		size_t l = (size_t)c->loop_at[target];
+		if (pc >= target && pc <= c->loops[l].end)
+			slot = 2 * (c->ps.n + 1) + l;
 	}
 	if (back) {
 		/* a stub gives them back, out of the way of the path not taken */
@@ -812,11 +812,11 @@ static void emit_pass(struct xctx *c)
 		if (pc > 0 && vm_ops[c->code[pc - 1].op].form == F_LDDW)
 			continue;
 		jit_facts_enter(&c->facts, c->code, pc, c->leader[pc]);
-		for (size_t l = 0; l < c->nloops; l++)
-			if (c->loops[l].head == pc) {
-				emit_loop_check(c, pc, l);
-				c->ps.offs[2 * (c->ps.n + 1) + l] = (uint32_t)b->len;
-			}
+		if (c->loop_at && c->loop_at[pc] >= 0) {
+			size_t l = (size_t)c->loop_at[pc];
+			emit_loop_check(c, pc, l);
+			c->ps.offs[2 * (c->ps.n + 1) + l] = (uint32_t)b->len;
+		}
 		emit_insn(c, pc);
 		jit_facts_after(c->vm, &c->facts, &c->code[pc], c->inl[pc]);
 	}
@@ -887,8 +887,17 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 	c.loops = p->loops;
 	c.nloops = p->nloops;
 	c.rest = p->rest;
-	if (c.nloops)
+	if (c.nloops) {
 		c.ps.extra = c.ps.n + 1 + 2 * c.nloops;
+		c.loop_at = malloc(c.ps.n * sizeof(*c.loop_at));
+		if (!c.loop_at) {
+			vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.ps.n);
+			goto fail;
+		}
+		memset(c.loop_at, 0xff, c.ps.n * sizeof(*c.loop_at));
+		for (size_t l = 0; l < c.nloops; l++)
+			c.loop_at[c.loops[l].head] = (int32_t)l;
+	}
 	if (jit_layout(&c.ps, &c, &x86_backend, idx, p, err))
 		goto fail;
 	p->memo = c.nsites ? (struct jit_memo *)(void *)(p->mem + c.ps.data_off) : NULL;
@@ -900,6 +909,7 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 	free(c.inl);
 	free(c.stubs);
 	free(c.ps.stub_off);
+	free(c.loop_at);
 	return p;
 fail:
 	free(c.blk);
@@ -907,6 +917,7 @@ fail:
 	free(c.inl);
 	free(c.stubs);
 	free(c.ps.stub_off);
+	free(c.loop_at);
 	jit_prog_free(p);
 	return NULL;
 }
