@@ -14,9 +14,9 @@
  * body leaves as it found it is invariant; one it moves by a constant step
  * is an induction variable. A test that every round going on passes (an
  * exit not taken, or the back edge taken) compares the induction variable
- * (plus a constant) with an invariant limit, which bounds the values it
- * takes. Every access whose address is not in the
- * frame must then be invariant registers + the induction variable + a
+ * (plus a constant and at most one invariant) with an invariant limit,
+ * which bounds the values it takes. Every access whose address is not in
+ * the frame must then be invariant registers + the induction variable + a
  * constant; jit_loop_check turns the registers at the head into the range
  * of guest addresses the loop can reach, and says whether one plain region
  * holds it all, and whether the budget left covers every round the
