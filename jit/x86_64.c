@@ -650,7 +650,7 @@ static void emit_ld_pkt(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	x86_jump_to(c, pc, CC_E, c->ps.pexit);
 }
 
-static void emit_insn(struct xctx *c, size_t pc)
+void x86_emit_insn(struct xctx *c, size_t pc)
 {
 	struct jit_buf *b = &c->ps.b;
 	const struct vm_pinsn *I = &c->code[pc];
@@ -747,57 +747,6 @@ static void emit_stubs(struct xctx *c)
 	}
 }
 
-/* At loop l's head, entered from outside the loop: the check, then the
- * copy without checks if it passed, else on into the checked loop. */
-static void emit_loop_check(struct xctx *c, size_t pc, size_t l)
-{
-	struct jit_buf *b = &c->ps.b;
-	x86_c_call(b, (const void *)jit_rt_loop, 0, pc, (uint64_t)(uintptr_t)&c->loops[l]);
-	mov_rr(b, 1, AUX, RAX);
-	mov_rr(b, 1, ADR, RDX);
-	x86_restore_volatile(b, 1);
-	op_rr(b, 0, 1, 0x85, ADR, ADR, 0);                       /* test r11, r11 */
-	size_t fail = jcc8(b, CC_E);
-	x86_jump_to(c, pc, CC_ALWAYS, c->ps.prev ? c->ps.prev[c->ps.n + 1 + pc] : 0);
-	patch8(b, fail);
-}
-
-/* Loop l again, after the body: accesses outside the frame unchecked, its
- * jumps to itself staying in the copy, falling out to the instruction
- * after it. */
-static void emit_loop_copy(struct xctx *c, size_t l)
-{
-	const struct jit_loop *L = &c->loops[l];
-	struct jit_facts outer = c->facts;
-	c->fast = L;
-	c->slot = c->ps.n + 1;
-	jit_facts_clear(&c->facts);
-	/* a short loop that straddles a 32-byte fetch block runs at half speed
-	 * (byte_copy: 377 -> 289 ns); nothing runs into the padding */
-	while (c->ps.b.len % 32)
-		emit1(&c->ps.b, 0xcc);
-	for (size_t pc = L->head; pc <= L->end; pc++) {
-		c->ps.offs[c->slot + pc] = (uint32_t)c->ps.b.len;
-		if (pc > L->head && vm_ops[c->code[pc - 1].op].form == F_LDDW)
-			continue;
-		if (pc == L->head) {
-			/* the check proved the budget covers every round: one
-			 * charge a round, and no test */
-			alu_ri(&c->ps.b, 1, 5, CNT, (int32_t)L->units);  /* sub r9, units */
-			c->refund = L->units;
-		}
-		c->refund--;
-		jit_facts_enter(&c->facts, c->code, pc, pc == L->head ? 0 : c->leader[pc]);
-		emit_insn(c, pc);
-		jit_facts_after(c->vm, &c->facts, &c->code[pc], false);
-	}
-	x86_jump_pc(c, L->end, CC_ALWAYS, L->end + 1);
-	c->ps.offs[2 * (c->ps.n + 1) + c->nloops + l] = (uint32_t)c->ps.b.len;
-	c->fast = NULL;
-	c->slot = 0;
-	c->facts = outer;
-}
-
 static void emit_pass(struct xctx *c)
 {
 	struct jit_buf *b = &c->ps.b;
@@ -814,15 +763,15 @@ static void emit_pass(struct xctx *c)
 		jit_facts_enter(&c->facts, c->code, pc, c->leader[pc]);
 		if (c->loop_at && c->loop_at[pc] >= 0) {
 			size_t l = (size_t)c->loop_at[pc];
-			emit_loop_check(c, pc, l);
+			x86_emit_loop_check(c, pc, l);
 			c->ps.offs[2 * (c->ps.n + 1) + l] = (uint32_t)b->len;
 		}
-		emit_insn(c, pc);
+		x86_emit_insn(c, pc);
 		jit_facts_after(c->vm, &c->facts, &c->code[pc], c->inl[pc]);
 	}
 	c->ps.offs[c->ps.n] = (uint32_t)b->len;
 	for (size_t l = 0; l < c->nloops; l++)
-		emit_loop_copy(c, l);
+		x86_emit_loop_copy(c, l);
 	c->ps.exit_off = b->len;
 	emit_exit_routine(c);
 	c->ps.epi_off = b->len;

@@ -94,6 +94,15 @@ BS_HIDDEN void x86_op_rip(struct jit_buf *b, int w, unsigned opc, int reg, size_
 BS_HIDDEN void x86_c_call(struct jit_buf *b, const void *fn, int a1_is_adr, uint64_t a1,
 			  uint64_t a2);
 
+/* One instruction (jit/x86_64.c), in the body or in a loop's copy. */
+BS_HIDDEN void x86_emit_insn(struct xctx *c, size_t pc);
+
+/* jit/x86_64_loops.c */
+/* At loop l's head (instruction pc), entered from outside the loop. */
+BS_HIDDEN void x86_emit_loop_check(struct xctx *c, size_t pc, size_t l);
+/* Loop l's copy without memory checks, after the body. */
+BS_HIDDEN void x86_emit_loop_copy(struct xctx *c, size_t l);
+
 /* jit/x86_64_calls.c */
 /* bpf-to-bpf call */
 BS_HIDDEN void x86_emit_call_local(struct xctx *c, size_t pc, const struct vm_pinsn *I);
