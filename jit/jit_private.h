@@ -211,6 +211,7 @@ BS_HIDDEN int jit_plan_inline(const struct bs_vm *vm, const struct vm_pinsn *cod
 struct jit_loop_group {
 	int8_t reg[2];            /* invariant registers added, -1: none */
 	uint8_t iv;               /* plus the induction variable */
+	uint8_t stack;            /* r10 among them: in the stack, or refused */
 	uint8_t after;            /* the bounds (bits) whose tests come before */
 	int64_t lo, hi;
 };
@@ -235,13 +236,17 @@ struct jit_loop {
 	struct jit_loop_group group[JIT_LOOP_GROUPS];
 };
 /* The loops of code that qualify (*out malloc'd, may be NULL); -1: out of
- * memory. leader: jit_plan_blocks'. */
+ * memory. leader: jit_plan_blocks'. on_stack[pc] (n bytes, zeroed by the
+ * caller) is set for an access of a loop whose address comes from r10 (its
+ * group's range is checked against the stack, its copy addresses it from
+ * the VM) and the facts do not already place in the frame. */
 BS_HIDDEN int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
-			     struct jit_loop **out, size_t *nout);
+			     struct jit_loop **out, size_t *nout, uint8_t *on_stack);
 /* Whether, with the registers reg at L's head, every access of every round
  * the loop can run from there falls inside one plain region that allows
- * them, and the budget left (remaining) covers all those rounds; *delta:
- * host minus guest address in that region. */
+ * them (accesses from r10: inside the stack), and the budget left
+ * (remaining) covers all those rounds; *delta: host minus guest address in
+ * that region. */
 BS_HIDDEN bool jit_loop_check(const struct bs_vm *vm, const struct jit_loop *L,
 			      const uint64_t *reg, uint64_t remaining, uint64_t *delta);
 

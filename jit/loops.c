@@ -223,7 +223,9 @@ static bool loop_access(struct jit_loop *L, size_t pc, const struct sym *a, unsi
 {
 	if (!a->known)
 		return false;
-	struct jit_loop_group g = {{-1, -1}, 0, 0, a->c, a->c + (int64_t)size};
+	struct jit_loop_group g = {{-1, -1}, 0, 0, 0, a->c, a->c + (int64_t)size};
+	/* from r10: it can only be the stack, addressed from the VM */
+	g.stack = a->t[0] == 10 || a->t[1] == 10;
 	for (unsigned b = 0; b < L->nbounds; b++)
 		if (L->bound[b].at < pc)
 			g.after |= (uint8_t)(1u << b);
@@ -239,7 +241,8 @@ static bool loop_access(struct jit_loop *L, size_t pc, const struct sym *a, unsi
 		else
 			return false;
 	}
-	L->need |= need;
+	if (!g.stack)
+		L->need |= need;
 	for (unsigned i = 0; i < L->ngroups; i++) {
 		struct jit_loop_group *o = &L->group[i];
 		if (o->reg[0] == g.reg[0] && o->reg[1] == g.reg[1] && o->iv == g.iv &&
@@ -271,7 +274,7 @@ static bool jumps(enum vm_form f)
 /* Whether [head, end] (end: a jump back to head) qualifies; L filled if
  * so. */
 static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const uint32_t *targets,
-		      size_t head, size_t end, size_t *work, struct jit_loop *L)
+		      size_t head, size_t end, size_t *work, uint8_t *stack, struct jit_loop *L)
 {
 	/* nothing jumps into the body past the head (targets: how many jumps
 	 * land before each pc), and inside, the jumps are exits */
@@ -350,9 +353,13 @@ static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const 
 			int64_t k;
 			struct sym zero = sym_const(0);
 			struct sym a = sym_add(r[base], &zero, I->off);
-			if (!jit_facts_in_frame(&facts, base, I->off, size, &k) &&
-			    !loop_access(L, pc, &a, size, rd ? BS_REGION_READ : BS_REGION_WRITE, inv))
-				return false;
+			stack[pc - head] = 0;
+			if (!jit_facts_in_frame(&facts, base, I->off, size, &k)) {
+				if (!loop_access(L, pc, &a, size,
+						 rd ? BS_REGION_READ : BS_REGION_WRITE, inv))
+					return false;
+				stack[pc - head] = a.t[0] == 10 || a.t[1] == 10;
+			}
 		}
 		sym_step(r, I);
 		jit_facts_step(&facts, I);
@@ -366,13 +373,17 @@ static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const 
 }
 
 int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
-		   struct jit_loop **out, size_t *nout)
+		   struct jit_loop **out, size_t *nout, uint8_t *on_stack)
 {
 	*out = NULL;
 	*nout = 0;
 	uint32_t *targets = calloc(n + 2, sizeof(*targets));
-	if (!targets)
+	uint8_t *stack = malloc(LOOP_MAX_BODY + 1);
+	if (!targets || !stack) {
+		free(targets);
+		free(stack);
 		return -1;
+	}
 	for (size_t pc = 0; pc < n; pc += slots(&code[pc])) {
 		const struct vm_pinsn *I = &code[pc];
 		int64_t t = (int64_t)pc + 1 + I->off;
@@ -393,8 +404,10 @@ int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
 		if (t < 0 || (size_t)t > pc)
 			continue;
 		struct jit_loop L;
-		if (!loop_plan(code, leader, targets, (size_t)t, pc, &work, &L))
+		if (!loop_plan(code, leader, targets, (size_t)t, pc, &work, stack, &L))
 			continue;
+		for (size_t a = (size_t)t; a <= pc; a++)
+			on_stack[a] = stack[a - (size_t)t];
 		struct jit_loop *more = realloc(*out, (*nout + 1) * sizeof(*more));
 		if (!more) {
 			rc = -1;
@@ -404,6 +417,7 @@ int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
 		more[(*nout)++] = L;
 	}
 	free(targets);
+	free(stack);
 	return rc;
 }
 
@@ -477,6 +491,14 @@ bool jit_loop_check(const struct bs_vm *vm, const struct jit_loop *L, const uint
 		uint64_t hi = inv + (g->iv ? top : 0) + (uint64_t)g->hi;
 		if (hi < lo)
 			return false;
+		if (g->stack) {
+			/* the interpreter's stack: the current frame's bottom up
+			 * to the top of frame 0 */
+			const struct vm_region *s = &vm->regions[0];
+			if (lo < vm->stack_lo || hi - s->guest > s->size)
+				return false;
+			continue;
+		}
 		const struct vm_region *r = found;
 		if (!r) {
 			for (unsigned k = 1; k < vm->nregions; k++)

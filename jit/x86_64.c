@@ -265,7 +265,17 @@ static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 		return;
 	}
 	/* in a loop's copy: its head's check covered the access, r10 holds
-	 * the region's host - guest */
+	 * the region's host - guest; in the stack, [guest + r12 + sdisp] */
+	if (c->fast && c->on_stack[pc]) {
+		int64_t d = off + c->sdisp;
+		if (d == (int32_t)d) {
+			emit_access(c, I, (struct mem){reg2x[base], VMR, 0, (int32_t)d});
+		} else {
+			guest_addr(b, ADR, reg2x[base], off);
+			emit_access(c, I, (struct mem){ADR, VMR, 0, c->sdisp});
+		}
+		return;
+	}
 	if (c->fast) {
 		emit_access(c, I, (struct mem){reg2x[base], AUX, 0, (int32_t)off});
 		return;
@@ -829,7 +839,8 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 		vm_err(err, BS_ERR_INVALID, BS_NO_PC, "a jump leaves the program");
 		goto fail;
 	}
-	if (jit_plan_loops(c.code, c.ps.n, c.leader, &p->loops, &p->nloops)) {
+	c.on_stack = calloc(c.ps.n + 1, 1);
+	if (!c.on_stack || jit_plan_loops(c.code, c.ps.n, c.leader, &p->loops, &p->nloops, c.on_stack)) {
 		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.ps.n);
 		goto fail;
 	}
@@ -859,6 +870,7 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 	free(c.stubs);
 	free(c.ps.stub_off);
 	free(c.loop_at);
+	free(c.on_stack);
 	return p;
 fail:
 	free(c.blk);
@@ -867,6 +879,7 @@ fail:
 	free(c.stubs);
 	free(c.ps.stub_off);
 	free(c.loop_at);
+	free(c.on_stack);
 	jit_prog_free(p);
 	return NULL;
 }

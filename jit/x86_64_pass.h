@@ -68,6 +68,7 @@ struct xctx {
 	struct jit_loop *loops;
 	size_t nloops;
 	int32_t *loop_at;             /* by pc: the loop whose head it is, or -1 */
+	uint8_t *on_stack;            /* by pc: a loop's access into the stack */
 	const struct jit_loop *fast;  /* the loop whose copy is being emitted */
 	size_t slot;                  /* 0, or n + 1 while emitting a copy */
 	uint32_t refund;              /* in a copy: units of the round after this

@@ -682,6 +682,26 @@ static void test_counted_loops(void **state)
 						 t, steps[k], a, end);
 					same(p, sizeof(p) / sizeof(p[0]), what);
 				}
+	/* a loop copying the region into a stack buffer through r10 + i: the
+	 * stack's range is checked against the frame, its accesses made from
+	 * the VM's place; the buffer is read back after the loop */
+	for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++)
+		for (int32_t lim = 50; lim <= 70; lim++)
+			for (int16_t off = -1; off <= 1; off++) {
+				struct bs_insn p[] = {
+					MOV64_IMM(2, (int32_t)(k & 1)), MOV64_REG(3, 1),
+					ALU64_REG(0x00, 3, 2), LDX(SZ_B, 4, 3, 0), MOV64_REG(5, 10),
+					ALU64_IMM(0x00, 5, -64), ALU64_REG(0x00, 5, 2),
+					STX(SZ_B, 5, 4, off), ALU64_REG(0x00, 0, 4),
+					ALU64_IMM(0x00, 2, steps[k]), JMP_IMM(0xa0, 2, lim, -10),
+					LDX(SZ_DW, 6, 10, -64), ALU64_REG(0x00, 0, 6),
+					LDX(SZ_DW, 6, 10, -16), ALU64_REG(0x00, 0, 6),
+					LDX(SZ_DW, 6, 10, -8), ALU64_REG(0x00, 0, 6), EXIT(),
+				};
+				snprintf(what, sizeof(what), "stack loop: step %d, limit %d, offset %d",
+					 steps[k], lim, off);
+				same(p, sizeof(p) / sizeof(p[0]), what);
+			}
 	/* the checks at the heads pass where every round fits (x86-64): a
 	 * counted loop over the region, a pointer loop whose end is the
 	 * region's; and fail where the last round would not fit */
@@ -695,10 +715,18 @@ static void test_counted_loops(void **state)
 		INSN(0x2d, 7, 6, 4, 0), LDX(SZ_DW, 4, 3, 0), ALU64_REG(0x00, 0, 4),
 		ALU64_IMM(0x00, 2, 8), INSN(0x05, 0, 0, -9, 0), EXIT(),
 	};
+	struct bs_insn stack[] = {
+		MOV64_IMM(2, 0), MOV64_REG(3, 10), ALU64_IMM(0x00, 3, -64), ALU64_REG(0x00, 3, 2),
+		ST(SZ_DW, 3, 0, 7), ALU64_IMM(0x00, 2, 8), JMP_IMM(0xa0, 2, 64, -6), EXIT(),
+	};
 	for (int past = 0; past < 2; past++) {
 		counted[5].imm = 64 + past;
 		pointer[2].imm = 64 + 8 * past;
+		stack[6].imm = 64 + past;
 		struct outcome o;
+		run_engine(stack, 8, BS_ENGINE_JIT, &o);
+		assert_int_equal(o.loop_passed, JIT_KEY_MEMOS && !past);
+		assert_int_equal(o.loop_failed, JIT_KEY_MEMOS && past);
 		run_engine(counted, 7, BS_ENGINE_JIT, &o);
 		bool x86 = JIT_KEY_MEMOS;
 		assert_int_equal(o.loop_passed, x86 && !past);
