@@ -76,7 +76,8 @@ int dump_jited(const uint8_t *code, size_t len, const uint32_t *offs,
 	       size_t nloops, void (*bpf_line)(size_t pc, void *user), void *user, bool opcodes,
 	       struct bs_error *err)
 {
-	(void)code; (void)len; (void)offs; (void)prog; (void)n; (void)loops; (void)nloops; (void)bpf_line; (void)user; (void)opcodes;
+	(void)code; (void)len; (void)offs; (void)prog; (void)n; (void)loops; (void)nloops;
+	(void)bpf_line; (void)user; (void)opcodes;
 	bs_error_set(err, BS_ERR_UNSUPPORTED,
 		     "this bpfstep was built without capstone, which 'dump jited' disassembles with");
 	snprintf(err->hint, sizeof(err->hint),

@@ -24,8 +24,8 @@ static bool same_layout(const struct jit_pass *ps, size_t pstubs)
 int jit_layout(struct jit_pass *ps, void *ctx, const struct jit_backend *be, uint32_t idx,
 	       struct jit_prog *p, struct bs_error *err)
 {
-	size_t n = ps->n, pstubs = 0;
-	uint32_t *o1 = calloc(n + 1 + ps->extra, sizeof(*o1)), *o2 = calloc(n + 1 + ps->extra, sizeof(*o2));
+	size_t n = ps->n, pstubs = 0, slots = n + 1 + ps->extra;
+	uint32_t *o1 = calloc(slots, sizeof(*o1)), *o2 = calloc(slots, sizeof(*o2));
 	uint32_t *pstub = NULL;
 	int rc = -1, passes = 0, same = 0;
 	if (!o1 || !o2) {
