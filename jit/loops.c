@@ -52,6 +52,13 @@ static struct sym sym_const(int64_t c)
 	return s;
 }
 
+/* Every register as it is at the head: itself. */
+static void sym_head(struct sym *r)
+{
+	for (int i = 0; i < BS_MAX_REG; i++)
+		r[i] = (struct sym){true, {(int8_t)i, -1}, 0};
+}
+
 static int sym_nterms(const struct sym *s)
 {
 	return (s->t[0] >= 0) + (s->t[1] >= 0);
@@ -296,8 +303,7 @@ static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const 
 	L->end = (uint32_t)end;
 	L->iv = JIT_LOOP_NO_IV;
 	struct sym r[BS_MAX_REG];
-	for (int i = 0; i < BS_MAX_REG; i++)
-		r[i] = (struct sym){true, {(int8_t)i, -1}, 0};
+	sym_head(r);
 	/* one pass over the body: what each register becomes */
 	for (size_t pc = head; pc <= end; pc++) {
 		const struct vm_pinsn *I = &code[pc];
@@ -324,8 +330,7 @@ static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const 
 	}
 	/* the bound: a test every round that goes on has passed, an exit's
 	 * (not taken) or the back edge's (taken) */
-	for (int i = 0; i < BS_MAX_REG; i++)
-		r[i] = (struct sym){true, {(int8_t)i, -1}, 0};
+	sym_head(r);
 	for (size_t pc = head; pc <= end; pc++) {
 		const struct vm_pinsn *I = &code[pc];
 		enum vm_form f = vm_ops[I->op].form;
@@ -339,8 +344,7 @@ static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const 
 	 * of the frame */
 	struct jit_facts facts;
 	jit_facts_clear(&facts);
-	for (int i = 0; i < BS_MAX_REG; i++)
-		r[i] = (struct sym){true, {(int8_t)i, -1}, 0};
+	sym_head(r);
 	for (size_t pc = head; pc <= end; pc++) {
 		const struct vm_pinsn *I = &code[pc];
 		enum vm_form f = vm_ops[I->op].form;
@@ -501,12 +505,7 @@ bool jit_loop_check(const struct bs_vm *vm, const struct jit_loop *L, const uint
 		}
 		const struct vm_region *r = found;
 		if (!r) {
-			for (unsigned k = 1; k < vm->nregions; k++)
-				if (lo >= vm->regions[k].guest &&
-				    lo - vm->regions[k].guest < vm->regions[k].size) {
-					r = &vm->regions[k];
-					break;
-				}
+			r = vm_region_at(vm, lo);
 			if (!r || r->rule || (r->flags & L->need) != L->need ||
 			    (L->need & BS_REGION_WRITE && r->hook))
 				return false;

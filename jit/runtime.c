@@ -171,22 +171,17 @@ static unsigned need_of(enum vm_form form)
  * readable and writable for stores and atomics. */
 static void cache_fill(struct jit_frame *f, unsigned need, uint64_t addr)
 {
-	struct bs_vm *vm = f->vm;
-	for (unsigned i = 1; i < vm->nregions; i++) {
-		const struct vm_region *r = &vm->regions[i];
-		if (addr < r->guest || addr - r->guest >= r->size)
-			continue;
-		int kind = need == BS_REGION_READ ? JIT_RD : JIT_WR;
-		if (r->rule || r->size < 8 || (kind == JIT_WR && (r->hook || r->flags != BS_REGION_RW)) ||
-		    (kind == JIT_RD && !(r->flags & BS_REGION_READ)))
-			return;
-		struct jit_cache *c = &f->cache[kind];
-		c->lo = r->guest;
-		c->host = (uint64_t)(uintptr_t)r->host;
-		for (int k = 0; k < 4; k++)
-			c->lim[k] = r->size - (1u << k) + 1;
+	const struct vm_region *r = vm_region_at(f->vm, addr);
+	int kind = need == BS_REGION_READ ? JIT_RD : JIT_WR;
+	if (!r || r->rule || r->size < 8 ||
+	    (kind == JIT_WR && (r->hook || r->flags != BS_REGION_RW)) ||
+	    (kind == JIT_RD && !(r->flags & BS_REGION_READ)))
 		return;
-	}
+	struct jit_cache *c = &f->cache[kind];
+	c->lo = r->guest;
+	c->host = (uint64_t)(uintptr_t)r->host;
+	for (int k = 0; k < 4; k++)
+		c->lim[k] = r->size - (1u << k) + 1;
 }
 
 /* The region a successful access at addr went to; remembered for the
@@ -195,26 +190,21 @@ static void cache_fill(struct jit_frame *f, unsigned need, uint64_t addr)
 static void memo_fill(struct bs_vm *vm, struct jit_memo *m, uint64_t addr, unsigned size,
 		      unsigned need, uint8_t *p)
 {
-	for (unsigned i = 1; i < vm->nregions; i++) {
-		const struct vm_region *r = &vm->regions[i];
-		if (addr < r->guest || addr - r->guest >= r->size)
-			continue;
-		if (need != BS_REGION_READ && r->hook)
-			return;
-		m->region = i;
-		m->size = (uint8_t)size;
-		m->need = (uint8_t)need;
-		m->exact = r->rule != NULL;
-		if (r->rule) {
-			m->lo = addr;
-			m->lim = 1;
-			m->host = (uint64_t)(uintptr_t)p;
-		} else {
-			m->lo = r->guest;
-			m->lim = r->size - size + 1;
-			m->host = (uint64_t)(uintptr_t)r->host;
-		}
+	const struct vm_region *r = vm_region_at(vm, addr);
+	if (!r || (need != BS_REGION_READ && r->hook))
 		return;
+	m->region = (uint32_t)(r - vm->regions);
+	m->size = (uint8_t)size;
+	m->need = (uint8_t)need;
+	m->exact = r->rule != NULL;
+	if (r->rule) {
+		m->lo = addr;
+		m->lim = 1;
+		m->host = (uint64_t)(uintptr_t)p;
+	} else {
+		m->lo = r->guest;
+		m->lim = r->size - size + 1;
+		m->host = (uint64_t)(uintptr_t)r->host;
 	}
 }
 
@@ -301,14 +291,10 @@ int jit_rt_helper_array(struct jit_frame *f, uint64_t pc, const struct vm_helper
 	 * memory only, as the helper's own translation would allow */
 	struct bs_vm *vm = f->vm;
 	uint64_t addr = vm->reg[2];
-	for (unsigned i = 1; m && i < vm->nregions && vm->jit->memo_gen == vm->regions_gen; i++) {
-		const struct vm_region *r = &vm->regions[i];
-		if (addr < r->guest || addr - r->guest >= r->size)
-			continue;
-		if (!r->rule && (r->flags & BS_REGION_READ) && r->size - (addr - r->guest) >= 4)
-			memo_fill(vm, m, addr, 4, BS_REGION_READ, r->host + (addr - r->guest));
-		break;
-	}
+	const struct vm_region *r = m && vm->jit->memo_gen == vm->regions_gen ? vm_region_at(vm, addr)
+									    : NULL;
+	if (r && !r->rule && (r->flags & BS_REGION_READ) && r->size - (addr - r->guest) >= 4)
+		memo_fill(vm, m, addr, 4, BS_REGION_READ, r->host + (addr - r->guest));
 	/* the call may sit inside its block (jit_plan_blocks): the units
 	 * after it are charged already, and stay so */
 	uint32_t rest = h->fn ? vm->jit->progs[vm->cur]->rest[pc] : 0;

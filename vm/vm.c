@@ -356,6 +356,16 @@ bad:
 	return NULL;
 }
 
+const struct vm_region *vm_region_at(const struct bs_vm *vm, uint64_t addr)
+{
+	for (unsigned i = 1; i < vm->nregions; i++) {
+		const struct vm_region *r = &vm->regions[i];
+		if (addr >= r->guest && addr - r->guest < r->size)
+			return r;
+	}
+	return NULL;
+}
+
 void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need, struct bs_error *err)
 {
 	const struct vm_region *r;

@@ -196,6 +196,8 @@ static inline uint64_t vm_stack_top(const struct bs_vm *vm)
 	return vm->regions[0].guest + vm->regions[0].size;
 }
 
+/* The region other than the stack that holds guest byte addr, or NULL. */
+BS_HIDDEN const struct vm_region *vm_region_at(const struct bs_vm *vm, uint64_t addr);
 /* The checked translation every load and store goes through. */
 BS_HIDDEN void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need,
 		       struct bs_error *err);
