@@ -52,6 +52,8 @@ struct jit_frame {
 	uint64_t may_goto;       /* the current function's may_goto allowance */
 	uint64_t jump;           /* where a tail call continues */
 	uint64_t scratch[2];     /* rax and rdx around div */
+	uint64_t loop_last;      /* in a loop's copy: jit_loop_pass.last */
+	uint64_t align;          /* (the size an odd number of words) */
 	struct jit_cache cache[2];
 	uint64_t ret[BS_MAX_FRAMES];  /* native return address of each call depth */
 };
@@ -207,6 +209,7 @@ BS_HIDDEN int jit_plan_inline(const struct bs_vm *vm, const struct vm_pinsn *cod
  * loop has its variable and a test. */
 #define JIT_LOOP_GROUPS 4
 #define JIT_LOOP_BOUNDS 2
+#define JIT_LOOP_CMPS 4
 #define JIT_LOOP_NO_IV 0xff
 struct jit_loop_group {
 	int8_t reg[2];            /* invariant registers added, -1: none */
@@ -223,6 +226,11 @@ struct jit_loop_bound {
 	uint8_t le;               /* the limit is inclusive: compare with it + 1 */
 	int64_t d, lc;
 };
+/* What a check that passed found: host minus guest address in the region,
+ * the variable at the last round's head, the budget all rounds take. */
+struct jit_loop_pass {
+	uint64_t delta, last, charge;
+};
 struct jit_loop {
 	uint32_t head, end;
 	uint8_t iv;               /* the induction variable, or JIT_LOOP_NO_IV */
@@ -234,21 +242,50 @@ struct jit_loop {
 	unsigned need;            /* BS_REGION_READ and/or BS_REGION_WRITE */
 	unsigned ngroups;
 	struct jit_loop_group group[JIT_LOOP_GROUPS];
+	/* registers (bits) the copy holds as host addresses (the region's
+	 * place minus its guest address added): invariants only ever added
+	 * to, used as addresses of the region's groups, or compared; cmp: the
+	 * sides of those compares (lo = hi = the constant), whose values the
+	 * check keeps where both forms order alike */
+	uint16_t host;
+	unsigned ncmps;
+	struct jit_loop_group cmp[JIT_LOOP_CMPS];
+	/* The last check that passed: the registers it read (reads), the
+	 * regions' generation and the frame's bottom it saw, what it found.
+	 * The code at the head compares them before calling the check: a
+	 * program run again over the same packet checks in a few compares. */
+	uint16_t reads;
+	struct {
+		uint64_t reg[BS_MAX_REG];
+		uint64_t gen, stack_lo;   /* gen UINT64_MAX: none yet */
+		struct jit_loop_pass pass;
+	} memo;
+};
+/* What the copy needs at one pc of a planned loop. */
+struct jit_loop_pc {
+	uint8_t on_stack;         /* an access from r10, the facts not in the frame */
+	uint8_t region;           /* an access to the region's groups */
+	uint8_t host;             /* an access whose base holds a host address */
+	/* at a jump (the last: falling out too): a register holding the
+	 * induction variable's value at the round's head + iv_off, and the
+	 * registers holding host addresses */
+	int8_t iv;
+	int32_t iv_off;
+	uint16_t hosts;
 };
 /* The loops of code that qualify (*out malloc'd, may be NULL); -1: out of
- * memory. leader: jit_plan_blocks'. on_stack[pc] (n bytes, zeroed by the
- * caller) is set for an access of a loop whose address comes from r10 (its
- * group's range is checked against the stack, its copy addresses it from
- * the VM) and the facts do not already place in the frame. */
+ * memory. leader: jit_plan_blocks'. at[pc] (n entries, zeroed by the
+ * caller): what a loop's copy needs there; an access from r10 (on_stack)
+ * has its group's range checked against the stack and its copy addresses
+ * it from the VM. */
 BS_HIDDEN int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
-			     struct jit_loop **out, size_t *nout, uint8_t *on_stack);
+			     struct jit_loop **out, size_t *nout, struct jit_loop_pc *at);
 /* Whether, with the registers reg at L's head, every access of every round
  * the loop can run from there falls inside one plain region that allows
  * them (accesses from r10: inside the stack), and the budget left
- * (remaining) covers all those rounds; *delta: host minus guest address in
- * that region. */
+ * (remaining) covers all those rounds; *pass filled when so. */
 BS_HIDDEN bool jit_loop_check(const struct bs_vm *vm, const struct jit_loop *L,
-			      const uint64_t *reg, uint64_t remaining, uint64_t *delta);
+			      const uint64_t *reg, uint64_t remaining, struct jit_loop_pass *pass);
 
 /* The compiled program idx, compiling it first if needed (runtime.c). */
 BS_HIDDEN struct jit_prog *jit_get(struct bs_vm *vm, uint32_t idx, struct bs_error *err);
@@ -274,8 +311,11 @@ BS_HIDDEN void jit_rt_call_depth(struct jit_frame *f, uint64_t pc);
 struct jit_pkt { uint64_t value, ok; };
 BS_HIDDEN struct jit_pkt jit_rt_ld_pkt(struct jit_frame *f, uint64_t off, uint64_t size);
 /* jit_loop_check at loop L's head, counted in L: value the delta, ok
- * whether it holds. */
+ * whether it holds; if so, the budget of every round is charged. */
 BS_HIDDEN struct jit_pkt jit_rt_loop(struct jit_frame *f, uint64_t pc, struct jit_loop *L);
+/* A loop's copy left in a round before its last, whose variable was iv at
+ * the round's head: the rounds after it, charged at the head, given back. */
+BS_HIDDEN void jit_rt_loop_leave(struct jit_frame *f, uint64_t iv, struct jit_loop *L);
 
 /* jit_rt_mem's answer for a store a region's hook carried out itself. */
 #define JIT_MEM_DONE ((uintptr_t)1)

@@ -267,9 +267,194 @@ static bool loop_access(struct jit_loop *L, size_t pc, const struct sym *a, unsi
 	return true;
 }
 
+/* At a jump of L's body (registers r): a register holding the variable's
+ * value at the round's head plus a constant, into *at; false if none does. */
+static bool loop_iv_at(const struct jit_loop *L, const struct sym *r, struct jit_loop_pc *at)
+{
+	if (L->iv == JIT_LOOP_NO_IV)
+		return true;  /* not planned: it has no variable */
+	for (int i = 0; i < BS_MAX_REG; i++)
+		if (r[i].known && r[i].t[0] == L->iv && r[i].t[1] < 0 &&
+		    r[i].c == (int32_t)r[i].c && r[i].c != INT32_MIN) {
+			at->iv = (int8_t)i;
+			at->iv_off = (int32_t)r[i].c;
+			return true;
+		}
+	return false;
+}
+
+/* A side of a compare between registers holding host addresses, sym a:
+ * to L's compares, whose values over the loop the check bounds. */
+static bool loop_cmp(struct jit_loop *L, const struct sym *a, const bool *inv)
+{
+	if (!a->known || L->ncmps == JIT_LOOP_CMPS)
+		return false;
+	struct jit_loop_group g = {{-1, -1}, 0, 0, 0, a->c, a->c};
+	int k = 0;
+	for (int i = 0; i < 2; i++) {
+		int t = a->t[i];
+		if (t < 0)
+			continue;
+		if (inv[t] && t != 10)
+			g.reg[k++] = (int8_t)t;
+		else if (t == L->iv && !g.iv)
+			g.iv = 1;
+		else
+			return false;
+	}
+	L->cmp[L->ncmps++] = g;
+	return true;
+}
+
+/* The registers jit_loop_check reads (bits). */
+static uint16_t loop_reads(const struct jit_loop *L)
+{
+	uint16_t m = (uint16_t)(1u << L->iv);
+	const struct jit_loop_group *g[JIT_LOOP_GROUPS + JIT_LOOP_CMPS];
+	unsigned n = 0;
+	for (unsigned i = 0; i < L->ngroups; i++)
+		g[n++] = &L->group[i];
+	for (unsigned i = 0; i < L->ncmps; i++)
+		g[n++] = &L->cmp[i];
+	for (unsigned i = 0; i < n; i++)
+		for (int k = 0; k < 2; k++)
+			if (g[i]->reg[k] >= 0)
+				m |= (uint16_t)(1u << g[i]->reg[k]);
+	for (unsigned b = 0; b < L->nbounds; b++) {
+		const struct jit_loop_bound *B = &L->bound[b];
+		int8_t r[3] = {B->add, B->lim[0], B->lim[1]};
+		for (int k = 0; k < 3; k++)
+			if (r[k] >= 0)
+				m |= (uint16_t)(1u << r[k]);
+	}
+	return m;
+}
+
 static size_t slots(const struct vm_pinsn *I)
 {
 	return vm_ops[I->op].form == F_LDDW ? 2 : 1;
+}
+
+/* One round followed with the registers in h holding host addresses:
+ * false where one would be used other than added to (by a constant or a
+ * register holding none), copied, subtracted from another (the difference
+ * is the guest's), as the base of the region's access, or compared with
+ * another (64 bits; both sides then go to L->cmp, for the check to prove
+ * the order the same in both forms). A register holding none compared with
+ * one, if invariant, goes to *more (it can hold one too). at[] gets, per
+ * access, whether its base holds one, per jump, the registers that do. */
+static bool hosts_follow(const struct vm_pinsn *code, struct jit_loop *L, const bool *inv,
+			 uint16_t h0, struct jit_loop_pc *at, uint16_t *h_end, uint16_t *more)
+{
+	uint16_t h = h0;
+	struct sym r[BS_MAX_REG];
+	sym_head(r);
+	L->ncmps = 0;
+	for (size_t pc = L->head; pc <= L->end; pc += slots(&code[pc])) {
+		const struct vm_pinsn *I = &code[pc];
+		struct jit_loop_pc *a = &at[pc - L->head];
+		enum vm_form f = vm_ops[I->op].form;
+		uint16_t bd = (uint16_t)(1u << I->dst), bs = (uint16_t)(1u << I->src);
+		bool hd = h & bd, hs = h & bs;
+		switch (f) {
+		case F_LDX: case F_LOAD_ACQ:
+			if (hs && !a->region)
+				return false;
+			a->host = hs;
+			h &= (uint16_t)~bd;
+			break;
+		case F_ST: case F_STX: case F_STORE_REL:
+			if ((hd && !a->region) || (f != F_ST && hs))
+				return false;
+			a->host = hd;
+			break;
+		case F_JMP_K: case F_JMP_X:
+			a->hosts = h;
+			if (!hd && !(f == F_JMP_X && hs))
+				break;
+			if (f == F_JMP_K || (vm_ops[I->op].code & 7) != 5)
+				return false;
+			if (hd != hs) {
+				int other = hd ? I->src : I->dst;
+				if (inv[other] && is_reg(&r[other], other, 0))
+					*more |= (uint16_t)(1u << other);
+				return false;
+			}
+			if (!loop_cmp(L, &r[I->dst], inv) || !loop_cmp(L, &r[I->src], inv))
+				return false;
+			break;
+		case F_JA:
+			break;
+		case F_ALU_X:
+			if (I->op == VM_OP_MOV64_X) {
+				h = (uint16_t)((h & ~bd) | (hs ? bd : 0));
+			} else if (I->op == VM_OP_ADD64_X) {
+				if (hd && hs)
+					return false;
+				h |= hs ? bd : 0;
+			} else if (I->op == VM_OP_SUB64_X) {
+				if (hs && !hd)
+					return false;
+				if (hs)
+					h &= (uint16_t)~bd;
+			} else {
+				if (hs || (hd && I->op != VM_OP_MOV32_X))
+					return false;
+				h &= (uint16_t)~bd;
+			}
+			break;
+		case F_ALU_K:
+			if (I->op == VM_OP_ADD64_K || I->op == VM_OP_SUB64_K)
+				break;
+			if (hd && I->op != VM_OP_MOV64_K && I->op != VM_OP_MOV32_K)
+				return false;
+			h &= (uint16_t)~bd;
+			break;
+		case F_LDDW:
+			h &= (uint16_t)~bd;
+			break;
+		default:  /* neg, movsx, byte swaps */
+			if (hd || hs)
+				return false;
+			h &= (uint16_t)~bd;
+			break;
+		}
+		sym_step(r, I);
+	}
+	*h_end = h;
+	return true;
+}
+
+/* L->host: the registers the copy holds as host addresses from its entry:
+ * the invariants in the region's groups, what a round leaves holding one
+ * (r3 = r1 + r2 is one at the head of every round but the first, so it is
+ * turned at the entry too) and the invariants compared with one, if every
+ * use allows it; at[] as hosts_follow leaves it, or no host addresses. */
+static void loop_hosts(const struct vm_pinsn *code, struct jit_loop *L, const bool *inv,
+		       struct jit_loop_pc *at)
+{
+	uint16_t h = 0, end, more = 0;
+	for (unsigned i = 0; i < L->ngroups; i++)
+		for (int k = 0; k < 2 && !L->group[i].stack; k++)
+			if (L->group[i].reg[k] >= 0)
+				h |= (uint16_t)(1u << L->group[i].reg[k]);
+	/* the set only grows, or the walk fails: at most a round per register */
+	for (int i = 0; h && i <= BS_MAX_REG; i++) {
+		uint16_t grow = 0;
+		if (!hosts_follow(code, L, inv, h, at, &end, &grow)) {
+			if (!grow || (grow & h))
+				break;
+			h |= grow;
+			continue;
+		}
+		if (end == h) {
+			L->host = h;
+			return;
+		}
+		h |= end;
+	}
+	L->host = 0;
+	hosts_follow(code, L, inv, 0, at, &end, &more);
 }
 
 static bool jumps(enum vm_form f)
@@ -281,7 +466,7 @@ static bool jumps(enum vm_form f)
 /* Whether [head, end] (end: a jump back to head) qualifies; L filled if
  * so. */
 static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const uint32_t *targets,
-		      size_t head, size_t end, size_t *work, uint8_t *stack, struct jit_loop *L)
+		      size_t head, size_t end, size_t *work, struct jit_loop_pc *at, struct jit_loop *L)
 {
 	/* nothing jumps into the body past the head (targets: how many jumps
 	 * land before each pc), and inside, the jumps are exits */
@@ -344,6 +529,7 @@ static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const 
 	 * of the frame */
 	struct jit_facts facts;
 	jit_facts_clear(&facts);
+	memset(at, 0, (end - head + 1) * sizeof(*at));
 	sym_head(r);
 	for (size_t pc = head; pc <= end; pc++) {
 		const struct vm_pinsn *I = &code[pc];
@@ -357,14 +543,18 @@ static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const 
 			int64_t k;
 			struct sym zero = sym_const(0);
 			struct sym a = sym_add(r[base], &zero, I->off);
-			stack[pc - head] = 0;
 			if (!jit_facts_in_frame(&facts, base, I->off, size, &k)) {
 				if (!loop_access(L, pc, &a, size,
 						 rd ? BS_REGION_READ : BS_REGION_WRITE, inv))
 					return false;
-				stack[pc - head] = a.t[0] == 10 || a.t[1] == 10;
+				at[pc - head].on_stack = a.t[0] == 10 || a.t[1] == 10;
+				at[pc - head].region = !at[pc - head].on_stack;
 			}
 		}
+		/* a way out: where the round's variable is, to give back the
+		 * rounds after it */
+		if ((f == F_JMP_K || f == F_JMP_X) && !loop_iv_at(L, r, &at[pc - head]))
+			return false;
 		sym_step(r, I);
 		jit_facts_step(&facts, I);
 		if (f == F_LDDW)
@@ -373,19 +563,24 @@ static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const 
 	/* the instructions of one round, each a unit of the budget (a lddw one) */
 	for (size_t pc = head; pc <= end; pc += slots(&code[pc]))
 		L->units++;
-	return L->ngroups > 0 && L->iv != JIT_LOOP_NO_IV;
+	if (!L->ngroups || L->iv == JIT_LOOP_NO_IV)
+		return false;
+	loop_hosts(code, L, inv, at);
+	L->reads = loop_reads(L);
+	L->memo.gen = UINT64_MAX;
+	return true;
 }
 
 int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
-		   struct jit_loop **out, size_t *nout, uint8_t *on_stack)
+		   struct jit_loop **out, size_t *nout, struct jit_loop_pc *at)
 {
 	*out = NULL;
 	*nout = 0;
 	uint32_t *targets = calloc(n + 2, sizeof(*targets));
-	uint8_t *stack = malloc(LOOP_MAX_BODY + 1);
-	if (!targets || !stack) {
+	struct jit_loop_pc *body = malloc((LOOP_MAX_BODY + 1) * sizeof(*body));
+	if (!targets || !body) {
 		free(targets);
-		free(stack);
+		free(body);
 		return -1;
 	}
 	for (size_t pc = 0; pc < n; pc += slots(&code[pc])) {
@@ -408,10 +603,9 @@ int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
 		if (t < 0 || (size_t)t > pc)
 			continue;
 		struct jit_loop L;
-		if (!loop_plan(code, leader, targets, (size_t)t, pc, &work, stack, &L))
+		if (!loop_plan(code, leader, targets, (size_t)t, pc, &work, body, &L))
 			continue;
-		for (size_t a = (size_t)t; a <= pc; a++)
-			on_stack[a] = stack[a - (size_t)t];
+		memcpy(&at[t], body, (pc - (size_t)t + 1) * sizeof(*body));
 		struct jit_loop *more = realloc(*out, (*nout + 1) * sizeof(*more));
 		if (!more) {
 			rc = -1;
@@ -421,8 +615,16 @@ int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
 		more[(*nout)++] = L;
 	}
 	free(targets);
-	free(stack);
+	free(body);
 	return rc;
+}
+
+/* v / L's step: the check runs at every entry to a loop, and a step is
+ * mostly a power of two, where a shift saves a division's 40 cycles */
+static uint64_t rounds_in(const struct jit_loop *L, uint64_t v)
+{
+	uint64_t s = (uint64_t)L->step;
+	return s & (s - 1) ? v / s : v >> __builtin_ctzll(s);
 }
 
 /* What test B says of the induction variable, from its value x at the
@@ -447,13 +649,13 @@ static bool loop_last(const struct jit_loop *L, const struct jit_loop_bound *B,
 	if (B->ne && y > lim)
 		return false;  /* it would count up past 2^64 */
 	*passes = y < lim;
-	*within = *passes ? x + (lim - 1 - y) / s * s : x;
+	*within = *passes ? x + rounds_in(L, lim - 1 - y) * s : x;
 	*next = *passes ? *within + s : x;
 	return true;
 }
 
 bool jit_loop_check(const struct bs_vm *vm, const struct jit_loop *L, const uint64_t *reg,
-		    uint64_t remaining, uint64_t *delta)
+		    uint64_t remaining, struct jit_loop_pass *pass)
 {
 	/* the tightest of the tests that can bound the variable */
 	uint64_t x = reg[L->iv], last = UINT64_MAX, all;
@@ -464,10 +666,10 @@ bool jit_loop_check(const struct bs_vm *vm, const struct jit_loop *L, const uint
 		if (ok[b] && next[b] < last)
 			last = next[b];
 	}
-	/* every round charged in full still leaves budget: the copy need not
-	 * look (a round that leaves early gives back what it did not run) */
+	/* every round charged in full, at the head, still leaves budget: the
+	 * copy need not look (it gives back what it did not run) */
 	if (last == UINT64_MAX ||
-	    __builtin_mul_overflow((last - x) / (uint64_t)L->step + 1, L->units, &all) ||
+	    __builtin_mul_overflow(rounds_in(L, last - x) + 1, L->units, &all) ||
 	    all > remaining)
 		return false;
 	const struct vm_region *found = NULL;
@@ -514,6 +716,22 @@ bool jit_loop_check(const struct bs_vm *vm, const struct jit_loop *L, const uint
 		if (lo < r->guest || hi - r->guest > r->size)
 			return false;
 	}
-	*delta = found ? (uint64_t)(uintptr_t)found->host - found->guest : 0;
+	pass->delta = found ? (uint64_t)(uintptr_t)found->host - found->guest : 0;
+	/* compares of host addresses: every value each side takes, in both
+	 * forms, in [0, 2^62), where neither form wraps and signed and
+	 * unsigned orders agree */
+	for (unsigned i = 0; i < L->ncmps; i++) {
+		const struct jit_loop_group *g = &L->cmp[i];
+		__int128 v = g->lo;
+		for (int k = 0; k < 2; k++)
+			if (g->reg[k] >= 0)
+				v += reg[g->reg[k]];
+		__int128 lo = v + (g->iv ? x : 0), hi = v + (g->iv ? last : 0);
+		__int128 d = (int64_t)pass->delta;
+		if (lo < 0 || hi >= LOOP_MAX_VALUE || lo + d < 0 || hi + d >= LOOP_MAX_VALUE)
+			return false;
+	}
+	pass->last = last;
+	pass->charge = all;
 	return true;
 }

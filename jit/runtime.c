@@ -366,11 +366,26 @@ void jit_rt_call_depth(struct jit_frame *f, uint64_t pc)
 struct jit_pkt jit_rt_loop(struct jit_frame *f, uint64_t pc, struct jit_loop *L)
 {
 	(void)pc;
-	uint64_t delta = 0;
-	bool ok = jit_loop_check(f->vm, L, f->vm->reg, f->remaining, &delta);
+	struct jit_loop_pass pass = {0, 0, 0};
+	bool ok = jit_loop_check(f->vm, L, f->vm->reg, f->remaining, &pass);
 	L->passed += ok;
 	L->failed += !ok;
-	return (struct jit_pkt){delta, ok};
+	if (ok) {
+		f->remaining -= pass.charge;
+		f->loop_last = pass.last;
+		for (int r = 0; r < BS_MAX_REG; r++)
+			if (L->reads & 1u << r)
+				L->memo.reg[r] = f->vm->reg[r];
+		L->memo.gen = f->vm->regions_gen;
+		L->memo.stack_lo = f->vm->stack_lo;
+		L->memo.pass = pass;
+	}
+	return (struct jit_pkt){pass.delta, ok};
+}
+
+void jit_rt_loop_leave(struct jit_frame *f, uint64_t iv, struct jit_loop *L)
+{
+	f->remaining += (f->loop_last - iv) / (uint64_t)L->step * L->units;
 }
 
 /* LD_ABS / LD_IND, as the interpreter's vm_ld_pkt: the kernel's

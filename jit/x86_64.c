@@ -70,9 +70,17 @@ void x86_jump_pc(struct xctx *c, size_t pc, int cc, size_t target)
 		if (pc >= target && pc <= c->loops[l].end)
 			slot = 2 * (c->ps.n + 1) + l;
 	}
+	if (L && slot == target) {
+		/* out of a copy: a stub gives back the rounds charged ahead
+		 * and turns host addresses back into the guest's */
+		struct stub s = {STUB_LOOP_LEAVE, 0, 0, (uint32_t)slot, back, 0, 0,
+				 (uint32_t)(L - c->loops), (uint32_t)pc};
+		x86_jump_stub(c, cc, s);
+		return;
+	}
 	if (back) {
 		/* a stub gives them back, out of the way of the path not taken */
-		struct stub s = {STUB_LEAVE, 0, 0, (uint32_t)slot, back, 0, 0, 0};
+		struct stub s = {STUB_LEAVE, 0, 0, (uint32_t)slot, back, 0, 0, 0, 0};
 		x86_jump_stub(c, cc, s);
 		return;
 	}
@@ -266,7 +274,7 @@ static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	}
 	/* in a loop's copy: its head's check covered the access, r10 holds
 	 * the region's host - guest; in the stack, [guest + r12 + sdisp] */
-	if (c->fast && c->on_stack[pc]) {
+	if (c->fast && c->lpc[pc].on_stack) {
 		int64_t d = off + c->sdisp;
 		if (d == (int32_t)d) {
 			emit_access(c, I, (struct mem){reg2x[base], VMR, 0, (int32_t)d});
@@ -274,6 +282,10 @@ static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 			guest_addr(b, ADR, reg2x[base], off);
 			emit_access(c, I, (struct mem){ADR, VMR, 0, c->sdisp});
 		}
+		return;
+	}
+	if (c->fast && c->lpc[pc].host) {
+		emit_access(c, I, M(reg2x[base], (int32_t)off));  /* base: a host address */
 		return;
 	}
 	if (c->fast) {
@@ -300,7 +312,7 @@ static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	x86_op_rip(b, 1, 0x2b, AUX, memo + offsetof(struct jit_memo, lo));    /* sub r10, [lo] */
 	x86_op_rip(b, 1, 0x3b, AUX, memo + offsetof(struct jit_memo, lim));   /* cmp r10, [lim] */
 	struct stub s = {STUB_MEM, (uint8_t)size, (uint8_t)access_need_store(form), (uint32_t)pc, 0, 0, 0,
-			 (uint32_t)site};
+			 (uint32_t)site, 0};
 	size_t stub = x86_jump_stub(c, CC_AE, s);
 	x86_op_rip(b, 1, 0x03, AUX, memo + offsetof(struct jit_memo, host));  /* add r10, [host] */
 	if (c->ps.nstubs > stub)
@@ -669,7 +681,7 @@ void x86_emit_insn(struct xctx *c, size_t pc)
 		/* the block's instructions, charged up front; not enough left: the
 		 * interpreter runs on from here and stops exactly where it would */
 		alu_ri(b, 1, 5, CNT, (int32_t)c->blk[pc]);        /* sub r9, units */
-		struct stub s = {STUB_BAIL, 0, 0, (uint32_t)pc, c->blk[pc], 0, 0, 0};
+		struct stub s = {STUB_BAIL, 0, 0, (uint32_t)pc, c->blk[pc], 0, 0, 0, 0};
 		x86_jump_stub(c, CC_B, s);
 	}
 	switch ((enum vm_form)info->form) {
@@ -719,7 +731,7 @@ void x86_emit_insn(struct xctx *c, size_t pc)
 		break;
 	case F_CALL_KFUNC: case F_ADDR_SPACE_CAST: default: {
 		/* nothing here runs them: the interpreter gives its error */
-		struct stub s = {STUB_BAIL, 0, 0, (uint32_t)pc, 0, 0, 0, 0};
+		struct stub s = {STUB_BAIL, 0, 0, (uint32_t)pc, 0, 0, 0, 0, 0};
 		x86_jump_stub(c, CC_ALWAYS, s);
 		break;
 	}
@@ -752,6 +764,9 @@ static void emit_stubs(struct xctx *c)
 		case STUB_LEAVE:
 			alu_ri(b, 1, 0, CNT, (int32_t)s->units);         /* add r9, units */
 			jcc32(b, CC_ALWAYS, c->ps.offs[s->pc]);
+			break;
+		case STUB_LOOP_LEAVE:
+			x86_emit_stub_loop_leave(c, s);
 			break;
 		}
 	}
@@ -839,8 +854,8 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 		vm_err(err, BS_ERR_INVALID, BS_NO_PC, "a jump leaves the program");
 		goto fail;
 	}
-	c.on_stack = calloc(c.ps.n + 1, 1);
-	if (!c.on_stack || jit_plan_loops(c.code, c.ps.n, c.leader, &p->loops, &p->nloops, c.on_stack)) {
+	c.lpc = calloc(c.ps.n + 1, sizeof(*c.lpc));
+	if (!c.lpc || jit_plan_loops(c.code, c.ps.n, c.leader, &p->loops, &p->nloops, c.lpc)) {
 		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.ps.n);
 		goto fail;
 	}
@@ -870,7 +885,7 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 	free(c.stubs);
 	free(c.ps.stub_off);
 	free(c.loop_at);
-	free(c.on_stack);
+	free(c.lpc);
 	return p;
 fail:
 	free(c.blk);
@@ -879,7 +894,7 @@ fail:
 	free(c.stubs);
 	free(c.ps.stub_off);
 	free(c.loop_at);
-	free(c.on_stack);
+	free(c.lpc);
 	jit_prog_free(p);
 	return NULL;
 }

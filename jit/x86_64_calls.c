@@ -10,7 +10,7 @@
 void x86_emit_call_local(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 {
 	struct jit_buf *b = &c->ps.b;
-	struct stub s = {STUB_DEPTH, 0, 0, (uint32_t)pc, 0, 0, 0, 0};
+	struct stub s = {STUB_DEPTH, 0, 0, (uint32_t)pc, 0, 0, 0, 0, 0};
 	op_rm(b, 0, 0, 0x8b, AUX, M(VMR, VM_OFF(depth)), 0);   /* mov r10d, [vm->depth] */
 	alu_ri(b, 0, 7, AUX, BS_MAX_FRAMES - 1);
 	x86_jump_stub(c, CC_AE, s);
@@ -101,7 +101,7 @@ static int emit_helper_array(struct xctx *c, size_t pc, const struct vm_pinsn *I
 	mov_rr(b, 1, AUX, ADR);
 	x86_op_rip(b, 1, 0x2b, AUX, memo + offsetof(struct jit_memo, lo));    /* sub r10, [lo] */
 	x86_op_rip(b, 1, 0x3b, AUX, memo + offsetof(struct jit_memo, lim));   /* cmp r10, [lim] */
-	struct stub s = {STUB_HELPER_ARRAY, 4, 0, (uint32_t)pc, 0, 0, 0, (uint32_t)site};
+	struct stub s = {STUB_HELPER_ARRAY, 4, 0, (uint32_t)pc, 0, 0, 0, (uint32_t)site, 0};
 	size_t stub = x86_jump_stub(c, CC_AE, s);
 	x86_op_rip(b, 1, 0x03, AUX, memo + offsetof(struct jit_memo, host));  /* add r10, [host] */
 	op_rm(b, 0, 0, 0x8b, RAX, M(AUX, 0), 0);                         /* mov eax, [r10] */

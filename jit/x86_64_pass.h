@@ -30,17 +30,18 @@ static const uint8_t reg2x[BS_MAX_REG] = {
 
 /* The cold slow paths after the code, one per checked access, block
  * counter, call depth check, inline call or way out of a loop's copy. */
-enum stub_kind { STUB_MEM, STUB_BAIL, STUB_DEPTH, STUB_HELPER_ARRAY, STUB_LEAVE };
+enum stub_kind { STUB_MEM, STUB_BAIL, STUB_DEPTH, STUB_HELPER_ARRAY, STUB_LEAVE, STUB_LOOP_LEAVE };
 
 struct stub {
 	uint8_t kind;
 	uint8_t size;     /* STUB_MEM: access bytes */
 	uint8_t store;    /* STUB_MEM: a hook may carry the store out */
-	uint32_t pc;      /* STUB_LEAVE: where the jump goes (its ps.offs slot) */
-	uint32_t units;   /* STUB_BAIL: the block's count; STUB_LEAVE: given back */
+	uint32_t pc;      /* STUB_(LOOP_)LEAVE: where the jump goes (its ps.offs slot) */
+	uint32_t units;   /* STUB_BAIL: the block's count; STUB_(LOOP_)LEAVE: given back */
 	uint32_t back;    /* where the access is */
 	uint32_t skip;    /* past it */
-	uint32_t site;    /* STUB_MEM, STUB_HELPER_ARRAY: its memo */
+	uint32_t site;    /* STUB_MEM, STUB_HELPER_ARRAY: its memo; STUB_LOOP_LEAVE: the loop */
+	uint32_t from;    /* STUB_LOOP_LEAVE: the jump's pc */
 };
 
 /* One compilation: the passes' shared state and what this backend knows. */
@@ -68,7 +69,7 @@ struct xctx {
 	struct jit_loop *loops;
 	size_t nloops;
 	int32_t *loop_at;             /* by pc: the loop whose head it is, or -1 */
-	uint8_t *on_stack;            /* by pc: a loop's access into the stack */
+	struct jit_loop_pc *lpc;      /* by pc: what a loop's copy needs there */
 	const struct jit_loop *fast;  /* the loop whose copy is being emitted */
 	size_t slot;                  /* 0, or n + 1 while emitting a copy */
 	uint32_t refund;              /* in a copy: units of the round after this
@@ -103,6 +104,8 @@ BS_HIDDEN void x86_emit_insn(struct xctx *c, size_t pc);
 BS_HIDDEN void x86_emit_loop_check(struct xctx *c, size_t pc, size_t l);
 /* Loop l's copy without memory checks, after the body. */
 BS_HIDDEN void x86_emit_loop_copy(struct xctx *c, size_t l);
+/* The way out of a loop's copy a STUB_LOOP_LEAVE stands for. */
+BS_HIDDEN void x86_emit_stub_loop_leave(struct xctx *c, const struct stub *s);
 
 /* jit/x86_64_calls.c */
 /* bpf-to-bpf call */

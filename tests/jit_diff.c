@@ -6,8 +6,10 @@
  * fails), bpf-to-bpf calls (deep enough to overflow), tail calls, LD_ABS /
  * LD_IND, may_goto, loops that run out of budget, and faults. Each program
  * runs in three VMs set up alike: the interpreter, the JIT, the unchecked
- * JIT; r0, every register, the error (kind, pc, message), the instruction
- * count, the current program and all memory must agree.
+ * JIT, twice (the second run in the state the first left, under another
+ * budget); r0, every register, the error (kind, pc, message), the
+ * instruction count of each run, the current program and all memory must
+ * agree.
  *
  *   jit_diff [--count N] [--seed S] [--start I] [-v]
  *
@@ -666,7 +668,16 @@ static bool ctx_hook(void *u, uint64_t off, unsigned size, uint64_t v, void *hos
 	return false;
 }
 
+/* The second run of a program in the same VM. */
+struct again {
+	int rc;
+	struct bs_error err;
+	struct bs_run_result res;
+	uint64_t regs[BS_MAX_REG];
+};
+
 struct result {
+	struct again again;
 	int rc;
 	struct bs_error err;
 	struct bs_run_result res;
@@ -745,6 +756,12 @@ static int run_one(const struct prog *p0, const struct prog *p1, uint64_t seed, 
 	r->rc = bs_vm_run(vm, args, &r->res, &r->err);
 	memcpy(r->regs, bs_vm_regs(vm), sizeof(r->regs));
 	r->cur = bs_vm_current_prog(vm);
+	/* again in the same VM, as run --repeat and replay do: the JIT's
+	 * memos (a loop check's among them) meet what the first run left,
+	 * under the same budget or one that may run out anywhere */
+	bs_vm_set_budget(vm, seed & 1 ? 3000 : 1 + (seed >> 1) % 3000);
+	r->again.rc = bs_vm_run(vm, args, &r->again.res, &r->again.err);
+	memcpy(r->again.regs, bs_vm_regs(vm), sizeof(r->again.regs));
 	/* the stack from the current frame's bottom up to the top of frame 0 */
 	uint64_t fp = r->regs[10];
 	struct bs_error e2;
@@ -788,6 +805,16 @@ static const char *differ(const struct result *a, const struct result *b)
 		}
 	if (a->cur != b->cur)
 		return "current program";
+	const struct again *x = &a->again, *y = &b->again;
+	if (x->rc != y->rc || x->err.kind != y->err.kind || x->err.pc != y->err.pc ||
+	    strcmp(x->err.message, y->err.message) != 0 || x->res.retval != y->res.retval ||
+	    x->res.insns_executed != y->res.insns_executed || memcmp(x->regs, y->regs, sizeof(x->regs))) {
+		snprintf(why, sizeof(why), "second run: rc %d/%d r0 0x%" PRIx64 "/0x%" PRIx64
+			 " insns %" PRIu64 "/%" PRIu64 " '%.320s' at %ld / '%.320s' at %ld",
+			 x->rc, y->rc, x->res.retval, y->res.retval, x->res.insns_executed,
+			 y->res.insns_executed, x->err.message, x->err.pc, y->err.message, y->err.pc);
+		return why;
+	}
 	if (a->stack_len != b->stack_len || memcmp(a->stack, b->stack, a->stack_len))
 		return "stack";
 	if (memcmp(a->env.pkt, b->env.pkt, PKT_BUF) || a->env.pkt_start != b->env.pkt_start ||

@@ -44,6 +44,9 @@ static const uint8_t mem_init[64] = {
 
 /* the budget run_engine gives a run */
 static uint64_t budget = 10000;
+/* non-zero: each VM runs the program a second time, with this budget, and
+ * the outcome is that run's (what the first left in memory included) */
+static uint64_t budget_again;
 
 static void run_engine(const struct bs_insn *prog, size_t n, enum bs_engine eng, struct outcome *o)
 {
@@ -62,6 +65,10 @@ static void run_engine(const struct bs_insn *prog, size_t n, enum bs_engine eng,
 						  &args[0], &o->err), 0);
 		bs_vm_set_packet(vm, o->mem, sizeof(o->mem), 0, 0, 0);
 		o->rc = bs_vm_run(vm, args, &o->res, &o->err);
+		if (budget_again) {
+			bs_vm_set_budget(vm, budget_again);
+			o->rc = bs_vm_run(vm, args, &o->res, &o->err);
+		}
 		memcpy(o->regs, bs_vm_regs(vm), sizeof(o->regs));
 		struct bs_jit_loop loops[4];
 		size_t nl = 0;
@@ -751,6 +758,20 @@ static void test_counted_loops(void **state)
 		}
 	}
 	budget = 10000;
+	/* run again in the same VM (x86-64: the check's memo answers at the
+	 * head), under every budget: the memo's charge must still be covered */
+	exact[4].imm = 0x44;
+	for (budget_again = 1; budget_again <= 64 * 6 + 4; budget_again++) {
+		snprintf(what, sizeof(what), "loop run again: budget %" PRIu64, budget_again);
+		same(exact, sizeof(exact) / sizeof(exact[0]), what);
+	}
+	budget_again = 0;
+	struct outcome twice;
+	budget_again = 10000;
+	counted[5].imm = 64;
+	run_engine(counted, 7, BS_ENGINE_JIT, &twice);
+	budget_again = 0;
+	assert_int_equal(twice.loop_passed, 2 * JIT_KEY_MEMOS);
 	/* planned (x86-64): this loop; not one with a call, nor one compared in
 	 * 32 bits */
 	struct bs_insn p[] = {
