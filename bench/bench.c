@@ -10,7 +10,8 @@
  * The variants the build compiles beside PROGS.bpf.o are read from its
  * directory: progs_lf.bpf.o (every loop unrolled, bpfstep's interpreter
  * again), progs_rte.bpf.o and progs_rte_lf.bpf.o (librte_bpf's ABI, as
- * written and loop-free: librte gets the first one its validator takes).
+ * written and loop-free: librte gets the first one its validator takes;
+ * bpfstep's interpreter runs that one too, the interp-rte column).
  *
  * Not a test: the numbers depend on the machine (docs/performance.md). */
 #include <bpf/bpf.h>
@@ -25,6 +26,7 @@
 #include "bpfstep/bpfstep.h"
 #ifdef BENCH_HAVE_RTE
 #include "rte.h"
+#include "rte_code.h"
 #endif
 
 /* the host build of progs.h (progs_native.c, compiled by clang -O2) */
@@ -211,10 +213,11 @@ int main(int argc, char **argv)
 	printf("ns per run, %u runs each (the interpreters: %u); ratios against the kernel's JIT "
 	       "(ns/insn: interp's per executed instruction), and against librte_bpf's interpreter\n",
 	       repeat, repeat / 10 + 1);
-	printf("%-13s %10s %10s %10s %10s %10s %8s %8s %8s %8s %8s %10s %10s %10s %8s %8s %8s\n",
+	printf("%-13s %10s %10s %10s %10s %10s %8s %8s %8s %8s %8s %10s %10s %10s %8s %8s %8s "
+	       "%10s %8s %8s\n",
 	       "program", "interp", "jit", "jit-unchk", "kernel", "native", "insns", "jit/k", "unchk/k",
 	       "native/k", "ns/insn", "rte-interp", "rte-jit", "interp-lf", "lf-insns", "i/rte-i",
-	       "lf/rte-i");
+	       "lf/rte-i", "interp-rte", "rte-insns", "ir/rte-i");
 	int bad = 0;
 	for (size_t i = 0; i < NPROGS; i++) {
 		double insns = 0, ins2 = 0, ins_lf = 0;
@@ -229,7 +232,8 @@ int main(int argc, char **argv)
 		memset(bench_map, 0, sizeof(bench_map));
 		double tn = run_native(progs[i].native, copy, repeat, &r_n);
 		double tlf = lf ? run_bpfstep(lf, progs[i].name, BS_ENGINE_INTERP, pkt, slow, &ins_lf, &r_lf) : -1;
-		double tri = -1, trj = -1;
+		double tri = -1, trj = -1, tir = -1, ins_rte = 0;
+		uint32_t r_ir = 0;
 #ifdef BENCH_HAVE_RTE
 		/* as written, else loop-free: the first librte_bpf takes */
 		for (int v = 0; v < 2 && have_rte && tri < 0; v++) {
@@ -240,6 +244,7 @@ int main(int argc, char **argv)
 			tri = bench_rte_run(r, 0, pkt, BENCH_PKT_LEN, slow, &r_ri);
 			trj = bench_rte_run(r, 1, pkt, BENCH_PKT_LEN, repeat, &r_rj);
 			bench_rte_free(r);
+			tir = bench_rte_code_run(rte_path[v], progs[i].name, pkt, slow, &ins_rte, &r_ir);
 		}
 #endif
 		printf("%-13s", progs[i].name);
@@ -262,14 +267,21 @@ int main(int argc, char **argv)
 			printf(" %8.0f", ins_lf);
 		ratio(ti, tri);
 		ratio(tlf, tri);
+		cell(tir);
+		if (tir < 0)
+			printf(" %8s", "-");
+		else
+			printf(" %8.0f", ins_rte);
+		ratio(tir, tri);
 		printf("\n");
 		/* the engines must agree on the answer (the map program's answer
 		 * depends on how many runs there were: only equal run counts compare) */
 		if ((r_i != r_j && i != 3) || r_j != r_u || (tk >= 0 && r_k != r_j && i != 3) ||
-		    (tlf >= 0 && r_lf != r_i) || (tri >= 0 && r_ri != r_i) || (trj >= 0 && r_rj != r_j)) {
+		    (tlf >= 0 && r_lf != r_i) || (tri >= 0 && r_ri != r_i) || (trj >= 0 && r_rj != r_j) ||
+		    (tri >= 0 && (tir < 0 || r_ir != r_ri))) {
 			printf("  results differ: interp %u jit %u unchecked %u kernel %u native %u "
-			       "interp-lf %u rte-interp %u rte-jit %u\n", r_i, r_j, r_u, r_k, r_n, r_lf, r_ri,
-			       r_rj);
+			       "interp-lf %u rte-interp %u rte-jit %u interp-rte %u\n", r_i, r_j, r_u, r_k,
+			       r_n, r_lf, r_ri, r_rj, r_ir);
 			bad = 1;
 		}
 	}

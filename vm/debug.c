@@ -36,7 +36,7 @@ uint16_t vm_trap_op(const struct bs_vm *vm, uint32_t prog, size_t pc)
 
 void vm_trap_lift(struct bs_vm *vm, uint32_t prog, size_t pc)
 {
-	vm->progs[prog].code[pc].op = vm_trap_op(vm, prog, pc);
+	vm_set_op(&vm->progs[prog], pc, vm_trap_op(vm, prog, pc));
 	vm->rearm = true;
 	vm->rearm_prog = prog;
 	vm->rearm_pc = pc;
@@ -49,7 +49,7 @@ int vm_at_limit(struct bs_vm *vm, size_t pc, uint64_t count, uint64_t budget, ui
 		vm->rearm = false;
 		/* unless a stop inside the instruction (a callback) removed it */
 		if (find_break(vm, vm->rearm_prog, vm->rearm_pc))
-			vm->progs[vm->rearm_prog].code[vm->rearm_pc].op = VM_OP_TRAP;
+			vm_set_op(&vm->progs[vm->rearm_prog], vm->rearm_pc, VM_OP_TRAP);
 	}
 	if (count == budget)
 		return 1;
@@ -80,7 +80,7 @@ int bs_vm_set_break(struct bs_vm *vm, uint32_t prog, size_t pc, bool on, struct 
 	if (on == (b != NULL))
 		return 0;
 	if (!on) {
-		code[pc].op = b->op;
+		vm_set_op(&vm->progs[prog], pc, b->op);
 		*b = vm->breaks[--vm->nbreaks];
 		return 0;
 	}
@@ -89,7 +89,7 @@ int bs_vm_set_break(struct bs_vm *vm, uint32_t prog, size_t pc, bool on, struct 
 		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
 	vm->breaks = more;
 	vm->breaks[vm->nbreaks++] = (struct vm_break){prog, pc, code[pc].op};
-	code[pc].op = VM_OP_TRAP;
+	vm_set_op(&vm->progs[prog], pc, VM_OP_TRAP);
 	return 0;
 }
 

@@ -126,6 +126,21 @@ static inline int vm_ld_pkt(const struct bs_vm *vm, int32_t off, unsigned size, 
 	return 0;
 }
 
+/* Fills in the handler of every instruction of p from the computed-goto
+ * loop's table, unless that is done. */
+static void vm_thread_fill(struct vm_prog *p, const void *const *labels)
+{
+	for (size_t pc = 0; pc < p->n; pc++)
+		p->code[pc].h = labels[p->code[pc].op];
+	p->labels = labels;
+}
+
+static inline void vm_thread(struct vm_prog *p, const void *const *labels)
+{
+	if (__builtin_expect(p->labels != labels, 0))
+		vm_thread_fill(p, labels);
+}
+
 #define VM_LOOP_NAME vm_run_goto
 #define VM_USE_GOTO 1
 #include "vm/interp_loop.h"

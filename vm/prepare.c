@@ -148,6 +148,8 @@ static int prog_load(struct bs_vm *vm, const struct bs_insn *prog, size_t n, str
 		prog_free(p);
 		return -1;
 	}
+	for (size_t pc = 0; pc < n; pc++)
+		p->code[pc].memo = &p->memo[pc];
 	p->n = n;
 	return 0;
 }

@@ -372,20 +372,21 @@ void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need, stru
 	return mem_at(vm, addr, size, need, &r, err);
 }
 
-void *vm_mem_memo(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need,
-		  struct vm_memo *m, struct bs_error *err)
+void *vm_mem_memo(struct bs_vm *vm, uint64_t base, uint64_t off, uint64_t size,
+		  unsigned need, struct vm_memo *m, struct bs_error *err)
 {
 	const struct vm_region *r;
+	uint64_t addr = base + off;
 	uint8_t *p = mem_at(vm, addr, size, need, &r, err);
 	if (!p || r == &vm->regions[0] || vm->hook_region || vm->nwatches)
 		return p;
 	m->gen = vm->regions_gen;
 	if (r->rule) {
-		m->lo = addr;
+		m->lo = base;
 		m->lim = 1;
 		m->host = p;
 	} else {
-		m->lo = r->guest;
+		m->lo = r->guest - off;
 		m->lim = r->size - size + 1;
 		m->host = r->host;
 	}

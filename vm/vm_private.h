@@ -46,13 +46,17 @@ struct vm_region {
 };
 
 /* A prepared instruction: the table row, registers, and the operand the
- * handler needs already widened (imm sign-extended, lddw's 64-bit value). */
+ * handler needs already widened (imm sign-extended, lddw's 64-bit value).
+ * h and memo spare the computed-goto loop a table load per instruction and
+ * a pc per access; 32 bytes, so that the pc of one is a shift away. */
 struct vm_pinsn {
+	const void *h;   /* the handler of op (vm_set_op), once the program is threaded */
 	uint16_t op;
 	uint8_t dst;
 	uint8_t src;
 	int32_t off;   /* jump/call offset in slots (gotol: its imm), or memory offset */
 	uint64_t imm;
+	struct vm_memo *memo;  /* its program's memo of this instruction */
 };
 
 struct vm_helper {
@@ -63,8 +67,10 @@ struct vm_helper {
 };
 
 /* A load's or store's memory of the region it reached last (the
- * interpreter keeps one per instruction): while gen is vm->regions_gen, an
- * address a with (a - lo) < lim is at host + (a - lo). A plain region is
+ * interpreter keeps one per instruction): while gen is vm->regions_gen, the
+ * access from a base register holding b with (b - lo) < lim is at
+ * host + (b - lo); lo is the region's guest address less the instruction's
+ * offset, so that the interpreter adds none. A plain region is
  * remembered whole, one with an access rule only for the one address its
  * rule allowed; never the stack (its low end moves with calls), a store
  * into a hooked region, or anything while watches are set (adding one
@@ -87,7 +93,19 @@ struct vm_prog {
 	struct vm_pinsn *code;
 	struct vm_memo *memo;
 	size_t n;
+	/* the computed-goto loop's handler table the h of code came from, or
+	 * NULL while they are unset */
+	const void *const *labels;
 };
+
+/* Every change of a prepared op (a breakpoint's trap) goes through here, so
+ * that a threaded program's handler follows it. */
+static inline void vm_set_op(struct vm_prog *p, size_t pc, uint16_t op)
+{
+	p->code[pc].op = op;
+	if (p->labels)
+		p->code[pc].h = p->labels[op];
+}
 
 struct vm_frame {
 	size_t ret_pc;
@@ -203,9 +221,10 @@ BS_HIDDEN void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned 
 		       struct bs_error *err);
 /* Forgets every memo of every program (a helper was registered again). */
 BS_HIDDEN void vm_memos_forget(struct bs_vm *vm);
-/* vm_mem for a program's access, which also fills the access's memo m. */
-BS_HIDDEN void *vm_mem_memo(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned need,
-			    struct vm_memo *m, struct bs_error *err);
+/* vm_mem for a program's access of base + off, which also fills the
+ * access's memo m (for base). */
+BS_HIDDEN void *vm_mem_memo(struct bs_vm *vm, uint64_t base, uint64_t off, uint64_t size,
+			    unsigned need, struct vm_memo *m, struct bs_error *err);
 
 /* The interpreter loops, one per dispatch mode, from vm/interp_loop.h: run
  * program vm->cur from pc until a function at depth `base` returns. */
