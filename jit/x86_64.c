@@ -298,10 +298,8 @@ static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	if (jit_facts_in_value(&c->facts, base, off, size, &ri) &&
 	    (c->vm->regions[ri].flags & access_need(form)) == access_need(form)) {
 		int32_t r = VM_OFF(regions) + (int32_t)(ri * sizeof(struct vm_region));
-		guest_addr(b, AUX, reg2x[base], off);
-		op_rm(b, 0, 1, 0x2b, AUX, M(VMR, r + (int32_t)offsetof(struct vm_region, guest)), 0);
-		op_rm(b, 0, 1, 0x03, AUX, M(VMR, r + (int32_t)offsetof(struct vm_region, host)), 0);
-		emit_access(c, I, M(AUX, 0));                 /* sub r10, [guest]; add r10, [host] */
+		load64(b, AUX, M(VMR, r + (int32_t)offsetof(struct vm_region, delta)));
+		emit_access(c, I, (struct mem){reg2x[base], AUX, 0, (int32_t)off});
 		return;
 	}
 	/* the guest address in r10; the stub makes it again in r11 */

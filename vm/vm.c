@@ -28,6 +28,7 @@ static int place_region(struct bs_vm *vm, const char *name, void *host, uint64_t
 	r->size = size;
 	r->flags = flags;
 	r->guest = vm->next_guest;
+	r->delta = (uint64_t)(uintptr_t)host - r->guest;
 	vm->next_guest = align_up(r->guest + size, VM_GUEST_ALIGN) + VM_GUEST_ALIGN;
 	vm->nregions++;
 	r->gen = ++vm->regions_gen;

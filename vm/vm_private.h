@@ -37,6 +37,9 @@ struct vm_region {
 	uint8_t *host;
 	uint64_t guest;
 	uint64_t size;
+	/* host - guest (mod 2^64): fixed for the region's life, an update
+	 * moving both alike; what the JIT adds to a guest address */
+	uint64_t delta;
 	unsigned flags;
 	uint64_t gen;           /* regions_gen of its last change (the JIT's memos) */
 	bs_store_hook_fn hook;  /* NULL for plain memory */
