@@ -274,12 +274,14 @@ struct jit_loop_pc {
 	uint16_t hosts;
 };
 /* The loops of code that qualify (*out malloc'd, may be NULL); -1: out of
- * memory. leader: jit_plan_blocks'. at[pc] (n entries, zeroed by the
+ * memory. leader: jit_plan_blocks'; inl: jit_plan_inline's (a loop may
+ * hold an inline lookup whose key is in the frame). at[pc] (n entries, zeroed by the
  * caller): what a loop's copy needs there; an access from r10 (on_stack)
  * has its group's range checked against the stack and its copy addresses
  * it from the VM. */
-BS_HIDDEN int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
-			     struct jit_loop **out, size_t *nout, struct jit_loop_pc *at);
+BS_HIDDEN int jit_plan_loops(const struct bs_vm *vm, const struct vm_pinsn *code, size_t n,
+			     const uint8_t *leader, const uint8_t *inl, struct jit_loop **out,
+			     size_t *nout, struct jit_loop_pc *at);
 /* Whether, with the registers reg at L's head, every access of every round
  * the loop can run from there falls inside one plain region that allows
  * them (accesses from r10: inside the stack), and the budget left

@@ -104,6 +104,12 @@ static int writes(const struct vm_pinsn *I)
 static void sym_step(struct sym *r, const struct vm_pinsn *I)
 {
 	struct sym zero = sym_const(0);
+	if (vm_ops[I->op].form == F_CALL) {
+		/* an inline array lookup: r0 its answer, r1-r5 the call's */
+		for (int i = 0; i <= 5; i++)
+			r[i].known = false;
+		return;
+	}
 	int d = writes(I);
 	if (d < 0)
 		return;
@@ -385,6 +391,11 @@ static bool hosts_follow(const struct vm_pinsn *code, struct jit_loop *L, const 
 			break;
 		case F_JA:
 			break;
+		case F_CALL:
+			/* the registers a call gets or clobbers hold no host address */
+			if (h & 0x3f)
+				return false;
+			break;
 		case F_ALU_X:
 			if (I->op == VM_OP_MOV64_X) {
 				h = (uint16_t)((h & ~bd) | (hs ? bd : 0));
@@ -465,8 +476,9 @@ static bool jumps(enum vm_form f)
 
 /* Whether [head, end] (end: a jump back to head) qualifies; L filled if
  * so. */
-static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const uint32_t *targets,
-		      size_t head, size_t end, size_t *work, struct jit_loop_pc *at, struct jit_loop *L)
+static bool loop_plan(const struct bs_vm *vm, const struct vm_pinsn *code, const uint8_t *leader,
+		      const uint8_t *inl, const uint32_t *targets, size_t head, size_t end, size_t *work,
+		      struct jit_loop_pc *at, struct jit_loop *L)
 {
 	/* nothing jumps into the body past the head (targets: how many jumps
 	 * land before each pc), and inside, the jumps are exits */
@@ -493,7 +505,11 @@ static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const 
 	for (size_t pc = head; pc <= end; pc++) {
 		const struct vm_pinsn *I = &code[pc];
 		switch ((enum vm_form)vm_ops[I->op].form) {
-		case F_CALL: case F_CALL_LOCAL: case F_CALL_KFUNC: case F_EXIT: case F_LD_ABS:
+		case F_CALL:
+			if (!inl[pc])
+				return false;
+			break;
+		case F_CALL_LOCAL: case F_CALL_KFUNC: case F_EXIT: case F_LD_ABS:
 		case F_LD_IND: case F_ATOMIC: case F_ATOMIC_FETCH: case F_XCHG: case F_CMPXCHG:
 		case F_ADDR_SPACE_CAST:
 			return false;
@@ -536,16 +552,27 @@ static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const 
 		enum vm_form f = vm_ops[I->op].form;
 		if (pc > head)
 			jit_facts_enter(&facts, code, pc, leader[pc]);
+		int64_t k;
+		uint32_t ri;
+		struct bs_helper_array d;
+		/* an inline lookup whose key is in the frame: code without a
+		 * way out (the copy's facts are these, so its code is known) */
+		if (f == F_CALL && (!jit_call_array(vm, &facts, I, &d) ||
+				    !jit_facts_in_frame(&facts, 2, 0, 4, &k)))
+			return false;
 		if (f == F_LDX || f == F_LOAD_ACQ || f == F_ST || f == F_STX || f == F_STORE_REL) {
 			bool rd = f == F_LDX || f == F_LOAD_ACQ;
 			int base = rd ? I->src : I->dst;
 			unsigned size = vm_size_bytes(vm_ops[I->op].code);
-			int64_t k;
+			unsigned need = rd ? BS_REGION_READ : BS_REGION_WRITE;
 			struct sym zero = sym_const(0);
 			struct sym a = sym_add(r[base], &zero, I->off);
-			if (!jit_facts_in_frame(&facts, base, I->off, size, &k)) {
-				if (!loop_access(L, pc, &a, size,
-						 rd ? BS_REGION_READ : BS_REGION_WRITE, inv))
+			/* in the frame, or in a value the lookup found (facts the
+			 * copy has too): no group */
+			bool value = jit_facts_in_value(&facts, base, I->off, size, &ri) &&
+				     (vm->regions[ri].flags & need) == need;
+			if (!value && !jit_facts_in_frame(&facts, base, I->off, size, &k)) {
+				if (!loop_access(L, pc, &a, size, need, inv))
 					return false;
 				at[pc - head].on_stack = a.t[0] == 10 || a.t[1] == 10;
 				at[pc - head].region = !at[pc - head].on_stack;
@@ -556,7 +583,7 @@ static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const 
 		if ((f == F_JMP_K || f == F_JMP_X) && !loop_iv_at(L, r, &at[pc - head]))
 			return false;
 		sym_step(r, I);
-		jit_facts_step(&facts, I);
+		jit_facts_after(vm, &facts, I, inl[pc]);
 		if (f == F_LDDW)
 			pc++;
 	}
@@ -571,8 +598,9 @@ static bool loop_plan(const struct vm_pinsn *code, const uint8_t *leader, const 
 	return true;
 }
 
-int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
-		   struct jit_loop **out, size_t *nout, struct jit_loop_pc *at)
+int jit_plan_loops(const struct bs_vm *vm, const struct vm_pinsn *code, size_t n,
+		   const uint8_t *leader, const uint8_t *inl, struct jit_loop **out, size_t *nout,
+		   struct jit_loop_pc *at)
 {
 	*out = NULL;
 	*nout = 0;
@@ -603,7 +631,7 @@ int jit_plan_loops(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
 		if (t < 0 || (size_t)t > pc)
 			continue;
 		struct jit_loop L;
-		if (!loop_plan(code, leader, targets, (size_t)t, pc, &work, body, &L))
+		if (!loop_plan(vm, code, leader, inl, targets, (size_t)t, pc, &work, body, &L))
 			continue;
 		memcpy(&at[t], body, (pc - (size_t)t + 1) * sizeof(*body));
 		struct jit_loop *more = realloc(*out, (*nout + 1) * sizeof(*more));

@@ -288,18 +288,23 @@ static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 		emit_access(c, I, M(reg2x[base], (int32_t)off));  /* base: a host address */
 		return;
 	}
-	if (c->fast) {
+	if (c->fast && c->lpc[pc].region) {
 		emit_access(c, I, (struct mem){reg2x[base], AUX, 0, (int32_t)off});
 		return;
 	}
 	/* inside a value an inline lookup found (and a test against 0 let
-	 * through): the region's place, without a check */
+	 * through): the region's place, without a check (r11: r10 may hold a
+	 * loop copy's host - guest) */
 	uint32_t ri;
 	if (jit_facts_in_value(&c->facts, base, off, size, &ri) &&
 	    (c->vm->regions[ri].flags & access_need(form)) == access_need(form)) {
 		int32_t r = VM_OFF(regions) + (int32_t)(ri * sizeof(struct vm_region));
-		load64(b, AUX, M(VMR, r + (int32_t)offsetof(struct vm_region, delta)));
-		emit_access(c, I, (struct mem){reg2x[base], AUX, 0, (int32_t)off});
+		load64(b, ADR, M(VMR, r + (int32_t)offsetof(struct vm_region, delta)));
+		emit_access(c, I, (struct mem){reg2x[base], ADR, 0, (int32_t)off});
+		return;
+	}
+	if (c->fast) {
+		emit_fail(b);  /* the loop's plan placed every access */
 		return;
 	}
 	/* the guest address in r10; the stub makes it again in r11 */
@@ -853,7 +858,8 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 		goto fail;
 	}
 	c.lpc = calloc(c.ps.n + 1, sizeof(*c.lpc));
-	if (!c.lpc || jit_plan_loops(c.code, c.ps.n, c.leader, &p->loops, &p->nloops, c.lpc)) {
+	if (!c.lpc ||
+	    jit_plan_loops(c.vm, c.code, c.ps.n, c.leader, c.inl, &p->loops, &p->nloops, c.lpc)) {
 		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.ps.n);
 		goto fail;
 	}

@@ -120,7 +120,7 @@ void x86_emit_loop_copy(struct xctx *c, size_t l)
 		c->refund--;
 		jit_facts_enter(&c->facts, c->code, pc, pc == L->head ? 0 : c->leader[pc]);
 		x86_emit_insn(c, pc);
-		jit_facts_after(c->vm, &c->facts, &c->code[pc], false);
+		jit_facts_after(c->vm, &c->facts, &c->code[pc], c->inl[pc]);
 	}
 	if (vm_ops[c->code[L->end].op].form != F_JA)
 		x86_jump_pc(c, L->end, CC_ALWAYS, L->end + 1);

@@ -810,6 +810,104 @@ static void test_counted_loops(void **state)
 	}
 }
 
+/* One run of a loop of inline lookups (test_lookup_loops), under eng. */
+struct lookup_run {
+	int rc;
+	struct bs_run_result res;
+	struct bs_error err;
+	uint64_t regs[BS_MAX_REG];
+	uint8_t mem[64];
+	int calls;
+	uint64_t passed;
+};
+
+static void lookup_run(const struct bs_insn *p, size_t n, enum bs_engine eng, uint64_t b1,
+		       uint64_t b2, unsigned flags, struct lookup_run *o)
+{
+	struct bs_vm *vm;
+	struct test_array e = {.r1 = LOOKUP_R1, .stride = 16, .n = 4};
+	memset(o, 0, sizeof(*o));
+	for (size_t i = 0; i < sizeof(o->mem); i++)
+		o->mem[i] = (uint8_t)(i * 7 + 3);
+	assert_int_equal(bs_vm_new(&vm, &o->err), 0);
+	assert_int_equal(test_array_register(vm, 1, &e, &o->err), 0);
+	bs_vm_set_engine(vm, eng);
+	assert_int_equal(bs_vm_load(vm, p, n, &o->err), 0);
+	uint64_t args[5] = {0};
+	assert_int_equal(bs_vm_add_region(vm, "mem", o->mem, sizeof(o->mem), flags, &e.base,
+					  &o->err), 0);
+	args[0] = e.base;
+	bs_vm_set_budget(vm, b1);
+	o->rc = bs_vm_run(vm, args, &o->res, &o->err);
+	if (b2) {
+		bs_vm_set_budget(vm, b2);
+		o->rc = bs_vm_run(vm, args, &o->res, &o->err);
+	}
+	memcpy(o->regs, bs_vm_regs(vm), sizeof(o->regs));
+	o->calls = e.calls;
+	struct bs_jit_loop loops[2];
+	size_t nl = 0;
+	struct bs_error e2;
+	if (eng != BS_ENGINE_INTERP && bs_vm_jit_loops(vm, 0, loops, 2, &nl, &e2) == 0 && nl)
+		o->passed = loops[0].passed;
+	bs_vm_free(vm);
+}
+
+/* Counted loops that look up an array inline with a key in the frame
+ * (map_lookups' shape: key = p[i] & mask, the value read and bumped, out
+ * of the loop where the lookup finds none): the copy without checks on
+ * x86-64, the interpreter's results under every budget, run once or twice,
+ * over a writable or a read-only array (whose stores fault). */
+static void test_lookup_loops(void **state)
+{
+	(void)state;
+	struct bs_insn p[] = {
+		MOV64_REG(7, 1), MOV64_IMM(8, 0), MOV64_IMM(6, 0),
+		MOV64_REG(1, 7), ALU64_REG(0x00, 1, 8), LDX(SZ_B, 1, 1, 0), ALU64_IMM(0x50, 1, 3),
+		STX(SZ_W, 10, 1, -4), LOOKUP(10, -4), JMP_IMM(0x10, 0, 0, 6),
+		LDX(SZ_DW, 1, 0, 0), ALU64_REG(0x00, 6, 1), ALU64_IMM(0x00, 1, 1),
+		STX(SZ_DW, 0, 1, 0), ALU64_IMM(0x00, 8, 1), JMP_IMM(0x50, 8, 40, -17),
+		MOV64_REG(0, 6), EXIT(),
+	};
+	size_t n = sizeof(p) / sizeof(p[0]);
+	char what[96];
+	static const int32_t masks[] = {3, 7};  /* every key found, or some not */
+	static const unsigned flags[] = {BS_REGION_RW, BS_REGION_READ};
+	for (size_t m = 0; m < 2; m++)
+		for (size_t f = 0; f < 2; f++)
+			for (uint64_t b = 1; b <= 16 * 40 + 8; b += (b < 40 ? 1 : 7))
+				for (int again = 0; again < 2; again++) {
+					p[6].imm = masks[m];
+					struct lookup_run r[2];
+					lookup_run(p, n, BS_ENGINE_INTERP, again ? 100000 : b,
+						   again ? b : 0, flags[f], &r[0]);
+					lookup_run(p, n, BS_ENGINE_JIT, again ? 100000 : b, again ? b : 0,
+						   flags[f], &r[1]);
+					snprintf(what, sizeof(what), "lookup loop: mask %d, %s, budget %" PRIu64
+						 "%s", masks[m], f ? "read-only" : "writable", b,
+						 again ? ", run again" : "");
+					if (r[0].rc != r[1].rc || r[0].res.retval != r[1].res.retval ||
+					    r[0].res.insns_executed != r[1].res.insns_executed ||
+					    r[0].err.pc != r[1].err.pc || r[0].err.kind != r[1].err.kind ||
+					    memcmp(r[0].regs, r[1].regs, sizeof(r[0].regs)) ||
+					    memcmp(r[0].mem, r[1].mem, sizeof(r[0].mem)) ||
+					    r[0].calls != r[1].calls) {
+						print_message("%s: interp rc %d insns %" PRIu64 " '%s'; jit rc %d "
+							      "insns %" PRIu64 " '%s'\n", what, r[0].rc,
+							      r[0].res.insns_executed, r[0].err.message, r[1].rc,
+							      r[1].res.insns_executed, r[1].err.message);
+						fail();
+					}
+				}
+	/* with the budget to spare, the copy runs (x86-64), its check found
+	 * in the memo the second time */
+	struct lookup_run r;
+	p[6].imm = 3;
+	lookup_run(p, n, BS_ENGINE_JIT, 100000, 100000, BS_REGION_RW, &r);
+	assert_int_equal(r.passed, 2 * JIT_KEY_MEMOS);
+	assert_int_equal(r.calls, 0);
+}
+
 /* A stop hook means a debugger: the interpreter runs, stopping everywhere. */
 static void test_debugger_uses_interp(void **state)
 {
@@ -845,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_frame_pointer_copies),
 		cmocka_unit_test(test_register_during_run),
 		cmocka_unit_test(test_counted_loops),
+		cmocka_unit_test(test_lookup_loops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
