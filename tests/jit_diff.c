@@ -352,6 +352,13 @@ static void gen_loop(struct prog *p)
 	while (a == iv);
 	static const int bases[] = {6, 6, 6, 7, 7, 8, 9, 10};
 	int base = chance(95) ? bases[rn(8)] : data_reg();
+	/* an array lookup in the body (a call: r1-r5 do not survive it, so
+	 * the variable then lives in r6-r9) */
+	int lookup = chance(25);
+	if (lookup)
+		do
+			iv = 6 + (int)rn(4);
+		while (iv == base);
 	static const int64_t steps[] = {1, 1, 2, 4, 8, 3};
 	int64_t step = steps[rn(6)];
 	int64_t first = chance(80) ? (int64_t)rn(8) : interesting_imm();
@@ -421,6 +428,28 @@ static void gen_loop(struct prog *p)
 			put(p, 0x7b, 10, any_src(), (int16_t)(-8 * (int)(1 + rn(8))), 0);  /* the frame */
 		if (chance(10))
 			put(p, 0x71, a == 0 ? 1 : 0, base, (int16_t)rn(8), 0);  /* invariant address */
+	}
+	if (lookup && nexits < 5) {
+		/* the key in the frame (or, rarely, where the loop reads) */
+		int16_t koff = (int16_t)(-4 * (int)(1 + rn(4)));
+		if (chance(50))
+			put(p, 0x62, 10, 0, koff, (int32_t)rn(7));                /* *(u32 *)(r10 + k) = key */
+		else
+			put(p, 0x63, 10, chance(80) ? a : any_src(), koff, 0);
+		put(p, 0xbf, 2, chance(95) ? 10 : a, 0, 0);
+		put(p, 0x07, 2, 0, 0, koff);
+		put_lddw(p, 1, 0, chance(95) ? LOOKUP_HANDLE : LOOKUP_HANDLE + 0x1000);
+		put(p, 0x85, 0, 0, 0, 7);
+		if (chance(90)) {
+			exits[nexits++] = p->n;
+			put(p, 0x15, 0, 0, 0, 0);                          /* if r0 == 0 goto out */
+		}
+		uint8_t z = size_bits[rn(4)];
+		int16_t off = (int16_t)rn(14);
+		if (chance(50))
+			put(p, (uint8_t)(0x61 | z), 1 + (int)rn(5), 0, off, 0);      /* load from the value */
+		else
+			put(p, (uint8_t)(0x63 | z), 0, any_src(), off, 0);             /* store into it */
 	}
 	put(p, chance(93) ? 0x07 : 0x04, iv, 0, 0, (int32_t)(chance(95) ? step : -step));
 	/* the back edge: iv against the limit, in one of the forms the JIT
