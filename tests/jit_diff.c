@@ -14,9 +14,8 @@
  *   jit_diff [--count N] [--seed S] [--start I] [-v]
  *
  * The programs come from tests/jit_gen.c. Exit 0 when every program agrees,
- * 1 on the first difference (printed with
- * the program, so it can be replayed with --start I --count 1), 77 when the
- * host has no JIT. */
+ * 1 on the first difference (printed with the program, so it can be
+ * replayed with --start I --count 1), 77 when the host has no JIT. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
