@@ -290,6 +290,38 @@ static void test_watch_after_runs(void **state)
 	}
 }
 
+/* The same for frame 0's stack, which the interpreter remembers as it does
+ * a region. */
+static void test_watch_stack_after_runs(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"r1 = 7\n"
+		"*(u64 *)(r10 -8) = r1\n"
+		"r0 = *(u64 *)(r10 -8)\n"
+		"exit\n";
+	for (int m = 0; m < NMODES; m++) {
+		struct session s = {.fail_at = -1};
+		struct bs_vm *vm = load(text, modes[m], &s);
+		struct bs_error err;
+		struct bs_run_result res;
+		int id;
+		bs_vm_stop_at(vm, UINT64_MAX);
+		for (int i = 0; i < 2; i++)
+			assert_int_equal(bs_vm_run(vm, NULL, &res, &err), 0);
+		assert_int_equal(s.n, 0);
+		uint64_t top = bs_vm_regs(vm)[10];
+		assert_int_equal(bs_vm_watch(vm, top - 8, 8, BS_REGION_RW, &id, &err), 0);
+		assert_int_equal(bs_vm_run(vm, NULL, &res, &err), 0);
+		assert_int_equal(s.n, 2);
+		assert_int_equal(s.stops[0].pc, 2);
+		assert_int_equal(s.stops[0].kind, BS_REGION_WRITE);
+		assert_int_equal(s.stops[1].pc, 3);
+		assert_int_equal(s.stops[1].kind, BS_REGION_READ);
+		bs_vm_free(vm);
+	}
+}
+
 /* Depth and frames at a stop inside a subprogram. */
 static void test_frames(void **state)
 {
@@ -329,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_budget_wins),
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_watch_after_runs),
+		cmocka_unit_test(test_watch_stack_after_runs),
 		cmocka_unit_test(test_frames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

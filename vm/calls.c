@@ -61,7 +61,7 @@ int bs_vm_call(struct bs_vm *vm, uint64_t func, const uint64_t args[5], uint64_t
 	f->may_goto = 0;
 	memcpy(&vm->reg[1], args, 5 * sizeof(uint64_t));
 	vm->reg[10] -= BS_STACK_SIZE;
-	vm->stack_lo = vm->reg[10] - BS_STACK_SIZE;
+	vm_stack_lo_set(vm, vm->reg[10] - BS_STACK_SIZE);
 	unsigned base = vm->depth;
 	int rc = vm->dispatch == BS_DISPATCH_SWITCH ? vm_run_switch(vm, off / 8, base, err)
 						    : vm_run_goto(vm, off / 8, base, err);
@@ -70,7 +70,7 @@ int bs_vm_call(struct bs_vm *vm, uint64_t func, const uint64_t args[5], uint64_t
 	*r0 = vm->reg[0];
 	vm->depth--;
 	memcpy(vm->reg, saved, sizeof(saved));
-	vm->stack_lo = vm->reg[10] - BS_STACK_SIZE;
+	vm_stack_lo_set(vm, vm->reg[10] - BS_STACK_SIZE);
 	vm->cur = cur;
 	vm->pc = pc;
 	return 0;

@@ -104,7 +104,7 @@ int bs_vm_watch(struct bs_vm *vm, uint64_t addr, uint64_t len, unsigned kinds, i
 			continue;
 		*w = (struct vm_watch){addr, len, kinds & BS_REGION_RW};
 		vm->nwatches++;
-		vm->regions_gen++;  /* the interpreter's memos would pass it by */
+		vm_regions_moved(vm);  /* the interpreter's memos would pass it by */
 		*id = i;
 		return 0;
 	}

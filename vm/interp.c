@@ -44,7 +44,7 @@ static inline void vm_store_prog(struct bs_vm *vm, void *p, unsigned size, uint6
 static void call_array_memo(const struct vm_helper *h, uint64_t r1, struct vm_memo *m)
 {
 	struct bs_helper_array d;
-	m->gen = 1;
+	m->filled = 1;
 	m->lo = r1;
 	m->lim = 0;
 	if (h->array(h->user, r1, &d) && d.stride <= UINT32_MAX) {

@@ -47,11 +47,8 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t start, unsigned base, struct bs_error 
 		left = limit - c_;                                                    \
 	} while (0)
 	uint32_t may_goto = VM_MAY_GOTO_LOOPS;
-	/* vm->regions_gen, read again after anything that runs a callback: a
-	 * helper, a tail call's lookup, a stop hook, vm_mem_memo (access
-	 * rules) and a store hook; only those can add or move regions or
-	 * watches during a run */
-	uint64_t gen = vm->regions_gen;
+	/* where the running program's memos are: memo_off bytes after its code */
+	size_t memo_off = vm->progs[vm->cur].memo_off;
 	uint8_t *p;
 
 #define DST reg[I->dst]
@@ -59,31 +56,49 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t start, unsigned base, struct bs_error 
 #define IMM (I->imm)
 #define OFF ((uint64_t)(int64_t)I->off)
 #define JOFF ((ptrdiff_t)I->off)
-/* the access's memo, then the stack, then vm_mem_memo (which fills the memo):
- * p is the host address of BASE + OFF; FAST runs after the first two ways,
- * SLOW after the last, the only one that can find a store hook (memos and
+#define MEMO ((struct vm_memo *)(uintptr_t)((const char *)I + memo_off))
+#define MEMO_AGAIN                                                                    \
+	({                                                                            \
+		size_t o_ = memo_off;                                                 \
+		__asm__("" : "+r"(o_));                                               \
+		(struct vm_memo *)(uintptr_t)((const char *)I + o_);                  \
+	})
+/* the access's memo, then the stack (which fills an empty memo for frame
+ * 0's part, vm_memo_stack), then vm_mem_memo (which fills the memo): p is
+ * the host address of BASE + OFF; FAST runs after the first two ways, SLOW
+ * after the last, the only one that can find a store hook (memos and
  * the stack never cover a hooked region). The memo is kept for the base
  * register's value, which spares the fast way the offset's addition. */
 #define MEM_PATHS(BASE, SIZE, NEED, FAST, SLOW)                                       \
 	do {                                                                          \
-		uint64_t b_ = (BASE);                                                 \
-		struct vm_memo *m_ = I->memo;                                         \
-		const struct vm_region *s_ = &vm->regions[0];                         \
-		if (__builtin_expect(b_ - m_->lo < m_->lim && m_->gen == gen, 1)) {   \
-			p = m_->host + (b_ - m_->lo);                                 \
-			FAST;                                                         \
-		} else if (b_ + OFF >= vm->stack_lo &&                                 \
-			   b_ + OFF - s_->guest <= s_->size - (SIZE) && !vm->nwatches) {   \
-			p = s_->host + (b_ + OFF - s_->guest);                        \
+		const struct vm_memo *m_ = MEMO;                                      \
+		uint64_t t_ = (BASE) - m_->lo;                                        \
+		if (__builtin_expect(t_ < m_->lim, 1)) {                              \
+			p = m_->host + t_;                                            \
 			FAST;                                                         \
 		} else {                                                              \
-			p = vm_mem_memo(vm, b_, OFF, (SIZE), (NEED), m_, err);       \
-			if (!p)                                                       \
-				goto fault;                                           \
-			if (__builtin_expect(vm->watch_hit != 0, 0))                  \
-				SET_LIMIT(COUNT);                                     \
-			SLOW;                                                         \
-			gen = vm->regions_gen;                                        \
+			/* the base again, from values the fast way does not  \
+			 * keep: kept, they would cost it a copy and a lea */ \
+			struct vm_memo *n_ = MEMO_AGAIN;                              \
+			uint64_t b_ = t_ + n_->lo;                                    \
+			const struct vm_region *s_ = &vm->regions[0];                 \
+			uint64_t a_ = b_ + OFF - s_->guest;                           \
+			if (b_ + OFF >= vm->stack_lo && a_ <= s_->size - (SIZE) &&    \
+			    !vm->nwatches) {                                          \
+				if (__builtin_expect(!n_->lim, 0) &&                  \
+				    a_ >= s_->size - BS_STACK_SIZE)                   \
+					p = vm_memo_stack(vm, n_, OFF, (SIZE), a_);   \
+				else                                                  \
+					p = s_->host + a_;                            \
+				FAST;                                                 \
+			} else {                                                      \
+				p = vm_mem_memo(vm, b_, OFF, (SIZE), (NEED), n_, err); \
+				if (!p)                                               \
+					goto fault;                                   \
+				if (__builtin_expect(vm->watch_hit != 0, 0))          \
+					SET_LIMIT(COUNT);                             \
+				SLOW;                                                 \
+			}                                                             \
 		}                                                                     \
 	} while (0)
 #define MEM(BASE, SIZE, NEED) MEM_PATHS(BASE, SIZE, NEED, , )
@@ -124,7 +139,6 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t start, unsigned base, struct bs_error 
 				goto out_budget;
 			if (at < 0)
 				goto fault_stop;
-			gen = vm->regions_gen;
 			left = limit - count;
 		}
 		left--;
@@ -305,7 +319,6 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t start, unsigned base, struct bs_error 
 		vm->pc = PC;
 		if (vm->stop_hook(vm, BS_STOP_BREAK, err, vm->stop_user))
 			goto fault_stop;
-		gen = vm->regions_gen;
 		/* the hook may have removed this very breakpoint */
 		if (I->op == VM_OP_TRAP) {
 			vm_trap_lift(vm, vm->cur, PC);
@@ -325,11 +338,9 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t start, unsigned base, struct bs_error 
 		/* an array lookup its helper describes: done here for a key on the
 		 * stack, as the helper would (not while watches must see it read) */
 		if (h->array && !vm->nwatches) {
-			struct vm_memo *m_ = I->memo;
-			if (m_->gen != 1 || m_->lo != reg[1]) {
+			struct vm_memo *m_ = MEMO;
+			if (!m_->filled || m_->lo != reg[1])
 				call_array_memo(h, reg[1], m_);
-				gen = vm->regions_gen;
-			}
 			const struct vm_region *s_ = &vm->regions[0];
 			uint64_t a_ = reg[2];
 			if (m_->lim && a_ >= vm->stack_lo && a_ - s_->guest <= s_->size - 4) {
@@ -355,7 +366,6 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t start, unsigned base, struct bs_error 
 			goto fault;
 		}
 		uint64_t count = vm->count;
-		gen = vm->regions_gen;
 		/* a callback may have moved the debugger's stop, or hit a watch */
 		limit = vm->watch_hit ? count : vm_limit(vm, budget, count);
 		left = limit - count;
@@ -376,13 +386,13 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t start, unsigned base, struct bs_error 
 			found = vm->tail_call(vm, reg[2], reg[3], &target, err, vm->tail_call_user);
 			if (found < 0)
 				goto fault;
-			gen = vm->regions_gen;
 		}
 		if (found == 1 && target < vm->nprogs) {
 			vm->tail_calls++;
 			vm->cur = target;
 			ENTER(target);
 			code = vm->progs[target].code;
+			memo_off = vm->progs[target].memo_off;
 			I = code;
 			NEXT;
 		}
@@ -409,7 +419,7 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t start, unsigned base, struct bs_error 
 		f->fp = reg[10];
 		f->may_goto = may_goto;
 		reg[10] -= BS_STACK_SIZE;
-		vm->stack_lo = reg[10] - BS_STACK_SIZE;
+		vm_stack_lo_set(vm, reg[10] - BS_STACK_SIZE);
 		may_goto = VM_MAY_GOTO_LOOPS;
 		I += 1 + JOFF;
 		NEXT;
@@ -424,10 +434,11 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t start, unsigned base, struct bs_error 
 			vm->cur = f->ret_prog;
 			ENTER(vm->cur);
 			code = vm->progs[vm->cur].code;
+			memo_off = vm->progs[vm->cur].memo_off;
 		}
 		memcpy(&reg[6], f->saved, sizeof(f->saved));
 		reg[10] = f->fp;
-		vm->stack_lo = reg[10] - BS_STACK_SIZE;
+		vm_stack_lo_set(vm, reg[10] - BS_STACK_SIZE);
 		may_goto = f->may_goto;
 		I = &code[f->ret_pc];
 		NEXT;
@@ -455,7 +466,6 @@ out_limit: {
 			goto out_budget;
 		if (at < 0)
 			goto fault_stop;
-		gen = vm->regions_gen;
 		left = limit - count - 1;
 		goto *I->h;
 	}
@@ -486,6 +496,8 @@ fault_stop:
 #undef IMM
 #undef OFF
 #undef JOFF
+#undef MEMO
+#undef MEMO_AGAIN
 #undef COUNT
 #undef PC
 #undef SET_LIMIT

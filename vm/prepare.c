@@ -123,8 +123,7 @@ fail:
 static void prog_free(struct vm_prog *p)
 {
 	free(p->prog);
-	free(p->code);
-	free(p->memo);
+	free(p->code);  /* and the memos after it */
 	memset(p, 0, sizeof(*p));
 }
 
@@ -134,10 +133,11 @@ static int prog_load(struct bs_vm *vm, const struct bs_insn *prog, size_t n, str
 {
 	memset(p, 0, sizeof(*p));
 	if (n && n <= VM_MAX_INSNS) {
+		_Static_assert(sizeof(struct vm_memo) == sizeof(struct vm_pinsn),
+			       "memo[pc] is a fixed distance from code[pc]");
 		p->prog = malloc(n * sizeof(*prog));
-		p->code = calloc(n, sizeof(*p->code));
-		p->memo = calloc(n, sizeof(*p->memo));
-		if (!p->prog || !p->code || !p->memo) {
+		p->code = calloc(2 * n, sizeof(*p->code));
+		if (!p->prog || !p->code) {
 			prog_free(p);
 			return vm_err(err, BS_ERR_NOMEM, BS_NO_PC,
 				      "out of memory preparing %zu instructions", n);
@@ -148,14 +148,15 @@ static int prog_load(struct bs_vm *vm, const struct bs_insn *prog, size_t n, str
 		prog_free(p);
 		return -1;
 	}
-	for (size_t pc = 0; pc < n; pc++)
-		p->code[pc].memo = &p->memo[pc];
+	p->memo = (struct vm_memo *)(void *)(p->code + n);
+	p->memo_off = n * sizeof(*p->code);
 	p->n = n;
 	return 0;
 }
 
 void vm_progs_free(struct bs_vm *vm)
 {
+	vm->nmemos_set = 0;  /* they go with their programs */
 	for (uint32_t i = 0; i < vm->nprogs; i++)
 		prog_free(&vm->progs[i]);
 	free(vm->progs);

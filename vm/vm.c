@@ -31,7 +31,7 @@ static int place_region(struct bs_vm *vm, const char *name, void *host, uint64_t
 	r->delta = (uint64_t)(uintptr_t)host - r->guest;
 	vm->next_guest = align_up(r->guest + size, VM_GUEST_ALIGN) + VM_GUEST_ALIGN;
 	vm->nregions++;
-	r->gen = ++vm->regions_gen;
+	r->gen = vm_regions_moved(vm);
 	if (guest)
 		*guest = r->guest;
 	return 0;
@@ -67,6 +67,7 @@ void bs_vm_free(struct bs_vm *vm)
 	vm_progs_free(vm);
 	free(vm->breaks);
 	free(vm->helpers);
+	free(vm->memos_set);
 	free(vm);
 }
 
@@ -109,6 +110,56 @@ void vm_memos_forget(struct bs_vm *vm)
 	for (uint32_t i = 0; i < vm->nprogs; i++)
 		if (vm->progs[i].memo)
 			memset(vm->progs[i].memo, 0, vm->progs[i].n * sizeof(*vm->progs[i].memo));
+	vm->nmemos_set = 0;
+}
+
+void vm_memos_drop(struct bs_vm *vm)
+{
+	/* only the filled ones: a replay moves the packet before every packet */
+	for (size_t i = 0; i < vm->nmemos_set; i++)
+		vm->memos_set[i]->lim = 0;
+	vm->nmemos_set = 0;
+}
+
+uint64_t vm_regions_moved(struct bs_vm *vm)
+{
+	vm_memos_drop(vm);
+	return ++vm->regions_gen;
+}
+
+/* Lists m, about to be filled, in memos_set (a filled one is there
+ * already); -1: no room, it stays empty. */
+static int memo_list(struct bs_vm *vm, struct vm_memo *m)
+{
+	if (m->lim)
+		return 0;
+	if (vm->nmemos_set == vm->memos_set_cap) {
+		size_t cap = vm->memos_set_cap ? 2 * vm->memos_set_cap : 64;
+		struct vm_memo **more = realloc(vm->memos_set, cap * sizeof(*more));
+		if (!more)
+			return -1;
+		vm->memos_set = more;
+		vm->memos_set_cap = cap;
+	}
+	vm->memos_set[vm->nmemos_set++] = m;
+	return 0;
+}
+
+uint8_t *vm_memo_stack(struct bs_vm *vm, struct vm_memo *m, uint64_t off, uint64_t size,
+		       uint64_t at)
+{
+	const struct vm_region *s = &vm->regions[0];
+	uint64_t top = vm_stack_top(vm), lo = top - BS_STACK_SIZE;
+	/* only where a debugger moved r10 up; vm_stack_lo_set drops it again
+	 * once the low end rises past lo */
+	if (vm->stack_lo > lo)
+		lo = vm->stack_lo;
+	if (!memo_list(vm, m)) {
+		m->lo = lo - off;
+		m->lim = top - lo - size + 1;
+		m->host = s->host + (lo - s->guest);
+	}
+	return s->host + at;
 }
 
 int bs_vm_set_helper_array(struct bs_vm *vm, int32_t id, bs_helper_array_fn fn,
@@ -184,7 +235,7 @@ int bs_vm_region_update(struct bs_vm *vm, uint64_t guest, void *host, uint64_t s
 	r->host = host;
 	r->guest = ng;
 	r->size = size;
-	r->gen = ++vm->regions_gen;
+	r->gen = vm_regions_moved(vm);
 	return 0;
 }
 
@@ -195,7 +246,7 @@ int bs_vm_region_set_store_hook(struct bs_vm *vm, uint64_t guest, bs_store_hook_
 		if (vm->regions[i].guest == guest) {
 			vm->regions[i].hook = fn;
 			vm->regions[i].hook_user = user;
-			vm->regions[i].gen = ++vm->regions_gen;
+			vm->regions[i].gen = vm_regions_moved(vm);
 			return 0;
 		}
 	return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no region starts at 0x%llx",
@@ -209,7 +260,7 @@ int bs_vm_region_set_access_rule(struct bs_vm *vm, uint64_t guest, bs_access_rul
 		if (vm->regions[i].guest == guest) {
 			vm->regions[i].rule = fn;
 			vm->regions[i].rule_user = user;
-			vm->regions[i].gen = ++vm->regions_gen;
+			vm->regions[i].gen = vm_regions_moved(vm);
 			return 0;
 		}
 	return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no region starts at 0x%llx",
@@ -381,7 +432,8 @@ void *vm_mem_memo(struct bs_vm *vm, uint64_t base, uint64_t off, uint64_t size,
 	uint8_t *p = mem_at(vm, addr, size, need, &r, err);
 	if (!p || r == &vm->regions[0] || vm->hook_region || vm->nwatches)
 		return p;
-	m->gen = vm->regions_gen;
+	if (memo_list(vm, m))
+		return p;
 	if (r->rule) {
 		m->lo = base;
 		m->lim = 1;
@@ -428,7 +480,7 @@ int bs_vm_run(struct bs_vm *vm, const uint64_t args[5], struct bs_run_result *re
 	for (int i = 6; i < 10; i++)
 		vm->reg[i] = 0;
 	vm->reg[10] = vm_stack_top(vm);
-	vm->stack_lo = vm_stack_top(vm) - BS_STACK_SIZE;
+	vm_stack_lo_set(vm, vm_stack_top(vm) - BS_STACK_SIZE);
 	vm->depth = 0;
 	vm->cur = 0;
 	vm->count = 0;

@@ -50,8 +50,9 @@ struct vm_region {
 
 /* A prepared instruction: the table row, registers, and the operand the
  * handler needs already widened (imm sign-extended, lddw's 64-bit value).
- * h and memo spare the computed-goto loop a table load per instruction and
- * a pc per access; 32 bytes, so that the pc of one is a shift away. */
+ * h spares the computed-goto loop a table load per instruction; 32 bytes,
+ * so that the pc of one is a shift away, and the same size as a memo, so
+ * that an instruction's memo is a fixed distance from it (vm_prog). */
 struct vm_pinsn {
 	const void *h;   /* the handler of op (vm_set_op), once the program is threaded */
 	uint16_t op;
@@ -59,7 +60,7 @@ struct vm_pinsn {
 	uint8_t src;
 	int32_t off;   /* jump/call offset in slots (gotol: its imm), or memory offset */
 	uint64_t imm;
-	struct vm_memo *memo;  /* its program's memo of this instruction */
+	uint64_t unused;
 };
 
 struct vm_helper {
@@ -70,31 +71,36 @@ struct vm_helper {
 };
 
 /* A load's or store's memory of the region it reached last (the
- * interpreter keeps one per instruction): while gen is vm->regions_gen, the
- * access from a base register holding b with (b - lo) < lim is at
- * host + (b - lo); lo is the region's guest address less the instruction's
- * offset, so that the interpreter adds none. A plain region is
- * remembered whole, one with an access rule only for the one address its
- * rule allowed; never the stack (its low end moves with calls), a store
- * into a hooked region, or anything while watches are set (adding one
- * moves regions_gen). Empty: lim 0. */
+ * interpreter keeps one per instruction): the access from a base register
+ * holding b with (b - lo) < lim is at host + (b - lo); lo is the region's
+ * guest address less the instruction's offset, so that the interpreter adds
+ * none. A plain region is remembered whole, one with an access rule only for
+ * the one address its rule allowed; of the stack, whose low end moves with
+ * calls, only frame 0's 512 bytes, which every frame may reach
+ * (vm_memo_stack); never a store into a hooked region, or anything while
+ * watches are set. Empty: lim 0. A filled memo is listed in vm->memos_set,
+ * and every change of a region, hook, rule or watch empties them all
+ * (vm_regions_moved): eagerly, so that an access compares no generation. */
 struct vm_memo {
 	uint64_t lo, lim;
 	uint8_t *host;
-	uint64_t gen;
 	/* A helper call's memo instead: what its helper's array description
-	 * (bs_vm_set_helper_array) said for r1 == lo, once gen is 1: an array
+	 * (bs_vm_set_helper_array) said for r1 == lo, once filled: an array
 	 * of lim values `stride` bytes apart from guest address host, or none
-	 * (lim 0). */
+	 * (lim 0). Region changes leave it be. */
 	uint32_t stride;
+	uint32_t filled;
 };
 
 /* One loaded program: its instructions, their prepared form, and a memo
- * per instruction. */
+ * per instruction. code and memo are one allocation, memo[pc] memo_off
+ * bytes after code[pc], so that the interpreter finds a memo from its
+ * instruction pointer without a load. */
 struct vm_prog {
 	struct bs_insn *prog;
 	struct vm_pinsn *code;
 	struct vm_memo *memo;
+	size_t memo_off;
 	size_t n;
 	/* the computed-goto loop's handler table the h of code came from, or
 	 * NULL while they are unset */
@@ -162,9 +168,12 @@ struct bs_vm {
 	enum bs_engine engine;
 	struct jit_state *jit;
 	bool jit_stale;        /* the code must be made again before the next run */
-	/* moves whenever a region is added or moved: 64 bits, so that it never
-	 * comes round to a value a memo remembers */
+	/* moves whenever a region is added or moved (vm_regions_moved): 64
+	 * bits, so that it never comes round to a value the JIT remembers */
 	uint64_t regions_gen;
+	/* the interpreter's filled memory memos (struct vm_memo) */
+	struct vm_memo **memos_set;
+	size_t nmemos_set, memos_set_cap;
 
 	/* debugging (vm/debug.c) */
 	bs_stop_fn stop_hook;
@@ -224,6 +233,27 @@ BS_HIDDEN void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned 
 		       struct bs_error *err);
 /* Forgets every memo of every program (a helper was registered again). */
 BS_HIDDEN void vm_memos_forget(struct bs_vm *vm);
+/* Empties every filled memory memo. */
+BS_HIDDEN void vm_memos_drop(struct bs_vm *vm);
+/* A region, hook, rule or watch changed: moves regions_gen (returned) and
+ * empties the memos that may have passed the change by. */
+BS_HIDDEN uint64_t vm_regions_moved(struct bs_vm *vm);
+/* Fills m, empty, for an access of frame 0's stack at base + off, at
+ * stack offset at (the interpreter's stack way found it); returns its host
+ * address. */
+BS_HIDDEN uint8_t *vm_memo_stack(struct bs_vm *vm, struct vm_memo *m, uint64_t off, uint64_t size,
+				 uint64_t at) __attribute__((cold, noinline));
+
+/* Every change of the stack's low end goes through here. It stays at or
+ * below frame 0's unless a debugger moved r10 up (bs_vm_regs): only then
+ * may a stack memo (vm_memo_stack) reach below it. */
+static inline void vm_stack_lo_set(struct bs_vm *vm, uint64_t lo)
+{
+	vm->stack_lo = lo;
+	if (__builtin_expect(lo > vm_stack_top(vm) - BS_STACK_SIZE, 0))
+		vm_memos_drop(vm);
+}
+
 /* vm_mem for a program's access of base + off, which also fills the
  * access's memo m (for base). */
 BS_HIDDEN void *vm_mem_memo(struct bs_vm *vm, uint64_t base, uint64_t off, uint64_t size,
