@@ -79,21 +79,13 @@ void x86_emit_stub_loop_leave(struct xctx *c, const struct stub *s)
 	/* r11: the variable at the round's head */
 	op_rm(b, 0, 1, 0x8d, ADR, M(reg2x[at->iv], -at->iv_off), 0);
 	op_rm(b, 0, 1, 0x3b, ADR, M(RSP, F_OFF(loop_last)), 0);  /* cmp r11, [last] */
-	for (int k = 0; k < 2; k++) {
-		size_t early = 0;
-		if (k == 0)
-			early = jcc8(b, CC_NE);
-		if (k == 1) {
-			x86_c_call(b, (const void *)jit_rt_loop_leave, 1, 0,
-				   (uint64_t)(uintptr_t)&c->loops[s->site]);
-			x86_restore_volatile(b, 1);
-		}
-		if (s->units)
-			alu_ri(b, 1, 0, CNT, (int32_t)s->units);  /* add r9, units */
-		jcc32(b, CC_ALWAYS, c->ps.offs[s->pc]);
-		if (k == 0)
-			patch8(b, early);
-	}
+	size_t last_round = fwd32(b, CC_E);
+	x86_c_call(b, (const void *)jit_rt_loop_leave, 1, 0, (uint64_t)(uintptr_t)&c->loops[s->site]);
+	x86_restore_volatile(b, 1);
+	fwd32_here(b, last_round);
+	if (s->units)
+		alu_ri(b, 1, 0, CNT, (int32_t)s->units);  /* add r9, units */
+	jcc32(b, CC_ALWAYS, c->ps.offs[s->pc]);
 }
 
 /* Loop l again, after the body: accesses outside the frame unchecked, its
