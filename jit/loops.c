@@ -462,6 +462,10 @@ static void loop_hosts(const struct vm_pinsn *code, struct jit_loop *L, const bo
 			L->host = h;
 			return;
 		}
+		/* a round leaves one holding a guest address again: the next
+		 * round would start in another state than this one did */
+		if ((h | end) == h)
+			break;
 		h |= end;
 	}
 	L->host = 0;
