@@ -127,10 +127,26 @@ uint64_t vm_regions_moved(struct bs_vm *vm)
 	return ++vm->regions_gen;
 }
 
-/* Lists m, about to be filled, in memos_set (a filled one is there
- * already); -1: no room, it stays empty. */
-static int memo_list(struct bs_vm *vm, struct vm_memo *m)
+uint64_t vm_region_changed(struct bs_vm *vm, uint32_t ri)
 {
+	size_t keep = 0;
+	for (size_t i = 0; i < vm->nmemos_set; i++) {
+		struct vm_memo *m = vm->memos_set[i];
+		if (m->region == ri)
+			m->lim = 0;
+		else
+			vm->memos_set[keep++] = m;
+	}
+	vm->nmemos_set = keep;
+	return ++vm->regions_gen;
+}
+
+/* Lists m, about to be filled for region ri, in memos_set (a filled one is
+ * there already, for ri too: a memo is filled only when empty or stale);
+ * -1: no room, it stays empty. */
+static int memo_list(struct bs_vm *vm, struct vm_memo *m, uint32_t ri)
+{
+	m->region = ri;
 	if (m->lim)
 		return 0;
 	if (vm->nmemos_set == vm->memos_set_cap) {
@@ -154,7 +170,7 @@ uint8_t *vm_memo_stack(struct bs_vm *vm, struct vm_memo *m, uint64_t off, uint64
 	 * once the low end rises past lo */
 	if (vm->stack_lo > lo)
 		lo = vm->stack_lo;
-	if (!memo_list(vm, m)) {
+	if (!memo_list(vm, m, 0)) {
 		m->lo = lo - off;
 		m->lim = top - lo - size + 1;
 		m->host = s->host + (lo - s->guest);
@@ -235,7 +251,7 @@ int bs_vm_region_update(struct bs_vm *vm, uint64_t guest, void *host, uint64_t s
 	r->host = host;
 	r->guest = ng;
 	r->size = size;
-	r->gen = vm_regions_moved(vm);
+	r->gen = vm_region_changed(vm, (uint32_t)(r - vm->regions));
 	return 0;
 }
 
@@ -246,7 +262,7 @@ int bs_vm_region_set_store_hook(struct bs_vm *vm, uint64_t guest, bs_store_hook_
 		if (vm->regions[i].guest == guest) {
 			vm->regions[i].hook = fn;
 			vm->regions[i].hook_user = user;
-			vm->regions[i].gen = vm_regions_moved(vm);
+			vm->regions[i].gen = vm_region_changed(vm, i);
 			return 0;
 		}
 	return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no region starts at 0x%llx",
@@ -260,7 +276,7 @@ int bs_vm_region_set_access_rule(struct bs_vm *vm, uint64_t guest, bs_access_rul
 		if (vm->regions[i].guest == guest) {
 			vm->regions[i].rule = fn;
 			vm->regions[i].rule_user = user;
-			vm->regions[i].gen = vm_regions_moved(vm);
+			vm->regions[i].gen = vm_region_changed(vm, i);
 			return 0;
 		}
 	return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no region starts at 0x%llx",
@@ -432,7 +448,7 @@ void *vm_mem_memo(struct bs_vm *vm, uint64_t base, uint64_t off, uint64_t size,
 	uint8_t *p = mem_at(vm, addr, size, need, &r, err);
 	if (!p || r == &vm->regions[0] || vm->hook_region || vm->nwatches)
 		return p;
-	if (memo_list(vm, m))
+	if (memo_list(vm, m, (uint32_t)(r - vm->regions)))
 		return p;
 	if (r->rule) {
 		m->lo = base;

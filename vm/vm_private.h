@@ -88,7 +88,10 @@ struct vm_memo {
 	 * (bs_vm_set_helper_array) said for r1 == lo, once filled: an array
 	 * of lim values `stride` bytes apart from guest address host, or none
 	 * (lim 0). Region changes leave it be. */
-	uint32_t stride;
+	union {
+		uint32_t stride;
+		uint32_t region;  /* a memory memo's: the region it remembers */
+	};
 	uint32_t filled;
 };
 
@@ -235,9 +238,13 @@ BS_HIDDEN void *vm_mem(struct bs_vm *vm, uint64_t addr, uint64_t size, unsigned 
 BS_HIDDEN void vm_memos_forget(struct bs_vm *vm);
 /* Empties every filled memory memo. */
 BS_HIDDEN void vm_memos_drop(struct bs_vm *vm);
-/* A region, hook, rule or watch changed: moves regions_gen (returned) and
+/* A region was added, or a watch set: moves regions_gen (returned) and
  * empties the memos that may have passed the change by. */
 BS_HIDDEN uint64_t vm_regions_moved(struct bs_vm *vm);
+/* Region ri moved or got a hook or a rule: moves regions_gen (returned) and
+ * empties the memos of that region only (a replay moves the packet before
+ * every packet; what the context's loads remember stays). */
+BS_HIDDEN uint64_t vm_region_changed(struct bs_vm *vm, uint32_t ri);
 /* Fills m, empty, for an access of frame 0's stack at base + off, at
  * stack offset at (the interpreter's stack way found it); returns its host
  * address. */
