@@ -251,7 +251,8 @@ struct jit_loop {
 	unsigned ncmps;
 	struct jit_loop_group cmp[JIT_LOOP_CMPS];
 	/* The last check that passed: the registers it read (reads), the
-	 * regions' generation and the frame's bottom it saw, what it found.
+	 * regions' generation and the frame's bottom it saw (compared only
+	 * for a group in the stack), what it found.
 	 * The code at the head compares them before calling the check: a
 	 * program run again over the same packet checks in a few compares. */
 	uint16_t reads;

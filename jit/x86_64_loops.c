@@ -37,9 +37,15 @@ void x86_emit_loop_check(struct xctx *c, size_t pc, size_t l)
 	load64(b, AUX, M(VMR, VM_OFF(regions_gen)));
 	op_rm(b, 0, 1, 0x3b, AUX, M(ADR, MEMO(gen)), 0);
 	miss[nmiss++] = fwd32(b, CC_NE);
-	load64(b, AUX, M(VMR, VM_OFF(stack_lo)));
-	op_rm(b, 0, 1, 0x3b, AUX, M(ADR, MEMO(stack_lo)), 0);
-	miss[nmiss++] = fwd32(b, CC_NE);
+	/* the frame's bottom matters to the check only for a group in the stack */
+	bool stack = false;
+	for (unsigned g = 0; g < L->ngroups; g++)
+		stack |= L->group[g].stack;
+	if (stack) {
+		load64(b, AUX, M(VMR, VM_OFF(stack_lo)));
+		op_rm(b, 0, 1, 0x3b, AUX, M(ADR, MEMO(stack_lo)), 0);
+		miss[nmiss++] = fwd32(b, CC_NE);
+	}
 	op_rm(b, 0, 1, 0x3b, CNT, M(ADR, MEMO(pass.charge)), 0);  /* cmp r9, [charge] */
 	miss[nmiss++] = fwd32(b, CC_B);
 	op_rm(b, 0, 1, 0x2b, CNT, M(ADR, MEMO(pass.charge)), 0);  /* sub r9, [charge] */
