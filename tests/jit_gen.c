@@ -96,6 +96,19 @@ static void gen_alu(struct prog *p)
 	put(p, code, dst, src, off, imm);
 }
 
+/* a move and an addition to the same register (one lea on x86-64), at one
+ * width, the addition's source sometimes the register itself */
+static void gen_move_add(struct prog *p)
+{
+	uint8_t w = chance(60) ? 0x07 : 0x04;
+	int dst = data_reg(), src = any_src();
+	put(p, (uint8_t)(0xb8 | w), dst, src, 0, 0);
+	if (chance(50))
+		put(p, w, dst, 0, 0, interesting_imm());
+	else
+		put(p, (uint8_t)(0x08 | w), dst, chance(30) ? dst : any_src(), 0, 0);
+}
+
 static void gen_end(struct prog *p)
 {
 	static const uint8_t codes[] = {0xd4, 0xdc, 0xd7};
@@ -472,6 +485,8 @@ static void gen_body(struct prog *p, int fn, size_t start, size_t len)
 			put_lddw(p, data_reg(), 0, interesting_u64());
 		else if (k < 96)
 			gen_loop(p);
+		else if (k < 98)
+			gen_move_add(p);
 		else
 			put(p, 0xb7, data_reg(), 0, 0, interesting_imm());
 	}

@@ -259,6 +259,38 @@ static void test_frame_pointer_copies(void **state)
 		same(cases[i].p, cases[i].n, cases[i].what);
 }
 
+/* A move and an addition to the same register are one lea on x86-64: at
+ * each width, with the addition's source the moved register itself, and
+ * with a jump into the addition (then they stay two). Run with r1 the
+ * region, r2 64, r3 2^63, r4 2^32 - 1, r5 7. */
+static void test_moves_fused(void **state)
+{
+	(void)state;
+	const struct {
+		const char *what;
+		struct bs_insn p[6];
+		size_t n;
+	} cases[] = {
+		{"64, constant", {MOV64_REG(0, 3), ALU64_IMM(0x00, 0, -1), EXIT()}, 3},
+		{"32, constant wraps", {MOV64_IMM(0, -1), ALU32_REG(0xb0, 0, 4), ALU32_IMM(0x00, 0, 9),
+		  EXIT()}, 4},
+		{"32, high half dropped", {ALU32_REG(0xb0, 0, 3), ALU32_IMM(0x00, 0, -1), EXIT()}, 3},
+		{"64, itself", {MOV64_REG(0, 4), ALU64_REG(0x00, 0, 0), EXIT()}, 3},
+		{"32, itself", {ALU32_REG(0xb0, 0, 4), ALU32_REG(0x00, 0, 0), EXIT()}, 3},
+		{"64, another", {MOV64_REG(6, 5), ALU64_REG(0x00, 6, 4), MOV64_REG(0, 6), EXIT()}, 4},
+		{"32, another wraps", {ALU32_REG(0xb0, 7, 4), ALU32_REG(0x00, 7, 5), MOV64_REG(0, 7),
+		  EXIT()}, 4},
+		{"64, the source", {MOV64_REG(0, 3), ALU64_REG(0x00, 0, 3), EXIT()}, 3},
+		{"the frame", {MOV64_REG(2, 10), ALU64_IMM(0x00, 2, -8), ST(SZ_DW, 2, 0, 5),
+		  LDX(SZ_DW, 0, 10, -8), EXIT()}, 5},
+		{"a jump into the addition", {MOV64_IMM(0, 100), JMP_IMM(0x10, 5, 7, 1),
+		  MOV64_REG(0, 4), ALU64_IMM(0x00, 0, 1), EXIT()}, 5},
+		{"widths differ", {MOV64_REG(0, 4), ALU32_IMM(0x00, 0, 1), EXIT()}, 3},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		same(cases[i].p, cases[i].n, cases[i].what);
+}
+
 /* The code is mapped read+exec, never writable, with one offset per instruction. */
 static void test_code_mapping(void **state)
 {
@@ -533,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_debugger_uses_interp),
 		cmocka_unit_test(test_inline_array_lookup),
 		cmocka_unit_test(test_frame_pointer_copies),
+		cmocka_unit_test(test_moves_fused),
 		cmocka_unit_test(test_register_during_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
