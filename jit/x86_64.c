@@ -170,8 +170,11 @@ static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	if (jit_facts_in_value(&c->facts, base, off, size, &ri) &&
 	    (c->vm->regions[ri].flags & access_need(form)) == access_need(form)) {
 		int32_t r = VM_OFF(regions) + (int32_t)(ri * sizeof(struct vm_region));
-		load64(b, ADR, M(VMR, r + (int32_t)offsetof(struct vm_region, delta)));
+		if (c->adr_region != (int64_t)ri)
+			load64(b, ADR, M(VMR, r + (int32_t)offsetof(struct vm_region, delta)));
 		emit_access(c, I, (struct mem){reg2x[base], ADR, 0, (int32_t)off});
+		c->adr_region = ri;
+		c->adr_kept = form == F_LDX || form == F_ST || form == F_STX;
 		return;
 	}
 	if (c->fast) {
@@ -580,7 +583,34 @@ static void emit_lea(struct xctx *c, size_t pc)
 	op_rm(&c->ps.b, 0, w, 0x8d, reg2x[I->dst], m, 0);
 }
 
+/* Whether an ALU instruction leaves r11 as it was (no scratch: div and
+ * shifts by a register may use it). */
+static bool alu_keeps_r11(const struct vm_opinfo *info)
+{
+	switch (info->code & 0xf0) {
+	case 0x00: case 0x10: case 0x20: case 0x40: case 0x50: case 0x80: case 0xa0: case 0xb0:
+		return true;
+	case 0x60: case 0x70: case 0xc0:
+		return info->form == F_ALU_K;
+	default:
+		return false;
+	}
+}
+
+static void emit_insn(struct xctx *c, size_t pc);
+
 void x86_emit_insn(struct xctx *c, size_t pc)
+{
+	const struct vm_opinfo *info = &vm_ops[c->code[pc].op];
+	if (c->leader[pc] || (c->fast && pc == c->fast->head))
+		c->adr_region = -1;
+	c->adr_kept = (info->form == F_ALU_K || info->form == F_ALU_X) && alu_keeps_r11(info);
+	emit_insn(c, pc);
+	if (!c->adr_kept)
+		c->adr_region = -1;
+}
+
+static void emit_insn(struct xctx *c, size_t pc)
 {
 	struct jit_buf *b = &c->ps.b;
 	const struct vm_pinsn *I = &c->code[pc];
@@ -675,6 +705,10 @@ static void emit_stubs(struct xctx *c)
 		case STUB_HELPER_ARRAY:
 			x86_emit_stub_helper_array(c, s);
 			break;
+		case STUB_ARRAY_MISS:
+			op_rr(b, 0, 0, 0x31, RAX, RAX, 0);               /* xor eax, eax */
+			jcc32(b, CC_ALWAYS, s->back);
+			break;
 		case STUB_LEAVE:
 			alu_ri(b, 1, 0, CNT, (int32_t)s->units);         /* add r9, units */
 			jcc32(b, CC_ALWAYS, c->ps.offs[s->pc]);
@@ -693,6 +727,7 @@ static void emit_pass(struct xctx *c)
 	b->err = 0;
 	c->ps.nstubs = 0;
 	c->nsites = 0;
+	c->adr_region = -1;
 	emit_entry(b);
 	for (size_t pc = 0; pc < c->ps.n; pc++) {
 		c->ps.offs[pc] = (uint32_t)b->len;

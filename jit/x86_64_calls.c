@@ -45,24 +45,35 @@ void x86_emit_call_local(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	store_imm(b, 0, M(VMR, VM_OFF(cur)), (int32_t)c->idx);
 }
 
-/* r0 = base + eax * stride if eax < n, else 0 */
-static void emit_array_index(struct xctx *c, const struct bs_helper_array *d)
+/* r0 = base + eax * stride if eax < n, else 0 (out of line: the found
+ * value falls through, no jump taken) */
+static void emit_array_index(struct xctx *c, size_t pc, const struct bs_helper_array *d)
 {
 	struct jit_buf *b = &c->ps.b;
 	alu_ri(b, 0, 7, RAX, (int32_t)d->n);                              /* cmp eax, n */
-	size_t miss = jcc8(b, CC_AE);
-	op_rr(b, 0, 1, 0x69, RAX, RAX, 0);                                /* imul rax, rax, stride */
-	emit4(b, (uint32_t)d->stride);
-	if (d->base <= INT32_MAX) {
-		alu_ri(b, 1, 0, RAX, (int32_t)d->base);                   /* add rax, base */
+	struct stub s = {STUB_ARRAY_MISS, 0, 0, (uint32_t)pc, 0, 0, 0, 0, 0};
+	size_t miss = x86_jump_stub(c, CC_AE, s);
+	int scale = d->stride == 2 ? 1 : d->stride == 4 ? 2 : d->stride == 8 ? 3 : -1;
+	if (scale > 0 && d->base <= INT32_MAX) {
+		/* lea rax, [rax * stride + base] */
+		static const uint8_t lea[] = {0x48, 0x8d, 0x04};
+		emit_bytes(b, lea, sizeof(lea));
+		emit1(b, (uint8_t)(scale << 6 | 0 << 3 | 5));
+		emit4(b, (uint32_t)d->base);
 	} else {
-		mov_imm(b, 1, ADR, d->base);
-		op_rr(b, 0, 1, 0x01, ADR, RAX, 0);                        /* add rax, r11 */
+		if (d->stride != 1) {
+			op_rr(b, 0, 1, 0x69, RAX, RAX, 0);                /* imul rax, rax, stride */
+			emit4(b, (uint32_t)d->stride);
+		}
+		if (d->base <= INT32_MAX) {
+			alu_ri(b, 1, 0, RAX, (int32_t)d->base);           /* add rax, base */
+		} else {
+			mov_imm(b, 1, ADR, d->base);
+			op_rr(b, 0, 1, 0x01, ADR, RAX, 0);                /* add rax, r11 */
+		}
 	}
-	size_t done = jcc8(b, CC_ALWAYS);
-	patch8(b, miss);
-	op_rr(b, 0, 0, 0x31, RAX, RAX, 0);                                /* xor eax, eax */
-	patch8(b, done);
+	if (c->ps.nstubs > miss)
+		c->stubs[miss].back = (uint32_t)b->len;
 }
 
 /* A helper call that is an array lookup for the r1 it gets (struct
@@ -83,7 +94,7 @@ static int emit_helper_array(struct xctx *c, size_t pc, const struct vm_pinsn *I
 	int64_t k;
 	if (jit_facts_in_frame(&c->facts, 2, 0, 4, &k)) {
 		op_rm(b, 0, 0, 0x8b, RAX, (struct mem){RBP, VMR, 0, (int32_t)(k + c->sdisp)}, 0);
-		emit_array_index(c, &d);
+		emit_array_index(c, pc, &d);
 		return 1;
 	}
 	mov_rr(b, 1, ADR, reg2x[2]);
@@ -106,7 +117,7 @@ static int emit_helper_array(struct xctx *c, size_t pc, const struct vm_pinsn *I
 	x86_op_rip(b, 1, 0x03, AUX, memo + offsetof(struct jit_memo, host));  /* add r10, [host] */
 	op_rm(b, 0, 0, 0x8b, RAX, M(AUX, 0), 0);                         /* mov eax, [r10] */
 	patch8(b, have);
-	emit_array_index(c, &d);
+	emit_array_index(c, pc, &d);
 	if (c->ps.nstubs > stub)
 		c->stubs[stub].back = (uint32_t)b->len;
 	return 1;

@@ -30,7 +30,9 @@ static const uint8_t reg2x[BS_MAX_REG] = {
 
 /* The cold slow paths after the code, one per checked access, block
  * counter, call depth check, inline call or way out of a loop's copy. */
-enum stub_kind { STUB_MEM, STUB_BAIL, STUB_DEPTH, STUB_HELPER_ARRAY, STUB_LEAVE, STUB_LOOP_LEAVE };
+enum stub_kind {
+	STUB_MEM, STUB_BAIL, STUB_DEPTH, STUB_HELPER_ARRAY, STUB_ARRAY_MISS, STUB_LEAVE, STUB_LOOP_LEAVE
+};
 
 struct stub {
 	uint8_t kind;
@@ -38,7 +40,7 @@ struct stub {
 	uint8_t store;    /* STUB_MEM: a hook may carry the store out */
 	uint32_t pc;      /* STUB_(LOOP_)LEAVE: where the jump goes (its ps.offs slot) */
 	uint32_t units;   /* STUB_BAIL: the block's count; STUB_(LOOP_)LEAVE: given back */
-	uint32_t back;    /* where the access is */
+	uint32_t back;    /* where the access is; STUB_ARRAY_MISS: where r0 = 0 goes on */
 	uint32_t skip;    /* past it */
 	uint32_t site;    /* STUB_MEM, STUB_HELPER_ARRAY: its memo; STUB_LOOP_LEAVE: the loop */
 	uint32_t from;    /* STUB_LOOP_LEAVE: the jump's pc */
@@ -74,6 +76,11 @@ struct xctx {
 	size_t slot;                  /* 0, or n + 1 while emitting a copy */
 	uint32_t refund;              /* in a copy: units of the round after this
 				       * instruction, given back when it leaves */
+	/* r11 holds regions[adr_region].delta (-1: nothing known), from an
+	 * access inside a lookup's value, through instructions that leave r11
+	 * alone (adr_kept: this one did) up to the next leader */
+	int64_t adr_region;
+	bool adr_kept;
 };
 
 /* The size of a jump from instruction pc at code offset `at` of this pass

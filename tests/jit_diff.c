@@ -222,7 +222,9 @@ static int setup(struct bs_vm **out, struct env *e, const struct prog *p0, const
 		return -1;
 	e->pkt_region = g + PKT_AT;
 	e->pkt_guest = g + PKT_AT;
-	e->array = (struct test_array){.r1 = LOOKUP_HANDLE, .stride = 12, .n = 5};
+	/* strides the JIT scales by with a lea, and two it multiplies by */
+	static const uint64_t strides[] = {1, 2, 4, 8, 12, 3};
+	e->array = (struct test_array){.r1 = LOOKUP_HANDLE, .stride = strides[seed % 6], .n = 5};
 	if (bs_vm_add_region(vm, "map", e->map, 64, BS_REGION_RW, &e->map_guest, err) ||
 	    bs_vm_add_region(vm, "ro", e->ro, 64, BS_REGION_READ, &e->ro_guest, err) ||
 	    bs_vm_add_region(vm, "ctx", e->ctx, 32, BS_REGION_RW, &e->ctx_guest, err) ||

@@ -259,6 +259,59 @@ static void test_frame_pointer_copies(void **state)
 		same(cases[i].p, cases[i].n, cases[i].what);
 }
 
+/* Accesses inside the values of two arrays, each in its own region, one
+ * right after the other, and a division between two in one value: each
+ * reaches its own region (x86-64 keeps a region's place in a scratch
+ * register between accesses to it; the division uses that register). */
+static void test_values_of_two_arrays(void **state)
+{
+	(void)state;
+#define LOOKUP_R1B (LOOKUP_R1 + 0x1000)
+	struct bs_insn p[] = {
+		ST(SZ_W, 10, -4, 1),
+		MOV64_REG(2, 10), ALU64_IMM(0x00, 2, -4), LD_IMM64_LO(1, LOOKUP_R1),
+		LD_IMM64_HI(LOOKUP_R1), CALL_HELPER(1), JMP_IMM(0x10, 0, 0, 14),
+		MOV64_REG(6, 0),
+		MOV64_REG(2, 10), ALU64_IMM(0x00, 2, -4), LD_IMM64_LO(1, LOOKUP_R1B),
+		LD_IMM64_HI(LOOKUP_R1B), CALL_HELPER(2), JMP_IMM(0x10, 0, 0, 7),
+		LDX(SZ_DW, 3, 6, 0),        /* the first array's value */
+		LDX(SZ_DW, 4, 0, 0),        /* the second's, right after */
+		ALU64_IMM(0x30, 3, 7),
+		LDX(SZ_DW, 5, 0, 8),
+		ALU64_REG(0x00, 3, 4), ALU64_REG(0x00, 3, 5), MOV64_REG(0, 3), EXIT(),
+	};
+#undef LOOKUP_R1B
+	uint8_t a[64], b[64];
+	for (size_t i = 0; i < 64; i++) {
+		a[i] = (uint8_t)(i * 7 + 3);
+		b[i] = (uint8_t)(i * 13 + 5);
+	}
+	uint64_t a0, b0, b8;
+	memcpy(&a0, a + 16, 8);
+	memcpy(&b0, b + 16, 8);
+	memcpy(&b8, b + 24, 8);
+	for (int eng = BS_ENGINE_INTERP; eng <= BS_ENGINE_JIT_UNCHECKED; eng++) {
+		struct bs_vm *vm;
+		struct bs_error err;
+		struct bs_run_result res;
+		struct test_array ea = {.r1 = LOOKUP_R1, .stride = 16, .n = 4};
+		struct test_array eb = {.r1 = LOOKUP_R1 + 0x1000, .stride = 16, .n = 4};
+		assert_int_equal(bs_vm_new(&vm, &err), 0);
+		assert_int_equal(test_array_register(vm, 1, &ea, &err), 0);
+		assert_int_equal(test_array_register(vm, 2, &eb, &err), 0);
+		bs_vm_set_engine(vm, (enum bs_engine)eng);
+		assert_int_equal(bs_vm_load(vm, p, sizeof(p) / sizeof(p[0]), &err), 0);
+		assert_int_equal(bs_vm_add_region(vm, "a", a, sizeof(a), BS_REGION_RW, &ea.base, &err), 0);
+		assert_int_equal(bs_vm_add_region(vm, "b", b, sizeof(b), BS_REGION_RW, &eb.base, &err), 0);
+		for (int run = 0; run < 2; run++) {
+			assert_int_equal(bs_vm_run(vm, NULL, &res, &err), 0);
+			assert_int_equal(res.retval, a0 / 7 + b0 + b8);
+		}
+		assert_int_equal(ea.calls + eb.calls, 0);
+		bs_vm_free(vm);
+	}
+}
+
 /* A move and an addition to the same register are one lea on x86-64: at
  * each width, with the addition's source the moved register itself, and
  * with a jump into the addition (then they stay two). Run with r1 the
@@ -566,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_inline_array_lookup),
 		cmocka_unit_test(test_frame_pointer_copies),
 		cmocka_unit_test(test_moves_fused),
+		cmocka_unit_test(test_values_of_two_arrays),
 		cmocka_unit_test(test_register_during_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
