@@ -25,12 +25,8 @@ int hlp_run_repeat(struct bs_vm *vm, const uint64_t args[5], struct bs_test_run 
 	}
 	if (!tr->no_duration)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (uint32_t i = 0; i < repeat; i++) {
-		rc = bs_vm_run(vm, args, &res, err);
-		tr->insns_executed += res.insns_executed;
-		if (rc)
-			break;
-	}
+	rc = bs_vm_run_repeat(vm, args, repeat, &res, err);
+	tr->insns_executed = res.insns_executed;
 	tr->duration_ns = 0;
 	if (!tr->no_duration) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -642,6 +642,11 @@ static void emit_stub_mem(struct actx *c, const struct stub *s)
 	cmp_imm(b, 1, ADR, (uint64_t)(c->stack_top - s->size));
 	size_t j2 = fwd(b, bcond(C_HI));
 	rrr(b, OP_ADD, 1, AUX, ADR, DLT);
+	if (!access_is_read(vm_ops[c->code[s->pc].op].form)) {
+		/* a store or an atomic: noted (vm->stack_touched) */
+		mov_imm(b, 0, T1, 1);
+		str32(b, T1, VMR, VM_OFF(stack_touched));
+	}
 	b_to(b, C_AL, s->back);
 	patch(b, j1);
 	patch(b, j2);

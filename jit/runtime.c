@@ -447,10 +447,13 @@ int jit_run(struct bs_vm *vm, struct bs_error *err)
 		.outcome = JIT_OUT_EXIT,
 	};
 	/* only what the code reads before writing: the rest of the frame (ret[],
-	 * scratch) is the code's own, and a cache is empty when its lims are 0 */
+	 * scratch) is the code's own, and a cache is empty when its lims are 0
+	 * (arm64's code reads them; x86-64's keeps memos beside the code) */
 	struct jit_frame f;
+#if defined(__aarch64__)
 	for (int k = 0; k < 2; k++)
 		memset(f.cache[k].lim, 0, sizeof(f.cache[k].lim));
+#endif
 	f.run = &run;
 	f.vm = vm;
 	f.remaining = run.limit - vm->count;

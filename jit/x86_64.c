@@ -211,6 +211,8 @@ static void emit_stub_mem(struct xctx *c, const struct stub *s)
 	alu_ri(b, 1, 7, ADR, (int32_t)(c->stack_top - s->size)); /* cmp r11, top - size */
 	size_t j2 = jcc8(b, CC_A);
 	op_rm(b, 0, 1, 0x8d, AUX, (struct mem){ADR, VMR, 0, c->sdisp}, 0);  /* lea r10, [host] */
+	if (!access_is_read(vm_ops[I->op].form))  /* a store or an atomic: noted */
+		store_imm(b, 0, M(VMR, VM_OFF(stack_touched)), 1);
 	jcc32(b, CC_ALWAYS, s->back);
 	patch8(b, j1);
 	patch8(b, j2);

@@ -196,6 +196,126 @@ static void test_translate(void **state)
 	bs_vm_free(vm);
 }
 
+/* a helper that writes 0x55 to the 8 bytes r1 points to */
+static int h_poke(struct bs_vm *vm, const uint64_t a[5], uint64_t *r0, struct bs_error *err,
+		  void *u)
+{
+	(void)u;
+	uint8_t *p = bs_vm_translate(vm, a[0], 8, true, err);
+	if (!p)
+		return -1;
+	memset(p, 0x55, 8);
+	*r0 = 0;
+	return 0;
+}
+
+/* Every run starts with a zeroed stack, however the last one wrote to it:
+ * from r10, or (in a program that never names r10, whose stack a run need
+ * not clear) through an address passed in, by a store, an atomic or a
+ * helper, or by a debugger between runs. r1 is 8 bytes below the top of
+ * the stack; each program returns what was there, then changes it. */
+static void test_fresh_stack(void **state)
+{
+	(void)state;
+	struct bs_error err;
+	struct bs_vm *vm;
+	struct bs_run_result res;
+	/* where the stack is: every VM puts it at the same place */
+	const struct bs_insn where[] = {MOV64_REG(0, 10), EXIT()};
+	assert_int_equal(bs_vm_new(&vm, &err), 0);
+	assert_int_equal(bs_vm_load(vm, where, 2, &err), 0);
+	assert_int_equal(bs_vm_run(vm, NULL, &res, &err), 0);
+	uint64_t top = res.retval;
+	bs_vm_free(vm);
+	const struct {
+		const char *what;
+		struct bs_insn p[6];
+		size_t n;
+		bool poke;  /* the test writes there between the runs */
+	} cases[] = {
+		{"from r10", {LDX(SZ_DW, 0, 10, -8), ST(SZ_DW, 10, -8, 7), EXIT()}, 3, false},
+		{"a store", {LDX(SZ_DW, 0, 1, 0), ST(SZ_DW, 1, 0, 7), EXIT()}, 3, false},
+		{"a register store", {LDX(SZ_DW, 0, 1, 0), MOV64_IMM(2, 9), STX(SZ_B, 1, 2, 3), EXIT()},
+		 4, false},
+		{"an atomic", {LDX(SZ_DW, 0, 1, 0), MOV64_IMM(2, 5), INSN(0xdb, 1, 2, 0, 0x01), EXIT()},
+		 4, false},
+		{"a helper", {LDX(SZ_DW, 6, 1, 0), CALL_HELPER(1), MOV64_REG(0, 6), EXIT()}, 4, false},
+		{"a debugger", {LDX(SZ_DW, 0, 1, 0), EXIT()}, 2, true},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (int eng = BS_ENGINE_INTERP; eng <= BS_ENGINE_JIT_UNCHECKED; eng++) {
+			if (eng != BS_ENGINE_INTERP && !bs_jit_available())
+				continue;
+			assert_int_equal(bs_vm_new(&vm, &err), 0);
+			assert_int_equal(bs_vm_set_helper(vm, 1, "poke", h_poke, NULL, &err), 0);
+			bs_vm_set_engine(vm, (enum bs_engine)eng);
+			assert_int_equal(bs_vm_load(vm, cases[i].p, cases[i].n, &err), 0);
+			uint64_t args[5] = {top - 8};
+			for (int run = 0; run < 3; run++) {
+				if (bs_vm_run(vm, args, &res, &err))
+					fail_msg("%s (engine %d): %s", cases[i].what, eng, err.message);
+				if (res.retval != 0)
+					fail_msg("%s (engine %d), run %d: 0x%llx left from the last run",
+						 cases[i].what, eng, run, (unsigned long long)res.retval);
+				if (cases[i].poke) {
+					uint8_t *p = bs_vm_region_of(vm, top - 8, NULL, NULL, NULL);
+					assert_non_null(p);
+					memset(p, 0xaa, 8);
+				}
+			}
+			/* the same through bs_vm_run_repeat */
+			assert_int_equal(bs_vm_run_repeat(vm, args, 3, &res, &err), 0);
+			assert_int_equal(res.retval, 0);
+			/* and a program loaded after one that wrote there */
+			assert_int_equal(bs_vm_load(vm, cases[5].p, cases[5].n, &err), 0);
+			assert_int_equal(bs_vm_run(vm, args, &res, &err), 0);
+			if (res.retval != 0)
+				fail_msg("%s (engine %d): the next program sees 0x%llx", cases[i].what,
+					 eng, (unsigned long long)res.retval);
+			bs_vm_free(vm);
+		}
+}
+
+/* bs_vm_run_repeat: n runs as n bs_vm_run calls, r0 the last's, the
+ * instructions all of theirs, stopped by the first that fails */
+static void test_run_repeat(void **state)
+{
+	(void)state;
+	uint8_t mem[8] = {0};
+	struct bs_error err;
+	struct bs_run_result res;
+	/* r0 = ++mem[0]; fails once it reaches 3 (a read past the region) */
+	const struct bs_insn p[] = {
+		LDX(SZ_B, 0, 1, 0), ALU64_IMM(0x00, 0, 1), STX(SZ_B, 1, 0, 0),
+		JMP_IMM(0x50, 0, 3, 1), LDX(SZ_B, 2, 1, 64), EXIT(),
+	};
+	for (int eng = BS_ENGINE_INTERP; eng <= BS_ENGINE_JIT; eng++) {
+		if (eng != BS_ENGINE_INTERP && !bs_jit_available())
+			continue;
+		struct bs_vm *vm;
+		uint64_t args[5];
+		memset(mem, 0, sizeof(mem));
+		assert_int_equal(bs_vm_new(&vm, &err), 0);
+		bs_vm_set_engine(vm, (enum bs_engine)eng);
+		assert_int_equal(bs_vm_load(vm, p, sizeof(p) / sizeof(p[0]), &err), 0);
+		assert_int_equal(bs_vm_add_region(vm, "mem", mem, sizeof(mem), BS_REGION_RW, &args[0],
+						  &err), 0);
+		assert_int_equal(bs_vm_run_repeat(vm, args, 2, &res, &err), 0);
+		assert_int_equal(res.retval, 2);
+		assert_int_equal(res.insns_executed, 10);
+		assert_int_equal(err.kind, BS_OK);
+		assert_int_equal(bs_vm_run_repeat(vm, args, 5, &res, &err), -1);
+		assert_int_equal(mem[0], 3);
+		assert_int_equal(res.insns_executed, 5);
+		assert_int_equal(err.pc, 4);
+		assert_non_null(strstr(err.message, "mem off=64"));
+		/* none: nothing runs */
+		assert_int_equal(bs_vm_run_repeat(vm, args, 0, &res, &err), 0);
+		assert_int_equal(res.insns_executed, 0);
+		bs_vm_free(vm);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +325,8 @@ int main(void)
 		cmocka_unit_test(test_store_hook),
 		cmocka_unit_test(test_deterministic_addresses),
 		cmocka_unit_test(test_translate),
+		cmocka_unit_test(test_fresh_stack),
+		cmocka_unit_test(test_run_repeat),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

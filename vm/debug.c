@@ -189,6 +189,9 @@ void *bs_vm_region_of(struct bs_vm *vm, uint64_t addr, const char **name, uint64
 			*off = addr - r->guest;
 		if (avail)
 			*avail = r->size - (addr - r->guest);
+		/* the caller may write there */
+		if (i == 0)
+			vm->stack_touched = 1;
 		return r->host + (addr - r->guest);
 	}
 	return NULL;

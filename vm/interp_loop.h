@@ -85,6 +85,8 @@ int VM_LOOP_NAME(struct bs_vm *vm, size_t start, unsigned base, struct bs_error 
 			uint64_t a_ = b_ + OFF - s_->guest;                           \
 			if (b_ + OFF >= vm->stack_lo && a_ <= s_->size - (SIZE) &&    \
 			    !vm->nwatches) {                                          \
+				if ((NEED) != BS_REGION_READ)                         \
+					vm->stack_touched = 1;                        \
 				if (__builtin_expect(!n_->lim, 0) &&                  \
 				    a_ >= s_->size - BS_STACK_SIZE)                   \
 					p = vm_memo_stack(vm, n_, OFF, (SIZE), a_);   \

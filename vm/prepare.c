@@ -151,6 +151,8 @@ static int prog_load(struct bs_vm *vm, const struct bs_insn *prog, size_t n, str
 	p->memo = (struct vm_memo *)(void *)(p->code + n);
 	p->memo_off = n * sizeof(*p->code);
 	p->n = n;
+	for (size_t pc = 0; pc < n; pc++)
+		vm->stack_names_r10 |= prog[pc].dst_reg == 10 || prog[pc].src_reg == 10;
 	return 0;
 }
 
@@ -178,6 +180,10 @@ int vm_prepare(struct bs_vm *vm, const struct bs_insn *prog, size_t n, struct bs
 	vm->progs = calloc(1, sizeof(*vm->progs));
 	if (!vm->progs)
 		return vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory");
+	/* whatever the last program left there: the new one starts clean */
+	memset(vm->stack, 0, sizeof(vm->stack));
+	vm->stack_names_r10 = false;
+	vm->stack_touched = 0;
 	if (prog_load(vm, prog, n, &vm->progs[0], err)) {
 		vm_progs_free(vm);
 		return -1;

@@ -399,6 +399,8 @@ static inline void *mem_at(struct bs_vm *vm, uint64_t addr, uint64_t size, unsig
 	if (addr >= vm->stack_lo && end <= s->guest + s->size) {
 		if (__builtin_expect(vm->nwatches != 0, 0))
 			vm_watch_check(vm, addr, size, need);
+		if (need & BS_REGION_WRITE)
+			vm->stack_touched = 1;
 		*at = s;
 		return s->host + (addr - s->guest);
 	}
@@ -479,17 +481,12 @@ int bs_vm_load(struct bs_vm *vm, const struct bs_insn *prog, size_t n, struct bs
 	return vm_prepare(vm, prog, n, err);
 }
 
-int bs_vm_run(struct bs_vm *vm, const uint64_t args[5], struct bs_run_result *res,
-	      struct bs_error *err)
+/* One run from instruction 0: what bs_vm_run does after its checks. */
+static inline int run_once(struct bs_vm *vm, const uint64_t a[5], bool jit, struct bs_error *err)
 {
-	bs_error_clear(err);
-	if (!vm->nprogs)
-		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no program loaded");
 	/* r0..r10 one by one: a memset of the 88 bytes becomes a rep stos that
 	 * costs more than a short program's run */
 	_Static_assert(BS_MAX_REG == 11, "r0..r10 below are every register");
-	static const uint64_t no_args[5];
-	const uint64_t *a = args ? args : no_args;
 	vm->reg[0] = 0;
 	for (int i = 1; i <= 5; i++)
 		vm->reg[i] = a[i - 1];
@@ -509,23 +506,68 @@ int bs_vm_run(struct bs_vm *vm, const uint64_t args[5], struct bs_run_result *re
 	 * bs_vm_call) sets frames[0].fp, which is 0 from here on until one does.
 	 * The empty asm hides the size from the compiler, which would otherwise
 	 * inline a rep stos that costs three times libc's memset here. */
-	size_t dirty = vm->frames[0].fp ? sizeof(vm->stack) : BS_STACK_SIZE;
+	size_t dirty = vm->frames[0].fp                                  ? sizeof(vm->stack)
+		       : vm->stack_names_r10 || vm->stack_touched ? BS_STACK_SIZE
+								  : 0;
 	__asm__("" : "+r"(dirty));
-	memset(vm->stack + sizeof(vm->stack) - dirty, 0, dirty);
+	if (dirty)
+		memset(vm->stack + sizeof(vm->stack) - dirty, 0, dirty);
 	vm->frames[0].fp = 0;
 
 	int rc;
-	/* a debugger's hook, breakpoints and watches live in the interpreter */
-	if (vm->engine != BS_ENGINE_INTERP && !vm->stop_hook && !vm->nbreaks && !vm->nwatches)
+	if (jit)
 		rc = jit_run(vm, err);
 	else
 		rc = vm->dispatch == BS_DISPATCH_SWITCH ? vm_run_switch(vm, 0, 0, err)
 							: vm_run_goto(vm, 0, 0, err);
+	if (rc)
+		vm_err_insn(err, vm->progs[vm->cur].prog, vm->progs[vm->cur].n);
+	return rc;
+}
+
+/* a debugger's hook, breakpoints and watches live in the interpreter */
+static bool runs_jit(const struct bs_vm *vm)
+{
+	return vm->engine != BS_ENGINE_INTERP && !vm->stop_hook && !vm->nbreaks && !vm->nwatches;
+}
+
+int bs_vm_run(struct bs_vm *vm, const uint64_t args[5], struct bs_run_result *res,
+	      struct bs_error *err)
+{
+	bs_error_clear(err);
+	if (!vm->nprogs)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no program loaded");
+	static const uint64_t no_args[5];
+	int rc = run_once(vm, args ? args : no_args, runs_jit(vm), err);
 	if (res) {
 		res->retval = vm->reg[0];
 		res->insns_executed = vm->count;
 	}
-	if (rc)
-		vm_err_insn(err, vm->progs[vm->cur].prog, vm->progs[vm->cur].n);
+	return rc;
+}
+
+int bs_vm_run_repeat(struct bs_vm *vm, const uint64_t args[5], uint32_t n,
+		     struct bs_run_result *res, struct bs_error *err)
+{
+	bs_error_clear(err);
+	if (!vm->nprogs)
+		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no program loaded");
+	static const uint64_t no_args[5];
+	const uint64_t *a = args ? args : no_args;
+	/* nothing a run does changes the engine, the hook, breakpoints or
+	 * watches: the runs after the first go the same way */
+	bool jit = runs_jit(vm);
+	uint64_t insns = 0;
+	int rc = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		rc = run_once(vm, a, jit, err);
+		insns += vm->count;
+		if (rc)
+			break;
+	}
+	if (res) {
+		res->retval = vm->reg[0];
+		res->insns_executed = insns;
+	}
 	return rc;
 }

@@ -200,6 +200,16 @@ struct bs_vm {
 	int watch_hit;          /* 1 + the watch the last access touched, or 0 */
 	unsigned watch_kind;    /* how it was touched */
 	uint64_t watch_addr;
+
+	/* Whether a run must zero frame 0 before it starts. A program that
+	 * never names r10 cannot reach the stack from it, so its stack stays
+	 * as the load left it (zero) unless a write arrives some other way: a
+	 * guest address made up or passed in (the interpreter's and the JITs'
+	 * ways into the stack from any other register set stack_touched), a
+	 * helper (bs_vm_translate), a debugger (bs_vm_region_of). Sticky until
+	 * the next load. */
+	bool stack_names_r10;
+	uint32_t stack_touched;
 };
 
 /* The count the interpreter runs up to before looking: the budget, or the

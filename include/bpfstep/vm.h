@@ -271,6 +271,13 @@ void *bs_vm_translate(struct bs_vm *vm, uint64_t addr, uint64_t size, bool write
 BS_MUST_CHECK int bs_vm_run(struct bs_vm *vm, const uint64_t args[5],
 			    struct bs_run_result *res, struct bs_error *err);
 
+/* n runs, as n calls of bs_vm_run would make them (each from a fresh stack
+ * and registers, memory as the last left it), stopping at the first that
+ * fails: res holds the last run's r0 and the instructions of all of them.
+ * The checks bs_vm_run makes before a run are made once. */
+BS_MUST_CHECK int bs_vm_run_repeat(struct bs_vm *vm, const uint64_t args[5], uint32_t n,
+				   struct bs_run_result *res, struct bs_error *err);
+
 /* The loaded program (after bs_vm_load). */
 const struct bs_insn *bs_vm_program(const struct bs_vm *vm, size_t *n);
 
