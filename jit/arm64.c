@@ -1021,6 +1021,22 @@ static void emit_ld_pkt(struct actx *c, size_t pc, const struct vm_pinsn *I)
 	jump_to(c, pc, C_EQ, c->ps.pexit);
 }
 
+/* mov d, s; add d, k / add d, t: add d, s, k / add d, s, t at the width
+ * of both (jit_move_add) */
+static void emit_move_add(struct actx *c, size_t pc)
+{
+	const struct vm_pinsn *I = &c->code[pc], *J = &c->code[pc + 1];
+	int sf = (vm_ops[I->op].code & 7) == 7;
+	int dst = reg2a[I->dst], src = reg2a[I->src];
+	if (vm_ops[J->op].form == F_ALU_K) {
+		add_imm(&c->ps.b, sf, dst, src, sf ? (int64_t)J->imm : (int64_t)(int32_t)J->imm);
+	} else {
+		/* after the move, d holds s */
+		int t = J->src == I->dst ? src : reg2a[J->src];
+		rrr(&c->ps.b, OP_ADD, sf, dst, src, t);
+	}
+}
+
 static void emit_insn(struct actx *c, size_t pc)
 {
 	struct jit_buf *b = &c->ps.b;
@@ -1037,6 +1053,12 @@ static void emit_insn(struct actx *c, size_t pc)
 		}
 		struct stub s = {STUB_BAIL, 0, 0, (uint32_t)pc, c->blk[pc], 0, 0};
 		jump_stub(c, pc, C_LO, s);
+	}
+	if (pc > 0 && jit_move_add(c->code, c->ps.n, c->leader, pc - 1))
+		return;  /* the move before it did it */
+	if (jit_move_add(c->code, c->ps.n, c->leader, pc)) {
+		emit_move_add(c, pc);
+		return;
 	}
 	switch ((enum vm_form)info->form) {
 	case F_ALU_K: case F_ALU_X: case F_NEG:

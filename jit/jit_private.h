@@ -177,6 +177,11 @@ BS_HIDDEN void jit_facts_enter(struct jit_facts *f, const struct vm_pinsn *code,
 /* Whether reg + off is r10 + *k with [*k, *k + size) inside the current frame. */
 BS_HIDDEN bool jit_facts_in_frame(const struct jit_facts *f, int reg, int64_t off, unsigned size,
 				  int64_t *k);
+/* Whether code[pc] moves a register into rD and code[pc + 1] adds a
+ * constant or a register to rD at the same width, with no jump into the
+ * addition: one instruction on both backends (x86-64 lea, arm64 add). */
+BS_HIDDEN bool jit_move_add(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
+			    size_t pc);
 /* Whether reg holds a known constant (*v). */
 BS_HIDDEN bool jit_facts_const(const struct jit_facts *f, int reg, uint64_t *v);
 /* Whether [reg + off, + size) lies inside one value of region *region. */

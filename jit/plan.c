@@ -149,6 +149,17 @@ void jit_facts_enter(struct jit_facts *f, const struct vm_pinsn *code, size_t pc
 		f->kind[P->dst] = JIT_FACT_VALUE;
 }
 
+bool jit_move_add(const struct vm_pinsn *code, size_t n, const uint8_t *leader, size_t pc)
+{
+	if (pc + 1 >= n || leader[pc + 1])
+		return false;
+	const struct vm_pinsn *I = &code[pc], *J = &code[pc + 1];
+	const struct vm_opinfo *mi = &vm_ops[I->op], *ai = &vm_ops[J->op];
+	return mi->form == F_ALU_X && (mi->code & 0xf0) == 0xb0 &&
+	       (ai->form == F_ALU_K || ai->form == F_ALU_X) && (ai->code & 0xf0) == 0x00 &&
+	       (ai->code & 7) == (mi->code & 7) && J->dst == I->dst;
+}
+
 bool jit_facts_in_frame(const struct jit_facts *f, int reg, int64_t off, unsigned size, int64_t *k)
 {
 	if (reg == 10)

@@ -558,15 +558,10 @@ static void emit_ld_pkt(struct xctx *c, size_t pc, const struct vm_pinsn *I)
  * x86 instructions a round, 13 with its three pairs fused). */
 static bool fuse_lea(const struct xctx *c, size_t pc)
 {
-	if (pc + 1 >= c->ps.n || c->leader[pc + 1] || (c->loop_at && c->loop_at[pc + 1] >= 0))
+	if (!jit_move_add(c->code, c->ps.n, c->leader, pc) ||
+	    (c->loop_at && c->loop_at[pc + 1] >= 0))
 		return false;
-	if (c->fast && (pc < c->fast->head || pc + 1 > c->fast->end))
-		return false;
-	const struct vm_pinsn *I = &c->code[pc], *J = &c->code[pc + 1];
-	const struct vm_opinfo *mi = &vm_ops[I->op], *ai = &vm_ops[J->op];
-	return mi->form == F_ALU_X && (mi->code & 0xf0) == 0xb0 &&
-	       (ai->form == F_ALU_K || ai->form == F_ALU_X) && (ai->code & 0xf0) == 0x00 &&
-	       (ai->code & 7) == (mi->code & 7) && J->dst == I->dst;
+	return !c->fast || (pc >= c->fast->head && pc + 1 <= c->fast->end);
 }
 
 /* mov d, s; add d, imm / add d, t: lea d, [s + imm] / [s + t], at the width
