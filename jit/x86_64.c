@@ -736,6 +736,7 @@ static void emit_pass(struct xctx *c)
 			size_t l = (size_t)c->loop_at[pc];
 			x86_emit_loop_check(c, pc, l);
 			c->ps.offs[2 * (c->ps.n + 1) + l] = (uint32_t)b->len;
+			c->adr_region = -1;  /* the check used r11 */
 		}
 		x86_emit_insn(c, pc);
 		jit_facts_after(c->vm, &c->facts, &c->code[pc], c->inl[pc]);
