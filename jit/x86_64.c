@@ -172,9 +172,18 @@ static void emit_mem(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 		int32_t r = VM_OFF(regions) + (int32_t)(ri * sizeof(struct vm_region));
 		if (c->adr_region != (int64_t)ri)
 			load64(b, ADR, M(VMR, r + (int32_t)offsetof(struct vm_region, delta)));
-		emit_access(c, I, (struct mem){reg2x[base], ADR, 0, (int32_t)off});
+		struct mem m = {reg2x[base], ADR, 0, (int32_t)off};
+		bool plain = form == F_LDX || form == F_ST || form == F_STX;
+		if (!plain) {
+			/* an atomic's own scratch is r11 and rax (the fetching
+			 * or/and/xor's cmpxchg loop): the address in r10, as on
+			 * the checked way */
+			op_rm(b, 0, 1, 0x8d, AUX, m, 0);              /* lea r10, [base + r11 + off] */
+			m = M(AUX, 0);
+		}
+		emit_access(c, I, m);
 		c->adr_region = ri;
-		c->adr_kept = form == F_LDX || form == F_ST || form == F_STX;
+		c->adr_kept = plain;
 		return;
 	}
 	if (c->fast) {

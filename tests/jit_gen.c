@@ -257,9 +257,18 @@ static void gen_call(struct prog *p, int fn)
 			/* through the value: inside one (no check), or past it */
 			static const int16_t offs[] = {0, 4, 8, 12, -4, 56};
 			/* (not always tested: then 0 faults) */
-			put(p, chance(80) ? 0x15 : 0x55, 0, 0, chance(80) ? 2 : 0, 0);  /* if r0 ==/!= 0 */
+			int atomic = chance(30);
+			put(p, chance(80) ? 0x15 : 0x55, 0, 0, chance(80) ? (int16_t)(2 + atomic) : 0,
+			    0);                                         /* if r0 ==/!= 0 */
 			put(p, 0x61, data_reg(), 0, offs[rn(6)], 0);   /* rX = *(u32 *)(r0 + off) */
 			put(p, chance(50) ? 0x63 : 0x7b, 0, data_reg(), offs[rn(6)], 0);
+			if (atomic) {
+				/* an atomic there, the address in r0 (which some borrow) */
+				static const int32_t aops[] = {0x00, 0x40, 0x50, 0xa0, 0x01, 0x41, 0x51,
+							       0xa1, 0xe1, 0xf1};
+				put(p, chance(50) ? 0xdb : 0xc3, 0, data_reg(), (int16_t)(4 * rn(3)),
+				    aops[rn(10)]);
+			}
 		}
 		break;
 	case 0: case 1:  /* a helper that computes */

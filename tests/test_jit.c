@@ -312,6 +312,56 @@ static void test_values_of_two_arrays(void **state)
 	}
 }
 
+/* Every atomic, both widths, inside a value an inline lookup found, with
+ * the value's address in r0 (which the fetching or/and/xor borrows on
+ * x86-64) or in r6: what the interpreter does, to registers and memory. */
+static void test_atomics_in_values(void **state)
+{
+	(void)state;
+	static const int32_t ops[] = {0x00, 0x40, 0x50, 0xa0, 0x01, 0x41, 0x51, 0xa1, 0xe1, 0xf1};
+	for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
+		for (int wide = 0; wide < 2; wide++)
+			for (int base = 0; base <= 6; base += 6) {
+				struct bs_insn p[] = {
+					ST(SZ_W, 10, -4, 1),
+					MOV64_REG(2, 10), ALU64_IMM(0x00, 2, -4), LD_IMM64_LO(1, LOOKUP_R1),
+					LD_IMM64_HI(LOOKUP_R1), CALL_HELPER(1), JMP_IMM(0x10, 0, 0, 5),
+					MOV64_REG(6, 0),
+					LD_IMM64_LO(3, 0x0ff000f0f00f0ff0ULL), LD_IMM64_HI(0x0ff000f0f00f0ff0ULL),
+					INSN(wide ? 0xdb : 0xc3, (uint8_t)base, 3, 4, ops[k]),
+					ALU64_REG(0xa0, 0, 3),
+					EXIT(),
+				};
+				uint8_t mem[3][64];
+				uint64_t regs[3][BS_MAX_REG], r0[3];
+				int rcs[3];
+				for (int j = 0; j < 3; j++) {
+					int eng = j;  /* interpreter, JIT, unchecked JIT */
+					struct bs_vm *vm;
+					struct bs_error err;
+					struct bs_run_result res = {0};
+					struct test_array e = {.r1 = LOOKUP_R1, .stride = 16, .n = 4};
+					for (size_t i = 0; i < 64; i++)
+						mem[j][i] = (uint8_t)(i * 29 + 7);
+					assert_int_equal(bs_vm_new(&vm, &err), 0);
+					assert_int_equal(test_array_register(vm, 1, &e, &err), 0);
+					bs_vm_set_engine(vm, (enum bs_engine)eng);
+					assert_int_equal(bs_vm_load(vm, p, sizeof(p) / sizeof(p[0]), &err), 0);
+					assert_int_equal(bs_vm_add_region(vm, "a", mem[j], 64, BS_REGION_RW, &e.base,
+									  &err), 0);
+					rcs[j] = bs_vm_run(vm, NULL, &res, &err);
+					r0[j] = res.retval;
+					memcpy(regs[j], bs_vm_regs(vm), sizeof(regs[j]));
+					bs_vm_free(vm);
+				}
+				for (int j = 1; j < 3; j++)
+					if (rcs[0] != rcs[j] || r0[0] != r0[j] ||
+					    memcmp(regs[0], regs[j], sizeof(regs[0])) || memcmp(mem[0], mem[j], 64))
+						fail_msg("atomic 0x%x, %s, address in r%d: engine %d differs",
+							 ops[k], wide ? "64-bit" : "32-bit", base, j);
+			}
+}
+
 /* A move and an addition to the same register are one lea on x86-64: at
  * each width, with the addition's source the moved register itself, and
  * with a jump into the addition (then they stay two). Run with r1 the
@@ -620,6 +670,7 @@ int main(void)
 		cmocka_unit_test(test_frame_pointer_copies),
 		cmocka_unit_test(test_moves_fused),
 		cmocka_unit_test(test_values_of_two_arrays),
+		cmocka_unit_test(test_atomics_in_values),
 		cmocka_unit_test(test_register_during_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -276,6 +276,32 @@ static void test_fresh_stack(void **state)
 		}
 }
 
+static int hook_calls;
+static int count_stops(struct bs_vm *vm, enum bs_stop_reason why, struct bs_error *err, void *u)
+{
+	(void)vm; (void)why; (void)err; (void)u;
+	hook_calls++;
+	return 0;
+}
+
+/* the first time it runs: a stop hook and a breakpoint at pc 2, and words
+ * left in err (the run still succeeds) */
+static int h_arm(struct bs_vm *vm, const uint64_t a[5], uint64_t *r0, struct bs_error *err,
+		 void *u)
+{
+	(void)a;
+	int *armed = u;
+	if (!*armed) {
+		*armed = 1;
+		bs_vm_set_stop_hook(vm, count_stops, NULL);
+		if (bs_vm_set_break(vm, 0, 2, true, err))
+			return -1;
+		bs_error_set(err, BS_ERR_HELPER, "left behind");
+	}
+	*r0 = 0;
+	return 0;
+}
+
 /* bs_vm_run_repeat: n runs as n bs_vm_run calls, r0 the last's, the
  * instructions all of theirs, stopped by the first that fails */
 static void test_run_repeat(void **state)
@@ -313,6 +339,34 @@ static void test_run_repeat(void **state)
 		assert_int_equal(bs_vm_run_repeat(vm, args, 0, &res, &err), 0);
 		assert_int_equal(res.insns_executed, 0);
 		bs_vm_free(vm);
+	}
+	/* a debugger set up during the first run stops the next ones, and
+	 * what a run left in err is gone after the next, as with bs_vm_run */
+	const struct bs_insn q[] = {CALL_HELPER(1), MOV64_IMM(0, 1), MOV64_IMM(0, 2), EXIT()};
+	for (int eng = BS_ENGINE_INTERP; eng <= BS_ENGINE_JIT; eng++) {
+		if (eng != BS_ENGINE_INTERP && !bs_jit_available())
+			continue;
+		for (int repeat = 0; repeat < 2; repeat++) {
+			struct bs_vm *vm;
+			int armed = 0;
+			hook_calls = 0;
+			assert_int_equal(bs_vm_new(&vm, &err), 0);
+			assert_int_equal(bs_vm_set_helper(vm, 1, "arm", h_arm, &armed, &err), 0);
+			bs_vm_set_engine(vm, (enum bs_engine)eng);
+			assert_int_equal(bs_vm_load(vm, q, 4, &err), 0);
+			if (repeat) {
+				assert_int_equal(bs_vm_run_repeat(vm, NULL, 3, &res, &err), 0);
+			} else {
+				for (int i = 0; i < 3; i++)
+					assert_int_equal(bs_vm_run(vm, NULL, &res, &err), 0);
+			}
+			/* the interpreter stops in the first run too, where the
+			 * breakpoint was set; a JIT run, already going, does not */
+			assert_int_equal(hook_calls, eng == BS_ENGINE_INTERP ? 3 : 2);
+			assert_string_equal(err.message, "");
+			assert_int_equal(res.retval, 2);
+			bs_vm_free(vm);
+		}
 	}
 }
 

@@ -554,13 +554,14 @@ int bs_vm_run_repeat(struct bs_vm *vm, const uint64_t args[5], uint32_t n,
 		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no program loaded");
 	static const uint64_t no_args[5];
 	const uint64_t *a = args ? args : no_args;
-	/* nothing a run does changes the engine, the hook, breakpoints or
-	 * watches: the runs after the first go the same way */
-	bool jit = runs_jit(vm);
 	uint64_t insns = 0;
 	int rc = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		rc = run_once(vm, a, jit, err);
+		/* as bs_vm_run: a helper may have left words in err, or set a
+		 * hook, a breakpoint, a watch or the engine during the last run */
+		if (i)
+			bs_error_clear(err);
+		rc = run_once(vm, a, runs_jit(vm), err);
 		insns += vm->count;
 		if (rc)
 			break;

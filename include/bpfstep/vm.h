@@ -274,7 +274,7 @@ BS_MUST_CHECK int bs_vm_run(struct bs_vm *vm, const uint64_t args[5],
 /* n runs, as n calls of bs_vm_run would make them (each from a fresh stack
  * and registers, memory as the last left it), stopping at the first that
  * fails: res holds the last run's r0 and the instructions of all of them.
- * The checks bs_vm_run makes before a run are made once. */
+ * That a program is loaded is checked once. */
 BS_MUST_CHECK int bs_vm_run_repeat(struct bs_vm *vm, const uint64_t args[5], uint32_t n,
 				   struct bs_run_result *res, struct bs_error *err);
 
