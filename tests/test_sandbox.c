@@ -274,6 +274,26 @@ static void test_fresh_stack(void **state)
 					 eng, (unsigned long long)res.retval);
 			bs_vm_free(vm);
 		}
+	/* below frame 0: a debugger's write there between runs is gone when a
+	 * later run calls a function whose frame it is (the run before made
+	 * no call) */
+	const struct bs_insn deep[] = {MOV64_IMM(0, 0), JMP_IMM(0x10, 1, 0, 1), CALL_LOCAL(1), EXIT(),
+				       LDX(SZ_DW, 0, 10, -8), EXIT()};
+	for (int eng = BS_ENGINE_INTERP; eng <= BS_ENGINE_JIT_UNCHECKED; eng++) {
+		if (eng != BS_ENGINE_INTERP && !bs_jit_available())
+			continue;
+		assert_int_equal(bs_vm_new(&vm, &err), 0);
+		bs_vm_set_engine(vm, (enum bs_engine)eng);
+		assert_int_equal(bs_vm_load(vm, deep, 6, &err), 0);
+		uint64_t no_call[5] = {0}, call[5] = {1};
+		assert_int_equal(bs_vm_run(vm, no_call, &res, &err), 0);
+		uint8_t *p = bs_vm_region_of(vm, top - BS_STACK_SIZE - 8, NULL, NULL, NULL);
+		assert_non_null(p);
+		memset(p, 0xaa, 8);
+		assert_int_equal(bs_vm_run(vm, call, &res, &err), 0);
+		assert_int_equal(res.retval, 0);
+		bs_vm_free(vm);
+	}
 }
 
 static int hook_calls;

@@ -189,9 +189,11 @@ void *bs_vm_region_of(struct bs_vm *vm, uint64_t addr, const char **name, uint64
 			*off = addr - r->guest;
 		if (avail)
 			*avail = r->size - (addr - r->guest);
-		/* the caller may write there */
-		if (i == 0)
+		/* the caller may write there, in frame 0 or below it */
+		if (i == 0) {
 			vm->stack_touched = 1;
+			vm->stack_deep_touched |= r->size - (addr - r->guest) > BS_STACK_SIZE;
+		}
 		return r->host + (addr - r->guest);
 	}
 	return NULL;

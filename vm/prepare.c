@@ -184,6 +184,7 @@ int vm_prepare(struct bs_vm *vm, const struct bs_insn *prog, size_t n, struct bs
 	memset(vm->stack, 0, sizeof(vm->stack));
 	vm->stack_names_r10 = false;
 	vm->stack_touched = 0;
+	vm->stack_deep_touched = false;
 	if (prog_load(vm, prog, n, &vm->progs[0], err)) {
 		vm_progs_free(vm);
 		return -1;

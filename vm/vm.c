@@ -506,13 +506,14 @@ static inline int run_once(struct bs_vm *vm, const uint64_t a[5], bool jit, stru
 	 * bs_vm_call) sets frames[0].fp, which is 0 from here on until one does.
 	 * The empty asm hides the size from the compiler, which would otherwise
 	 * inline a rep stos that costs three times libc's memset here. */
-	size_t dirty = vm->frames[0].fp                                  ? sizeof(vm->stack)
+	size_t dirty = vm->frames[0].fp || vm->stack_deep_touched       ? sizeof(vm->stack)
 		       : vm->stack_names_r10 || vm->stack_touched ? BS_STACK_SIZE
 								  : 0;
 	__asm__("" : "+r"(dirty));
 	if (dirty)
 		memset(vm->stack + sizeof(vm->stack) - dirty, 0, dirty);
 	vm->frames[0].fp = 0;
+	vm->stack_deep_touched = false;
 
 	int rc;
 	if (jit)

@@ -210,6 +210,9 @@ struct bs_vm {
 	 * the next load. */
 	bool stack_names_r10;
 	uint32_t stack_touched;
+	/* a debugger may have written below frame 0 (bs_vm_region_of): the
+	 * next run clears the whole stack */
+	bool stack_deep_touched;
 };
 
 /* The count the interpreter runs up to before looking: the budget, or the
