@@ -510,10 +510,11 @@ static inline int run_once(struct bs_vm *vm, const uint64_t a[5], bool jit, stru
 		       : vm->stack_names_r10 || vm->stack_touched ? BS_STACK_SIZE
 								  : 0;
 	__asm__("" : "+r"(dirty));
-	if (dirty)
+	if (dirty) {
 		memset(vm->stack + sizeof(vm->stack) - dirty, 0, dirty);
+		vm->stack_deep_touched = false;  /* (it made dirty the whole stack) */
+	}
 	vm->frames[0].fp = 0;
-	vm->stack_deep_touched = false;
 
 	int rc;
 	if (jit)
@@ -558,9 +559,10 @@ int bs_vm_run_repeat(struct bs_vm *vm, const uint64_t args[5], uint32_t n,
 	uint64_t insns = 0;
 	int rc = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		/* as bs_vm_run: a helper may have left words in err, or set a
-		 * hook, a breakpoint, a watch or the engine during the last run */
-		if (i)
+		/* as bs_vm_run: a helper may have left words in err (err was
+		 * cleared above, so it can be read), or set a hook, a breakpoint,
+		 * a watch or the engine during the last run */
+		if (err && (err->kind != BS_OK || err->message[0]))
 			bs_error_clear(err);
 		rc = run_once(vm, a, runs_jit(vm), err);
 		insns += vm->count;
