@@ -504,6 +504,8 @@ static inline int run_once(struct bs_vm *vm, const uint64_t a[5], bool jit, stru
 	 * run. Nothing writes below the current frame, so a run that never left
 	 * frame 0 dirtied only its 512 bytes; every push (interpreter, JIT,
 	 * bs_vm_call) sets frames[0].fp, which is 0 from here on until one does.
+	 * None of it for a program that never names r10 until a write reaches
+	 * the stack another way (stack_touched, stack_deep_touched).
 	 * The empty asm hides the size from the compiler, which would otherwise
 	 * inline a rep stos that costs three times libc's memset here. */
 	size_t dirty = vm->frames[0].fp || vm->stack_deep_touched       ? sizeof(vm->stack)
