@@ -481,7 +481,7 @@ int bs_vm_load(struct bs_vm *vm, const struct bs_insn *prog, size_t n, struct bs
 	return vm_prepare(vm, prog, n, err);
 }
 
-/* One run from instruction 0: what bs_vm_run does after its checks. */
+/* One run from instruction 0: what each run of bs_vm_run_repeat does. */
 static inline int run_once(struct bs_vm *vm, const uint64_t a[5], bool jit, struct bs_error *err)
 {
 	/* r0..r10 one by one: a memset of the 88 bytes becomes a rep stos that
@@ -535,21 +535,6 @@ static bool runs_jit(const struct bs_vm *vm)
 	return vm->engine != BS_ENGINE_INTERP && !vm->stop_hook && !vm->nbreaks && !vm->nwatches;
 }
 
-int bs_vm_run(struct bs_vm *vm, const uint64_t args[5], struct bs_run_result *res,
-	      struct bs_error *err)
-{
-	bs_error_clear(err);
-	if (!vm->nprogs)
-		return vm_err(err, BS_ERR_ARG, BS_NO_PC, "no program loaded");
-	static const uint64_t no_args[5];
-	int rc = run_once(vm, args ? args : no_args, runs_jit(vm), err);
-	if (res) {
-		res->retval = vm->reg[0];
-		res->insns_executed = vm->count;
-	}
-	return rc;
-}
-
 int bs_vm_run_repeat(struct bs_vm *vm, const uint64_t args[5], uint32_t n,
 		     struct bs_run_result *res, struct bs_error *err)
 {
@@ -576,4 +561,10 @@ int bs_vm_run_repeat(struct bs_vm *vm, const uint64_t args[5], uint32_t n,
 		res->insns_executed = insns;
 	}
 	return rc;
+}
+
+int bs_vm_run(struct bs_vm *vm, const uint64_t args[5], struct bs_run_result *res,
+	      struct bs_error *err)
+{
+	return bs_vm_run_repeat(vm, args, 1, res, err);
 }
