@@ -608,6 +608,7 @@ static void emit_insn(struct xctx *c, size_t pc);
 void x86_emit_insn(struct xctx *c, size_t pc)
 {
 	const struct vm_opinfo *info = &vm_ops[c->code[pc].op];
+	/* (a loop's head is a leader: its check, which uses r11, is behind) */
 	if (c->leader[pc] || (c->fast && pc == c->fast->head))
 		c->adr_region = -1;
 	c->adr_kept = (info->form == F_ALU_K || info->form == F_ALU_X) && alu_keeps_r11(info);
@@ -745,7 +746,6 @@ static void emit_pass(struct xctx *c)
 			size_t l = (size_t)c->loop_at[pc];
 			x86_emit_loop_check(c, pc, l);
 			c->ps.offs[2 * (c->ps.n + 1) + l] = (uint32_t)b->len;
-			c->adr_region = -1;  /* the check used r11 */
 		}
 		x86_emit_insn(c, pc);
 		jit_facts_after(c->vm, &c->facts, &c->code[pc], c->inl[pc]);
