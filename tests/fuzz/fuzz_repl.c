@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "debugger/repl.h"
+#include "debugger/repl_srcpath.h"
 #include "tests/fuzz/fuzz.h"
 
 static struct bs_object *obj;
@@ -74,6 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < r.ndisplays; i++)
 		free(r.displays[i].expr);
 	free(r.displays);
+	repl_srcpath_free(&r);  /* `directory`, `set substitute-path` */
 	free(text);
 	return 0;
 }

@@ -7,8 +7,10 @@ set -euo pipefail
 target=$1 corpus=$2 seconds=$3
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-# -rss_limit_mb: a runaway allocation is a finding, not a slow test
+# -rss_limit_mb: a runaway allocation is a finding, not a slow test;
+# -error_exitcode: libFuzzer's own, 77, is what meson counts as skipped
 "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+	-error_exitcode=1 -timeout_exitcode=1 \
 	-print_final_stats=1 -artifact_prefix="$scratch/" "$scratch" "$corpus" 2>"$scratch/log" || {
 	status=$?
 	tail -n 60 "$scratch/log"
