@@ -666,6 +666,35 @@ static void emit_stub_mem(struct actx *c, const struct stub *s)
 
 /* ---- ALU ---- */
 
+static void lsl_imm(struct jit_buf *b, int sf, int rd, int rn, unsigned s)
+{
+	unsigned bits = sf ? 64 : 32;
+	bfm(b, sf, 0, rd, rn, (bits - s) & (bits - 1), bits - 1 - s);
+}
+
+/* jit_mul_shape's forms, with the shifted-register add and sub: x + (x << n)
+ * in one instruction, (x << n) - x as -(x - (x << n)) */
+static void emit_mul_shape(struct jit_buf *b, int sf, int dst, const struct jit_mul *m)
+{
+	switch (m->kind) {
+	case JIT_MUL_SHIFT:
+		lsl_imm(b, sf, dst, dst, m->shift);
+		break;
+	case JIT_MUL_LEA:
+		rrr(b, OP_ADD | (uint32_t)m->scale << 10, sf, dst, dst, dst);
+		if (m->shift)
+			lsl_imm(b, sf, dst, dst, m->shift);
+		break;
+	case JIT_MUL_SHIFT_ADD:
+		rrr(b, OP_ADD | (uint32_t)m->shift << 10, sf, dst, dst, dst);
+		break;
+	default:
+		rrr(b, OP_SUB | (uint32_t)m->shift << 10, sf, dst, dst, dst);
+		rrr(b, OP_SUB, sf, dst, ZR, dst);  /* neg */
+		break;
+	}
+}
+
 static void emit_alu(struct actx *c, const struct vm_pinsn *I)
 {
 	struct jit_buf *b = &c->ps.b;
@@ -690,9 +719,14 @@ static void emit_alu(struct actx *c, const struct vm_pinsn *I)
 	if (is_k && (opn == 0x60 || opn == 0x70 || opn == 0xc0)) {
 		unsigned bits = sf ? 64 : 32, s = (unsigned)(I->imm & (bits - 1));
 		if (opn == 0x60)
-			bfm(b, sf, 0, dst, dst, (bits - s) & (bits - 1), bits - 1 - s);  /* lsl */
+			lsl_imm(b, sf, dst, dst, s);
 		else
 			bfm(b, sf, opn == 0xc0, dst, dst, s, bits - 1);                  /* lsr/asr */
+		return;
+	}
+	struct jit_mul mul;
+	if (jit_mul_shape(I, &mul)) {
+		emit_mul_shape(b, sf, dst, &mul);
 		return;
 	}
 	if (is_k && (opn == 0x00 || opn == 0x10)) {

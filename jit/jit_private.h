@@ -182,6 +182,17 @@ BS_HIDDEN bool jit_facts_in_frame(const struct jit_facts *f, int reg, int64_t of
  * addition: one instruction on both backends (x86-64 lea, arm64 add). */
 BS_HIDDEN bool jit_move_add(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
 			    size_t pc);
+/* A multiplication by a constant k as shifts and adds, which take one or
+ * two cycles where a multiply takes three (h = h * 31 + c, h * 33 ^ c:
+ * the hashes programs loop over): x << shift; (x + (x << scale)) << shift
+ * for k = 3, 5 or 9 times 2^shift; (x << shift) + x; (x << shift) - x. */
+enum { JIT_MUL_SHIFT, JIT_MUL_LEA, JIT_MUL_SHIFT_ADD, JIT_MUL_SHIFT_SUB };
+struct jit_mul {
+	uint8_t kind, shift, scale;
+};
+/* Whether I multiplies by a constant of one of those shapes (*m), from 2 to
+ * 2^31 - 1: an immediate read the same at both widths. */
+BS_HIDDEN bool jit_mul_shape(const struct vm_pinsn *I, struct jit_mul *m);
 /* Whether reg holds a known constant (*v). */
 BS_HIDDEN bool jit_facts_const(const struct jit_facts *f, int reg, uint64_t *v);
 /* Whether [reg + off, + size) lies inside one value of region *region. */

@@ -160,6 +160,34 @@ bool jit_move_add(const struct vm_pinsn *code, size_t n, const uint8_t *leader, 
 	       (ai->code & 7) == (mi->code & 7) && J->dst == I->dst;
 }
 
+bool jit_mul_shape(const struct vm_pinsn *I, struct jit_mul *m)
+{
+	const struct vm_opinfo *info = &vm_ops[I->op];
+	int32_t v = (int32_t)I->imm;
+	/* from 2 to 2^31 - 1: the same factor at both widths */
+	if (info->form != F_ALU_K || (info->code & 0xf0) != 0x20 || v < 2)
+		return false;
+	uint32_t k = (uint32_t)v;
+	unsigned tz = (unsigned)__builtin_ctz(k);
+	uint32_t odd = k >> tz;
+	*m = (struct jit_mul){.shift = (uint8_t)tz};
+	if (odd == 1) {
+		m->kind = JIT_MUL_SHIFT;
+	} else if (odd == 3 || odd == 5 || odd == 9) {
+		m->kind = JIT_MUL_LEA;
+		m->scale = (uint8_t)__builtin_ctz(odd - 1);
+	} else if (tz == 0 && !((k - 1) & (k - 2))) {
+		m->kind = JIT_MUL_SHIFT_ADD;
+		m->shift = (uint8_t)__builtin_ctz(k - 1);
+	} else if (tz == 0 && !(k & (k + 1))) {
+		m->kind = JIT_MUL_SHIFT_SUB;
+		m->shift = (uint8_t)__builtin_ctz(k + 1);
+	} else {
+		return false;
+	}
+	return true;
+}
+
 bool jit_facts_in_frame(const struct jit_facts *f, int reg, int64_t off, unsigned size, int64_t *k)
 {
 	if (reg == 10)

@@ -308,6 +308,23 @@ static void emit_shift_x(struct jit_buf *b, int w, int ext, int dst, int src)
 	mov_rr(b, 1, RCX, ADR);
 }
 
+/* jit_mul_shape's forms; the two that need x once it is shifted keep it in r11 */
+static void emit_mul_shape(struct jit_buf *b, int w, int dst, const struct jit_mul *m)
+{
+	if (m->kind == JIT_MUL_LEA)
+		op_rm(b, 0, w, 0x8d, dst, (struct mem){dst, dst, m->scale, 0}, 0);  /* lea dst, [dst + dst * 2^scale] */
+	else if (m->kind != JIT_MUL_SHIFT)
+		mov_rr(b, 1, ADR, dst);
+	if (m->shift) {
+		op_rr(b, 0, w, 0xc1, 4, dst, 0);  /* shl dst, shift */
+		emit1(b, m->shift);
+	}
+	if (m->kind == JIT_MUL_SHIFT_ADD)
+		op_rr(b, 0, w, 0x01, ADR, dst, 0);  /* add dst, r11 */
+	else if (m->kind == JIT_MUL_SHIFT_SUB)
+		op_rr(b, 0, w, 0x29, ADR, dst, 0);  /* sub dst, r11 */
+}
+
 static void emit_alu(struct xctx *c, const struct vm_pinsn *I)
 {
 	struct jit_buf *b = &c->ps.b;
@@ -317,6 +334,7 @@ static void emit_alu(struct xctx *c, const struct vm_pinsn *I)
 	int is_k = info->form == F_ALU_K;
 	int dst = reg2x[I->dst], src = reg2x[I->src];
 	int32_t imm = (int32_t)I->imm;
+	struct jit_mul mul;
 	switch (info->code & 0xf0) {
 	case 0x00: case 0x10: case 0x40: case 0x50: case 0xa0: {
 		/* add, sub, or, and, xor: the group-1 encodings */
@@ -332,7 +350,9 @@ static void emit_alu(struct xctx *c, const struct vm_pinsn *I)
 		break;
 	}
 	case 0x20:  /* mul: the low half is the same signed or not */
-		if (is_k) {
+		if (jit_mul_shape(I, &mul)) {
+			emit_mul_shape(b, w, dst, &mul);
+		} else if (is_k) {
 			op_rr(b, 0, w, 0x69, dst, dst, 0);  /* imul dst, dst, imm32 */
 			emit4(b, (uint32_t)imm);
 		} else {
@@ -591,10 +611,14 @@ static void emit_lea(struct xctx *c, size_t pc)
 
 /* Whether an ALU instruction leaves r11 as it was (no scratch: div and
  * shifts by a register may use it). */
-static bool alu_keeps_r11(const struct vm_opinfo *info)
+static bool alu_keeps_r11(const struct vm_pinsn *I)
 {
+	const struct vm_opinfo *info = &vm_ops[I->op];
+	struct jit_mul m;
 	switch (info->code & 0xf0) {
-	case 0x00: case 0x10: case 0x20: case 0x40: case 0x50: case 0x80: case 0xa0: case 0xb0:
+	case 0x20:
+		return !jit_mul_shape(I, &m) || m.kind == JIT_MUL_SHIFT || m.kind == JIT_MUL_LEA;
+	case 0x00: case 0x10: case 0x40: case 0x50: case 0x80: case 0xa0: case 0xb0:
 		return true;
 	case 0x60: case 0x70: case 0xc0:
 		return info->form == F_ALU_K;
@@ -611,7 +635,7 @@ void x86_emit_insn(struct xctx *c, size_t pc)
 	/* (a loop's head is a leader: its check, which uses r11, is behind) */
 	if (c->leader[pc] || (c->fast && pc == c->fast->head))
 		c->adr_region = -1;
-	c->adr_kept = (info->form == F_ALU_K || info->form == F_ALU_X) && alu_keeps_r11(info);
+	c->adr_kept = (info->form == F_ALU_K || info->form == F_ALU_X) && alu_keeps_r11(&c->code[pc]);
 	emit_insn(c, pc);
 	if (!c->adr_kept)
 		c->adr_region = -1;

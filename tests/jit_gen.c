@@ -41,6 +41,23 @@ static uint64_t interesting_u64(void)
 	return chance(40) ? v[rn(sizeof(v) / sizeof(v[0]))] : rnd();
 }
 
+/* a factor of a shape the JITs make shifts and adds of (jit_mul_shape):
+ * 2^n, 3, 5 or 9 times 2^n, 2^n + 1, 2^n - 1; now and then negated */
+static int32_t shaped_factor(void)
+{
+	static const uint32_t odd[] = {1, 3, 5, 9};
+	unsigned n = (unsigned)rn(31);
+	int64_t k;
+	switch (rn(3)) {
+	case 0: k = (int64_t)odd[rn(4)] << n; break;
+	case 1: k = ((int64_t)1 << n) + 1; break;
+	default: k = ((int64_t)1 << n) - 1; break;
+	}
+	if (k > INT32_MAX)
+		k = INT32_MAX;
+	return chance(10) ? (int32_t)-k : (int32_t)k;
+}
+
 /* ---- program text ---- */
 
 enum { FIX_OFF, FIX_IMM };
@@ -81,6 +98,8 @@ static void gen_alu(struct prog *p)
 	int16_t off = 0;
 	int src = op == 0x80 ? 0 : x ? any_src() : 0;
 	int32_t imm = op == 0x80 || x ? 0 : interesting_imm();
+	if (op == 0x20 && !x && chance(50))
+		imm = shaped_factor();
 	if ((op == 0x30 || op == 0x90) && chance(40))
 		off = 1;  /* sdiv / smod */
 	if ((op == 0x30 || op == 0x90) && !x && imm == 0)
@@ -257,10 +276,12 @@ static void gen_call(struct prog *p, int fn)
 			/* through the value: inside one (no check), or past it */
 			static const int16_t offs[] = {0, 4, 8, 12, -4, 56};
 			/* (not always tested: then 0 faults) */
-			int atomic = chance(30);
-			put(p, chance(80) ? 0x15 : 0x55, 0, 0, chance(80) ? (int16_t)(2 + atomic) : 0,
-			    0);                                         /* if r0 ==/!= 0 */
+			int atomic = chance(30), mul = chance(30);
+			put(p, chance(80) ? 0x15 : 0x55, 0, 0,
+			    chance(80) ? (int16_t)(2 + atomic + mul) : 0, 0);  /* if r0 ==/!= 0 */
 			put(p, 0x61, data_reg(), 0, offs[rn(6)], 0);   /* rX = *(u32 *)(r0 + off) */
+			if (mul)  /* between two accesses (x86-64 borrows r11 for some) */
+				put(p, chance(50) ? 0x27 : 0x24, 1 + (int)rn(5), 0, 0, shaped_factor());
 			put(p, chance(50) ? 0x63 : 0x7b, 0, data_reg(), offs[rn(6)], 0);
 			if (atomic) {
 				/* an atomic there, the address in r0 (which some borrow) */

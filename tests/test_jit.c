@@ -394,6 +394,79 @@ static void test_moves_fused(void **state)
 		same(cases[i].p, cases[i].n, cases[i].what);
 }
 
+/* Multiplications by a constant, which the JITs make shifts and adds of
+ * where the factor has the shape (jit_mul_shape): each shape at its
+ * smallest and largest factor, factors of no shape, negative factors; both
+ * widths, into registers the backends treat apart; values whose products
+ * wrap and whose high half a 32-bit product drops. */
+static void test_multiplies(void **state)
+{
+	(void)state;
+	static const int32_t factors[] = {
+		2, 4, 1 << 30,                                      /* 2^n */
+		3, 5, 9, 6, 40, 72, 3 << 29, 5 << 28,               /* 3, 5, 9 times 2^n */
+		17, 33, 65537, 0x40000001,                          /* 2^n + 1 */
+		7, 15, 31, 255, 0x7fffffff,                         /* 2^n - 1 */
+		0, 1, 11, 100, 0x12345678, -1, -2, -31, -33, INT32_MIN, /* no shape */
+	};
+	static const uint64_t values[] = {0x8765432187654321ULL, ~0ULL, 0x123456789ULL, 7,
+					  0x80000000ULL};
+	static const int dsts[] = {0, 4, 6, 9};
+	char what[96];
+	for (size_t f = 0; f < sizeof(factors) / sizeof(factors[0]); f++)
+		for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++)
+			for (int w = 0; w < 2; w++) {
+				int d = dsts[(f + v) % 4];
+				struct bs_insn p[] = {
+					LD_IMM64_LO(d, values[v]), LD_IMM64_HI(values[v]),
+					INSN(w ? 0x27 : 0x24, d, 0, 0, factors[f]),
+					MOV64_REG(0, d), EXIT(),
+				};
+				snprintf(what, sizeof(what), "r%d *= %" PRId32 " (%s) on 0x%" PRIx64, d,
+					 factors[f], w ? "64" : "32", values[v]);
+				same(p, sizeof(p) / sizeof(p[0]), what);
+			}
+}
+
+/* A multiplication that borrows x86-64's r11 between two loads from the
+ * value an inline lookup found, which keep the value's region in r11 */
+static void test_multiply_in_value(void **state)
+{
+	(void)state;
+	struct bs_insn p[] = {
+		ST(SZ_W, 10, -4, 1),
+		LOOKUP(10, -4),
+		JMP_IMM(0x10, 0, 0, 8),
+		LDX(SZ_DW, 3, 0, 0),
+		ALU64_IMM(0x20, 3, 31),
+		LDX(SZ_DW, 5, 0, 8),
+		ALU64_IMM(0x20, 5, 33),
+		LDX(SZ_DW, 4, 0, 0),
+		ALU64_REG(0x00, 3, 5), ALU64_REG(0x00, 3, 4), MOV64_REG(0, 3), EXIT(),
+	};
+	uint8_t a[64];
+	for (size_t i = 0; i < sizeof(a); i++)
+		a[i] = (uint8_t)(i * 7 + 3);
+	uint64_t v0, v8;
+	memcpy(&v0, a + 16, 8);
+	memcpy(&v8, a + 24, 8);
+	for (int eng = BS_ENGINE_INTERP; eng <= BS_ENGINE_JIT_UNCHECKED; eng++) {
+		struct bs_vm *vm;
+		struct bs_error err;
+		struct bs_run_result res;
+		struct test_array ea = {.r1 = LOOKUP_R1, .stride = 16, .n = 4};
+		assert_int_equal(bs_vm_new(&vm, &err), 0);
+		assert_int_equal(test_array_register(vm, 1, &ea, &err), 0);
+		bs_vm_set_engine(vm, (enum bs_engine)eng);
+		assert_int_equal(bs_vm_load(vm, p, sizeof(p) / sizeof(p[0]), &err), 0);
+		assert_int_equal(bs_vm_add_region(vm, "a", a, sizeof(a), BS_REGION_RW, &ea.base, &err), 0);
+		assert_int_equal(bs_vm_run(vm, NULL, &res, &err), 0);
+		assert_int_equal(res.retval, v0 * 31 + v8 * 33 + v0);
+		assert_int_equal(ea.calls, 0);
+		bs_vm_free(vm);
+	}
+}
+
 /* The code is mapped read+exec, never writable, with one offset per instruction. */
 static void test_code_mapping(void **state)
 {
@@ -671,6 +744,8 @@ int main(void)
 		cmocka_unit_test(test_moves_fused),
 		cmocka_unit_test(test_values_of_two_arrays),
 		cmocka_unit_test(test_atomics_in_values),
+		cmocka_unit_test(test_multiplies),
+		cmocka_unit_test(test_multiply_in_value),
 		cmocka_unit_test(test_register_during_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
