@@ -1056,13 +1056,15 @@ static void emit_ld_pkt(struct actx *c, size_t pc, const struct vm_pinsn *I)
 }
 
 /* mov d, s; add d, k / add d, t: add d, s, k / add d, s, t at the width
- * of both (jit_move_add) */
-static void emit_move_add(struct actx *c, size_t pc)
+ * of both. d >>= k; d &= 2^(32 - k) - 1: lsr wd, wd, #k (jit_pair) */
+static void emit_pair(struct actx *c, size_t pc, enum jit_pair k)
 {
 	const struct vm_pinsn *I = &c->code[pc], *J = &c->code[pc + 1];
 	int sf = (vm_ops[I->op].code & 7) == 7;
 	int dst = reg2a[I->dst], src = reg2a[I->src];
-	if (vm_ops[J->op].form == F_ALU_K) {
+	if (k == JIT_PAIR_SHIFT_MASK) {
+		bfm(&c->ps.b, 0, 0, dst, dst, (unsigned)I->imm, 31);
+	} else if (vm_ops[J->op].form == F_ALU_K) {
 		add_imm(&c->ps.b, sf, dst, src, sf ? (int64_t)J->imm : (int64_t)(int32_t)J->imm);
 	} else {
 		/* after the move, d holds s */
@@ -1088,10 +1090,11 @@ static void emit_insn(struct actx *c, size_t pc)
 		struct stub s = {STUB_BAIL, 0, 0, (uint32_t)pc, c->blk[pc], 0, 0};
 		jump_stub(c, pc, C_LO, s);
 	}
-	if (pc > 0 && jit_move_add(c->code, c->ps.n, c->leader, pc - 1))
-		return;  /* the move before it did it */
-	if (jit_move_add(c->code, c->ps.n, c->leader, pc)) {
-		emit_move_add(c, pc);
+	if (pc > 0 && jit_pair(c->code, c->ps.n, c->leader, pc - 1))
+		return;  /* the instruction before it did both */
+	enum jit_pair pair = jit_pair(c->code, c->ps.n, c->leader, pc);
+	if (pair) {
+		emit_pair(c, pc, pair);
 		return;
 	}
 	switch ((enum vm_form)info->form) {

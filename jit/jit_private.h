@@ -177,11 +177,21 @@ BS_HIDDEN void jit_facts_enter(struct jit_facts *f, const struct vm_pinsn *code,
 /* Whether reg + off is r10 + *k with [*k, *k + size) inside the current frame. */
 BS_HIDDEN bool jit_facts_in_frame(const struct jit_facts *f, int reg, int64_t off, unsigned size,
 				  int64_t *k);
-/* Whether code[pc] moves a register into rD and code[pc + 1] adds a
- * constant or a register to rD at the same width, with no jump into the
- * addition: one instruction on both backends (x86-64 lea, arm64 add). */
-BS_HIDDEN bool jit_move_add(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
-			    size_t pc);
+/* Two instructions that one backend instruction does, with no jump into
+ * the second (both backends): */
+enum jit_pair {
+	JIT_PAIR_NONE,
+	/* a register moved into rD, then a constant or a register added to
+	 * rD at the same width: x86-64 lea, arm64 three-register add */
+	JIT_PAIR_MOVE_ADD,
+	/* rD >>= k (1..31), then rD &= 2^(32 - k) - 1, both at 64 bits: the
+	 * low half shifted, one 32-bit shift (how clang shifts a u32 that
+	 * lives in a 64-bit register, without alu32) */
+	JIT_PAIR_SHIFT_MASK,
+};
+/* What code[pc] and code[pc + 1] are together. */
+BS_HIDDEN enum jit_pair jit_pair(const struct vm_pinsn *code, size_t n, const uint8_t *leader,
+				 size_t pc);
 /* A multiplication by a constant k as shifts and adds, which take one or
  * two cycles where a multiply takes three (h = h * 31 + c, h * 33 ^ c:
  * the hashes programs loop over): x << shift; (x + (x << scale)) << shift

@@ -149,15 +149,23 @@ void jit_facts_enter(struct jit_facts *f, const struct vm_pinsn *code, size_t pc
 		f->kind[P->dst] = JIT_FACT_VALUE;
 }
 
-bool jit_move_add(const struct vm_pinsn *code, size_t n, const uint8_t *leader, size_t pc)
+enum jit_pair jit_pair(const struct vm_pinsn *code, size_t n, const uint8_t *leader, size_t pc)
 {
 	if (pc + 1 >= n || leader[pc + 1])
-		return false;
+		return JIT_PAIR_NONE;
 	const struct vm_pinsn *I = &code[pc], *J = &code[pc + 1];
-	const struct vm_opinfo *mi = &vm_ops[I->op], *ai = &vm_ops[J->op];
-	return mi->form == F_ALU_X && (mi->code & 0xf0) == 0xb0 &&
-	       (ai->form == F_ALU_K || ai->form == F_ALU_X) && (ai->code & 0xf0) == 0x00 &&
-	       (ai->code & 7) == (mi->code & 7) && J->dst == I->dst;
+	const struct vm_opinfo *fi = &vm_ops[I->op], *si = &vm_ops[J->op];
+	if (J->dst != I->dst)
+		return JIT_PAIR_NONE;
+	if (fi->form == F_ALU_X && (fi->code & 0xf0) == 0xb0 &&
+	    (si->form == F_ALU_K || si->form == F_ALU_X) && (si->code & 0xf0) == 0x00 &&
+	    (si->code & 7) == (fi->code & 7))
+		return JIT_PAIR_MOVE_ADD;
+	/* (x >> k) & (2^(32 - k) - 1) at 64 bits is the low half shifted */
+	if (fi->code == 0x77 && fi->form == F_ALU_K && si->code == 0x57 && si->form == F_ALU_K &&
+	    I->imm >= 1 && I->imm <= 31 && (int32_t)J->imm == (int32_t)((1u << (32 - I->imm)) - 1))
+		return JIT_PAIR_SHIFT_MASK;
+	return JIT_PAIR_NONE;
 }
 
 bool jit_mul_shape(const struct vm_pinsn *I, struct jit_mul *m)

@@ -580,24 +580,32 @@ static void emit_ld_pkt(struct xctx *c, size_t pc, const struct vm_pinsn *I)
 	x86_jump_to(c, pc, CC_E, c->ps.pexit);
 }
 
-/* Whether the register move at pc and the addition after it are one lea:
- * nothing jumps between them, neither can fail, and BPF keeps no flags. In
- * a loop's copy both must be in it. Fewer instructions in a counted loop
- * is what lets it run at the front end's full width (checksum's loop: 16
- * x86 instructions a round, 13 with its three pairs fused). */
-static bool fuse_lea(const struct xctx *c, size_t pc)
+/* The pair at pc and pc + 1 (jit_pair) that one x86 instruction does, or
+ * none: BPF keeps no flags, and neither can fail. In a loop's copy both
+ * must be in it. Fewer instructions in a counted loop is what lets it run
+ * at the front end's full width (checksum's loop: 16 x86 instructions a
+ * round, 13 with its three pairs fused). */
+static enum jit_pair fused(const struct xctx *c, size_t pc)
 {
-	if (!jit_move_add(c->code, c->ps.n, c->leader, pc) ||
-	    (c->loop_at && c->loop_at[pc + 1] >= 0))
-		return false;
-	return !c->fast || (pc >= c->fast->head && pc + 1 <= c->fast->end);
+	enum jit_pair k = jit_pair(c->code, c->ps.n, c->leader, pc);
+	if (k == JIT_PAIR_NONE || (c->loop_at && c->loop_at[pc + 1] >= 0))
+		return JIT_PAIR_NONE;
+	if (c->fast && !(pc >= c->fast->head && pc + 1 <= c->fast->end))
+		return JIT_PAIR_NONE;
+	return k;
 }
 
 /* mov d, s; add d, imm / add d, t: lea d, [s + imm] / [s + t], at the width
- * of both (a 32-bit lea keeps the low half of the sum, zero-extended) */
-static void emit_lea(struct xctx *c, size_t pc)
+ * of both (a 32-bit lea keeps the low half of the sum, zero-extended).
+ * d >>= k; d &= 2^(32 - k) - 1: shr d32, k (zero-extends). */
+static void emit_pair(struct xctx *c, size_t pc, enum jit_pair k)
 {
 	const struct vm_pinsn *I = &c->code[pc], *J = &c->code[pc + 1];
+	if (k == JIT_PAIR_SHIFT_MASK) {
+		op_rr(&c->ps.b, 0, 0, 0xc1, 5, reg2x[I->dst], 0);  /* shr d32, k */
+		emit1(&c->ps.b, (uint8_t)I->imm);
+		return;
+	}
 	int w = (vm_ops[I->op].code & 7) == 7;
 	int src = reg2x[I->src];
 	struct mem m = M(src, (int32_t)J->imm);
@@ -653,10 +661,11 @@ static void emit_insn(struct xctx *c, size_t pc)
 		struct stub s = {STUB_BAIL, 0, 0, (uint32_t)pc, c->blk[pc], 0, 0, 0, 0};
 		x86_jump_stub(c, CC_B, s);
 	}
-	if (pc > 0 && fuse_lea(c, pc - 1))
-		return;  /* the lea of the move before it did it */
-	if (fuse_lea(c, pc)) {
-		emit_lea(c, pc);
+	if (pc > 0 && fused(c, pc - 1))
+		return;  /* the instruction before it did both */
+	enum jit_pair pair = fused(c, pc);
+	if (pair) {
+		emit_pair(c, pc, pair);
 		return;
 	}
 	switch ((enum vm_form)info->form) {

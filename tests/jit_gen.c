@@ -115,12 +115,25 @@ static void gen_alu(struct prog *p)
 	put(p, code, dst, src, off, imm);
 }
 
-/* a move and an addition to the same register (one lea on x86-64), at one
- * width, the addition's source sometimes the register itself */
-static void gen_move_add(struct prog *p)
+/* pairs the JITs make one instruction of (jit_pair): a move and an
+ * addition to the same register (one lea on x86-64), at one width, the
+ * addition's source sometimes the register itself; a 64-bit right shift
+ * by k and a mask of the 32 - k bits left (one 32-bit shift), now and then
+ * with a mask one off, at 32 bits, or of another register */
+static void gen_pair(struct prog *p)
 {
+	int dst = data_reg();
+	if (chance(50)) {
+		int32_t k = 1 + (int32_t)rn(31);
+		int32_t mask = (int32_t)((1u << (32 - k)) - 1);
+		put(p, chance(90) ? 0x77 : 0x74, dst, 0, 0, k);
+		if (chance(15))
+			mask += chance(50) ? 1 : -1;
+		put(p, chance(95) ? 0x57 : 0x54, chance(95) ? dst : data_reg(), 0, 0, mask);
+		return;
+	}
 	uint8_t w = chance(60) ? 0x07 : 0x04;
-	int dst = data_reg(), src = any_src();
+	int src = any_src();
 	put(p, (uint8_t)(0xb8 | w), dst, src, 0, 0);
 	if (chance(50))
 		put(p, w, dst, 0, 0, interesting_imm());
@@ -516,7 +529,7 @@ static void gen_body(struct prog *p, int fn, size_t start, size_t len)
 		else if (k < 96)
 			gen_loop(p);
 		else if (k < 98)
-			gen_move_add(p);
+			gen_pair(p);
 		else
 			put(p, 0xb7, data_reg(), 0, 0, interesting_imm());
 	}

@@ -394,6 +394,51 @@ static void test_moves_fused(void **state)
 		same(cases[i].p, cases[i].n, cases[i].what);
 }
 
+/* A 64-bit right shift by k and a mask of the 32 - k bits left are one
+ * 32-bit shift: each k's pair at its edges and between, on values with
+ * the high half set, into registers the backends treat apart; a mask one
+ * off, a 32-bit shift or mask, another register's mask and a jump into the
+ * mask are left two. */
+static void test_shift_masks(void **state)
+{
+	(void)state;
+	static const uint64_t values[] = {0xfedcba9876543210ULL, ~0ULL, 0x80000001ULL, 0x1ffffffffULL};
+	static const int dsts[] = {0, 4, 6, 7, 9};
+	char what[96];
+	for (int32_t k = 1; k <= 31; k++)
+		for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+			int d = dsts[(size_t)k % 5];
+			int32_t mask = (int32_t)((1u << (32 - k)) - 1);
+			struct bs_insn p[] = {
+				LD_IMM64_LO(d, values[v]), LD_IMM64_HI(values[v]),
+				ALU64_IMM(0x70, d, k), ALU64_IMM(0x50, d, mask), MOV64_REG(0, d), EXIT(),
+			};
+			snprintf(what, sizeof(what), "r%d >> %" PRId32 " & 0x%" PRIx32 " on 0x%" PRIx64, d,
+				 k, (uint32_t)mask, values[v]);
+			same(p, sizeof(p) / sizeof(p[0]), what);
+		}
+	const struct {
+		const char *what;
+		struct bs_insn p[9];
+		size_t n;
+	} cases[] = {
+		{"mask one over", {LD_IMM64_LO(0, ~0ULL), LD_IMM64_HI(~0ULL), ALU64_IMM(0x70, 0, 4),
+		  ALU64_IMM(0x50, 0, 0x10000000), EXIT()}, 5},
+		{"mask one under", {LD_IMM64_LO(0, ~0ULL), LD_IMM64_HI(~0ULL), ALU64_IMM(0x70, 0, 4),
+		  ALU64_IMM(0x50, 0, 0x0ffffffe), EXIT()}, 5},
+		{"32-bit shift", {LD_IMM64_LO(0, ~0ULL), LD_IMM64_HI(~0ULL), ALU32_IMM(0x70, 0, 4),
+		  ALU64_IMM(0x50, 0, 0x0fffffff), EXIT()}, 5},
+		{"32-bit mask", {LD_IMM64_LO(0, ~0ULL), LD_IMM64_HI(~0ULL), ALU64_IMM(0x70, 0, 4),
+		  ALU32_IMM(0x50, 0, 0x0fffffff), EXIT()}, 5},
+		{"another register", {LD_IMM64_LO(0, ~0ULL), LD_IMM64_HI(~0ULL), MOV64_REG(3, 0),
+		  ALU64_IMM(0x70, 0, 4), ALU64_IMM(0x50, 3, 0x0fffffff), ALU64_REG(0x00, 0, 3), EXIT()}, 7},
+		{"a jump into the mask", {LD_IMM64_LO(0, ~0ULL), LD_IMM64_HI(~0ULL), JMP_IMM(0x10, 0, -1, 1),
+		  ALU64_IMM(0x70, 0, 4), ALU64_IMM(0x50, 0, 0x0fffffff), EXIT()}, 6},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		same(cases[i].p, cases[i].n, cases[i].what);
+}
+
 /* Multiplications by a constant, which the JITs make shifts and adds of
  * where the factor has the shape (jit_mul_shape): each shape at its
  * smallest and largest factor, factors of no shape, negative factors; both
@@ -411,12 +456,12 @@ static void test_multiplies(void **state)
 	};
 	static const uint64_t values[] = {0x8765432187654321ULL, ~0ULL, 0x123456789ULL, 7,
 					  0x80000000ULL};
-	static const int dsts[] = {0, 4, 6, 9};
+	static const int dsts[] = {0, 4, 6, 7, 9};
 	char what[96];
 	for (size_t f = 0; f < sizeof(factors) / sizeof(factors[0]); f++)
 		for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++)
 			for (int w = 0; w < 2; w++) {
-				int d = dsts[(f + v) % 4];
+				int d = dsts[(f + v) % 5];
 				struct bs_insn p[] = {
 					LD_IMM64_LO(d, values[v]), LD_IMM64_HI(values[v]),
 					INSN(w ? 0x27 : 0x24, d, 0, 0, factors[f]),
@@ -744,6 +789,7 @@ int main(void)
 		cmocka_unit_test(test_moves_fused),
 		cmocka_unit_test(test_values_of_two_arrays),
 		cmocka_unit_test(test_atomics_in_values),
+		cmocka_unit_test(test_shift_masks),
 		cmocka_unit_test(test_multiplies),
 		cmocka_unit_test(test_multiply_in_value),
 		cmocka_unit_test(test_register_during_run),
