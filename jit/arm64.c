@@ -1056,7 +1056,8 @@ static void emit_ld_pkt(struct actx *c, size_t pc, const struct vm_pinsn *I)
 }
 
 /* mov d, s; add d, k / add d, t: add d, s, k / add d, s, t at the width
- * of both. d >>= k; d &= 2^(32 - k) - 1: lsr wd, wd, #k (jit_pair) */
+ * of both. d >>= k; d &= 2^(32 - k) - 1: lsr wd, wd, #k. d <<= 32;
+ * d >>= 32 / d s>>= 32: mov wd, wd / sxtw xd, wd (jit_pair) */
 static void emit_pair(struct actx *c, size_t pc, enum jit_pair k)
 {
 	const struct vm_pinsn *I = &c->code[pc], *J = &c->code[pc + 1];
@@ -1064,6 +1065,10 @@ static void emit_pair(struct actx *c, size_t pc, enum jit_pair k)
 	int dst = reg2a[I->dst], src = reg2a[I->src];
 	if (k == JIT_PAIR_SHIFT_MASK) {
 		bfm(&c->ps.b, 0, 0, dst, dst, (unsigned)I->imm, 31);
+	} else if (k == JIT_PAIR_ZERO_EXTEND) {
+		mov_rr(&c->ps.b, 0, dst, dst);
+	} else if (k == JIT_PAIR_SIGN_EXTEND) {
+		bfm(&c->ps.b, 1, 1, dst, dst, 0, 31);  /* sxtw */
 	} else if (vm_ops[J->op].form == F_ALU_K) {
 		add_imm(&c->ps.b, sf, dst, src, sf ? (int64_t)J->imm : (int64_t)(int32_t)J->imm);
 	} else {

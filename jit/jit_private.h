@@ -188,6 +188,11 @@ enum jit_pair {
 	 * low half shifted, one 32-bit shift (how clang shifts a u32 that
 	 * lives in a 64-bit register, without alu32) */
 	JIT_PAIR_SHIFT_MASK,
+	/* rD <<= 32, then rD >>= 32 or rD s>>= 32, at 64 bits: the low half
+	 * zero- or sign-extended (clang's u32 and s32 to 64 bits without
+	 * alu32), one move */
+	JIT_PAIR_ZERO_EXTEND,
+	JIT_PAIR_SIGN_EXTEND,
 };
 /* What code[pc] and code[pc + 1] are together. */
 BS_HIDDEN enum jit_pair jit_pair(const struct vm_pinsn *code, size_t n, const uint8_t *leader,

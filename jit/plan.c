@@ -161,6 +161,10 @@ enum jit_pair jit_pair(const struct vm_pinsn *code, size_t n, const uint8_t *lea
 	    (si->form == F_ALU_K || si->form == F_ALU_X) && (si->code & 0xf0) == 0x00 &&
 	    (si->code & 7) == (fi->code & 7))
 		return JIT_PAIR_MOVE_ADD;
+	/* x << 32 >> 32, and with an arithmetic shift: the low half extended */
+	if (fi->code == 0x67 && fi->form == F_ALU_K && I->imm == 32 && si->form == F_ALU_K &&
+	    J->imm == 32 && (si->code == 0x77 || si->code == 0xc7))
+		return si->code == 0x77 ? JIT_PAIR_ZERO_EXTEND : JIT_PAIR_SIGN_EXTEND;
 	/* (x >> k) & (2^(32 - k) - 1) at 64 bits is the low half shifted */
 	if (fi->code == 0x77 && fi->form == F_ALU_K && si->code == 0x57 && si->form == F_ALU_K &&
 	    I->imm >= 1 && I->imm <= 31 && (int32_t)J->imm == (int32_t)((1u << (32 - I->imm)) - 1))

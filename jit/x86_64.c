@@ -597,14 +597,25 @@ static enum jit_pair fused(const struct xctx *c, size_t pc)
 
 /* mov d, s; add d, imm / add d, t: lea d, [s + imm] / [s + t], at the width
  * of both (a 32-bit lea keeps the low half of the sum, zero-extended).
- * d >>= k; d &= 2^(32 - k) - 1: shr d32, k (zero-extends). */
+ * d >>= k; d &= 2^(32 - k) - 1: shr d32, k (zero-extends). d <<= 32;
+ * d >>= 32 / d s>>= 32: mov d32, d32 / movsxd d, d32. */
 static void emit_pair(struct xctx *c, size_t pc, enum jit_pair k)
 {
 	const struct vm_pinsn *I = &c->code[pc], *J = &c->code[pc + 1];
-	if (k == JIT_PAIR_SHIFT_MASK) {
-		op_rr(&c->ps.b, 0, 0, 0xc1, 5, reg2x[I->dst], 0);  /* shr d32, k */
+	int d = reg2x[I->dst];
+	switch (k) {
+	case JIT_PAIR_SHIFT_MASK:
+		op_rr(&c->ps.b, 0, 0, 0xc1, 5, d, 0);  /* shr d32, k */
 		emit1(&c->ps.b, (uint8_t)I->imm);
 		return;
+	case JIT_PAIR_ZERO_EXTEND:
+		mov_rr(&c->ps.b, 0, d, d);             /* mov d32, d32 */
+		return;
+	case JIT_PAIR_SIGN_EXTEND:
+		op_rr(&c->ps.b, 0, 1, 0x63, d, d, 0);  /* movsxd d, d32 */
+		return;
+	default:
+		break;
 	}
 	int w = (vm_ops[I->op].code & 7) == 7;
 	int src = reg2x[I->src];
@@ -614,11 +625,11 @@ static void emit_pair(struct xctx *c, size_t pc, enum jit_pair k)
 		int t = J->src == I->dst ? src : reg2x[J->src];
 		m = (struct mem){src, t, 0, 0};
 	}
-	op_rm(&c->ps.b, 0, w, 0x8d, reg2x[I->dst], m, 0);
+	op_rm(&c->ps.b, 0, w, 0x8d, d, m, 0);
 }
 
-/* Whether an ALU instruction leaves r11 as it was (no scratch: div and
- * shifts by a register may use it). */
+/* Whether an ALU instruction leaves r11 as it was (no scratch: div,
+ * shifts by a register and multiplications by 2^n +- 1 may use it). */
 static bool alu_keeps_r11(const struct vm_pinsn *I)
 {
 	const struct vm_opinfo *info = &vm_ops[I->op];

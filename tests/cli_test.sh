@@ -140,6 +140,18 @@ check_not() {
 		pass=$((pass + 1))
 	fi
 }
+# the JIT's fused pairs and multiplications by shaped constants (docs/jit.md)
+printf '%s\n' 'r0 = r1' 'r0 *= 3' 'r0 >>= 3' 'r0 &= 0x1fffffff' 'r0 *= 31' 'r0 <<= 32' 'r0 s>>= 32' \
+	'exit' >"$tmp/peep.s"
+"$bs" asm "$tmp/peep.s" -o "$tmp/peep.bin"
+if [ "$(uname -m)" = x86_64 ]; then
+	check "dump jited: times 3 is a lea" 0 "lea	rax, [rax + rax*2]" -- "$bs" dump --raw "$tmp/peep.bin" jited
+	check "dump jited: shift and mask are one shift" 0 "shr	eax, 3" -- "$bs" dump --raw "$tmp/peep.bin" jited
+	check "dump jited: times 31 is a shift and a sub" 0 "shl	rax, 5" -- "$bs" dump --raw "$tmp/peep.bin" jited
+	check "dump jited: << 32 s>> 32 is one movsxd" 0 "movsxd	rax, eax" -- "$bs" dump --raw "$tmp/peep.bin" jited
+	check_not "dump jited: no imul of r0" "imul	rax" -- "$bs" dump --raw "$tmp/peep.bin" jited
+	check_not "dump jited: the mask has no code" "and	rax" -- "$bs" dump --raw "$tmp/peep.bin" jited
+fi
 if [ -z "$ex" ] || [ -z "$ldr" ]; then
 	echo "FAIL dump objects: BS_EXAMPLES_DIR and BS_LOADER_OBJ_DIR must be set (tests/meson.build)"
 	fail=$((fail + 1))

@@ -119,17 +119,23 @@ static void gen_alu(struct prog *p)
  * addition to the same register (one lea on x86-64), at one width, the
  * addition's source sometimes the register itself; a 64-bit right shift
  * by k and a mask of the 32 - k bits left (one 32-bit shift), now and then
- * with a mask one off, at 32 bits, or of another register */
-static void gen_pair(struct prog *p)
+ * with a mask one off, at 32 bits, or of another register; a shift left by
+ * 32 and back (one move) */
+static void gen_pair_on(struct prog *p, int dst)
 {
-	int dst = data_reg();
-	if (chance(50)) {
+	if (chance(25)) {
+		/* << 32, then >> 32 or s>> 32: sometimes another count */
+		put(p, 0x67, dst, 0, 0, chance(90) ? 32 : 31);
+		put(p, chance(50) ? 0x77 : 0xc7, dst, 0, 0, chance(90) ? 32 : 33);
+		return;
+	}
+	if (chance(35)) {
 		int32_t k = 1 + (int32_t)rn(31);
-		int32_t mask = (int32_t)((1u << (32 - k)) - 1);
+		uint32_t mask = (1u << (32 - k)) - 1;
 		put(p, chance(90) ? 0x77 : 0x74, dst, 0, 0, k);
 		if (chance(15))
-			mask += chance(50) ? 1 : -1;
-		put(p, chance(95) ? 0x57 : 0x54, chance(95) ? dst : data_reg(), 0, 0, mask);
+			mask += chance(50) ? 1 : (uint32_t)-1;
+		put(p, chance(95) ? 0x57 : 0x54, chance(95) ? dst : data_reg(), 0, 0, (int32_t)mask);
 		return;
 	}
 	uint8_t w = chance(60) ? 0x07 : 0x04;
@@ -139,6 +145,11 @@ static void gen_pair(struct prog *p)
 		put(p, w, dst, 0, 0, interesting_imm());
 	else
 		put(p, (uint8_t)(0x08 | w), dst, chance(30) ? dst : any_src(), 0, 0);
+}
+
+static void gen_pair(struct prog *p)
+{
+	gen_pair_on(p, data_reg());
 }
 
 static void gen_end(struct prog *p)
@@ -431,6 +442,11 @@ static void gen_loop(struct prog *p)
 			while (chance(90) && (d == iv || d == a || d == lreg))
 				d = data_reg();
 			put(p, (uint8_t)(0x61 | size_bits[z]), d, a, off, 0);
+			/* folded as hashes and CRCs fold what they read */
+			if (chance(20))
+				put(p, chance(60) ? 0x27 : 0x24, d, 0, 0, shaped_factor());
+			else if (chance(20))
+				gen_pair_on(p, d);
 			break;
 		}
 		case 2:

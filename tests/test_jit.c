@@ -398,7 +398,8 @@ static void test_moves_fused(void **state)
  * 32-bit shift: each k's pair at its edges and between, on values with
  * the high half set, into registers the backends treat apart; a mask one
  * off, a 32-bit shift or mask, another register's mask and a jump into the
- * mask are left two. */
+ * mask are left two. A shift left by 32 and back, logical or arithmetic,
+ * is one move; other counts, a 32-bit shift and a jump between are not. */
 static void test_shift_masks(void **state)
 {
 	(void)state;
@@ -434,6 +435,28 @@ static void test_shift_masks(void **state)
 		  ALU64_IMM(0x70, 0, 4), ALU64_IMM(0x50, 3, 0x0fffffff), ALU64_REG(0x00, 0, 3), EXIT()}, 7},
 		{"a jump into the mask", {LD_IMM64_LO(0, ~0ULL), LD_IMM64_HI(~0ULL), JMP_IMM(0x10, 0, -1, 1),
 		  ALU64_IMM(0x70, 0, 4), ALU64_IMM(0x50, 0, 0x0fffffff), EXIT()}, 6},
+		{"shift of 0, mask of all", {LD_IMM64_LO(0, ~0ULL), LD_IMM64_HI(~0ULL), ALU64_IMM(0x70, 0, 0),
+		  ALU64_IMM(0x50, 0, -1), EXIT()}, 5},
+		{"shift of 32, mask of none", {LD_IMM64_LO(0, ~0ULL), LD_IMM64_HI(~0ULL), ALU64_IMM(0x70, 0, 32),
+		  ALU64_IMM(0x50, 0, 0), EXIT()}, 5},
+		{"shift of 33", {LD_IMM64_LO(0, ~0ULL), LD_IMM64_HI(~0ULL), ALU64_IMM(0x70, 0, 33),
+		  ALU64_IMM(0x50, 0, 0x7fffffff), EXIT()}, 5},
+		/* << 32 then >> 32 or s>> 32: one move that extends the low half */
+		{"zero-extended", {LD_IMM64_LO(4, 0x123456789abcdef0ULL), LD_IMM64_HI(0x123456789abcdef0ULL),
+		  ALU64_IMM(0x60, 4, 32), ALU64_IMM(0x70, 4, 32), MOV64_REG(0, 4), EXIT()}, 6},
+		{"sign-extended", {LD_IMM64_LO(7, 0x123456789abcdef0ULL), LD_IMM64_HI(0x123456789abcdef0ULL),
+		  ALU64_IMM(0x60, 7, 32), ALU64_IMM(0xc0, 7, 32), MOV64_REG(0, 7), EXIT()}, 6},
+		{"sign-extended, positive", {LD_IMM64_LO(0, 0xfedcba987fffffffULL),
+		  LD_IMM64_HI(0xfedcba987fffffffULL), ALU64_IMM(0x60, 0, 32), ALU64_IMM(0xc0, 0, 32), EXIT()}, 5},
+		{"shifts of 31", {LD_IMM64_LO(0, ~0ULL), LD_IMM64_HI(~0ULL), ALU64_IMM(0x60, 0, 31),
+		  ALU64_IMM(0x70, 0, 31), EXIT()}, 5},
+		{"shifts of 32 and 31", {LD_IMM64_LO(0, ~0ULL), LD_IMM64_HI(~0ULL), ALU64_IMM(0x60, 0, 32),
+		  ALU64_IMM(0xc0, 0, 31), EXIT()}, 5},
+		{"32-bit shift back", {LD_IMM64_LO(0, ~0ULL), LD_IMM64_HI(~0ULL), ALU64_IMM(0x60, 0, 32),
+		  ALU32_IMM(0x70, 0, 0), EXIT()}, 5},
+		{"a jump into the shift back", {LD_IMM64_LO(9, 0x123456789abcdef0ULL),
+		  LD_IMM64_HI(0x123456789abcdef0ULL), JMP_IMM(0x50, 9, 0, 1),
+		  ALU64_IMM(0x60, 9, 32), ALU64_IMM(0xc0, 9, 32), MOV64_REG(0, 9), EXIT()}, 7},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		same(cases[i].p, cases[i].n, cases[i].what);
@@ -449,7 +472,7 @@ static void test_multiplies(void **state)
 	(void)state;
 	static const int32_t factors[] = {
 		2, 4, 1 << 30,                                      /* 2^n */
-		3, 5, 9, 6, 40, 72, 3 << 29, 5 << 28,               /* 3, 5, 9 times 2^n */
+		3, 5, 9, 6, 40, 72, 3 << 29, 5 << 28, 9 << 27,      /* 3, 5, 9 times 2^n */
 		17, 33, 65537, 0x40000001,                          /* 2^n + 1 */
 		7, 15, 31, 255, 0x7fffffff,                         /* 2^n - 1 */
 		0, 1, 11, 100, 0x12345678, -1, -2, -31, -33, INT32_MIN, /* no shape */

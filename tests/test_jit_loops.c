@@ -247,6 +247,43 @@ static void lookup_run(const struct bs_insn *p, size_t n, enum bs_engine eng, ui
 	bs_vm_free(vm);
 }
 
+/* Hashes over the region in a counted loop, which runs in the copy
+ * without checks on x86-64: multiplications by constants the JITs make
+ * shifts and adds of (r11 borrowed on x86-64, where r10 holds the copy's
+ * host - guest difference) and the pairs fused into one instruction, a
+ * shift and mask and a shift left and back; under every budget up to the
+ * whole run. */
+static void test_hash_loops(void **state)
+{
+	(void)state;
+	static const int32_t factors[] = {31, 33, 5, 12, 0x7fffffff, 0x40000001, 9 << 27, 11};
+	char what[96];
+	for (size_t f = 0; f < sizeof(factors) / sizeof(factors[0]); f++) {
+		struct bs_insn p[] = {
+			MOV64_IMM(2, 0), MOV64_IMM(0, 0),
+			MOV64_REG(3, 1), ALU64_REG(0x00, 3, 2), LDX(SZ_B, 4, 3, 0),
+			ALU64_IMM(0x20, 0, factors[f]), ALU64_REG(0x00, 0, 4),
+			MOV64_REG(5, 0), ALU64_IMM(0x70, 5, 3), ALU64_IMM(0x50, 5, 0x1fffffff),
+			ALU32_IMM(0x20, 5, factors[f]), ALU64_REG(0xa0, 0, 5),
+			MOV64_REG(4, 0), ALU64_IMM(0x60, 4, 32), ALU64_IMM(0xc0, 4, 32),
+			STX(SZ_B, 3, 4, 0), ALU64_REG(0x00, 0, 4),
+			ALU64_IMM(0x00, 2, 1), JMP_IMM(0x50, 2, 64, -17), EXIT(),
+		};
+		size_t n = sizeof(p) / sizeof(p[0]);
+		struct outcome o;
+		run_engine(p, n, BS_ENGINE_JIT, &o);
+		assert_int_equal(o.loop_passed, JIT_KEY_MEMOS);
+		for (budget = 1; budget <= 64 * 16 + 8; budget += budget < 40 ? 1 : 37) {
+			snprintf(what, sizeof(what), "hash loop: times %" PRId32 ", budget %" PRIu64,
+				 factors[f], budget);
+			same(p, n, what);
+		}
+		budget = 10000;
+		snprintf(what, sizeof(what), "hash loop: times %" PRId32, factors[f]);
+		same(p, n, what);
+	}
+}
+
 /* Counted loops that look up an array inline with a key in the frame
  * (map_lookups' shape: key = p[i] & mask, the value read and bumped, out
  * of the loop where the lookup finds none): the copy without checks on
@@ -311,6 +348,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counted_loops),
 		cmocka_unit_test(test_lookup_loops),
+		cmocka_unit_test(test_hash_loops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
