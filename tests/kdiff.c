@@ -5,7 +5,8 @@
  * registers only, constant stack offsets off r10, forward jumps), loads each
  * with bpf(BPF_PROG_LOAD) as a socket filter or XDP program, runs it with
  * BPF_PROG_TEST_RUN, runs the same bytes in our interpreter in both dispatch
- * modes, and compares. Every program ends with an epilogue that folds r1..r9
+ * modes and, where this host has them, our JIT checked and unchecked, and
+ * compares. Every program ends with an epilogue that folds r1..r9
  * into r0 (xor, multiply by an odd constant, xorshift: a bijection of r0 at
  * each step, so a difference in any single register always shows). The
  * kernel only returns 32 bits, so each program is loaded twice: once as is
@@ -696,13 +697,28 @@ static void log_tail(char *out, size_t len, int lines)
 	snprintf(out, len, "%.*s", (int)(n - start), vlog + start);
 }
 
+/* how our side runs a program: the interpreter's two dispatch loops, the
+ * JIT with memory checks and without (where bs_jit_available) */
+static const struct {
+	const char *name;
+	enum bs_engine engine;
+	enum bs_dispatch dispatch;
+} modes[] = {
+	{"ours (default):", BS_ENGINE_INTERP, BS_DISPATCH_DEFAULT},
+	{"ours (switch):", BS_ENGINE_INTERP, BS_DISPATCH_SWITCH},
+	{"ours (jit):", BS_ENGINE_JIT, BS_DISPATCH_DEFAULT},
+	{"ours (unchecked):", BS_ENGINE_JIT_UNCHECKED, BS_DISPATCH_DEFAULT},
+};
+#define NMODES (sizeof(modes) / sizeof(modes[0]))
+static size_t nmodes = 2;  /* 4 where the JIT is */
+
 struct outcome {
 	bool rejected;
 	char why[1024];
 	uint64_t kval;              /* the kernel's 64-bit fold */
-	bool ok[2];                 /* per dispatch mode: ran without error */
-	uint64_t val[2];
-	struct bs_error err[2];
+	bool ok[NMODES];            /* per mode: ran without error */
+	uint64_t val[NMODES];
+	struct bs_error err[NMODES];
 };
 
 static struct bs_insn slots[MAX_SLOTS];
@@ -741,7 +757,7 @@ static int kernel_eval(const struct prog *p, struct outcome *o)
 static void ours_eval(const struct prog *p, struct outcome *o)
 {
 	size_t n = layout(p, false, slots);
-	for (int mode = 0; mode < 2; mode++) {
+	for (size_t mode = 0; mode < nmodes; mode++) {
 		struct bs_vm *vm = NULL;
 		struct bs_run_result res;
 		struct bs_error *err = &o->err[mode];
@@ -749,7 +765,8 @@ static void ours_eval(const struct prog *p, struct outcome *o)
 		o->ok[mode] = false;
 		if (bs_vm_new(&vm, err))
 			continue;
-		bs_vm_set_dispatch(vm, mode ? BS_DISPATCH_SWITCH : BS_DISPATCH_DEFAULT);
+		bs_vm_set_dispatch(vm, modes[mode].dispatch);
+		bs_vm_set_engine(vm, modes[mode].engine);
 		if (bs_vm_load(vm, slots, n, err) == 0 && bs_vm_run(vm, NULL, &res, err) == 0) {
 			o->ok[mode] = true;
 			o->val[mode] = res.retval;
@@ -765,7 +782,7 @@ static int evaluate(const struct prog *p, struct outcome *o)
 	if (kernel_eval(p, o))
 		return -1;
 	ours_eval(p, o);
-	for (int mode = 0; mode < 2; mode++) {
+	for (size_t mode = 0; mode < nmodes; mode++) {
 		if (!o->ok[mode] || o->val[mode] != o->kval)
 			return 1;
 	}
@@ -808,14 +825,14 @@ static void print_prog(const struct prog *p)
 
 static void print_outcome(const struct outcome *o)
 {
-	printf("  kernel:          0x%016" PRIx64 "\n", o->kval);
-	for (int mode = 0; mode < 2; mode++) {
-		const char *name = mode ? "ours (switch):  " : "ours (default): ";
+	printf("  %-18s 0x%016" PRIx64 "\n", "kernel:", o->kval);
+	for (size_t mode = 0; mode < nmodes; mode++) {
+		const char *name = modes[mode].name;
 		if (o->ok[mode])
-			printf("  %s 0x%016" PRIx64 "%s\n", name, o->val[mode],
+			printf("  %-18s 0x%016" PRIx64 "%s\n", name, o->val[mode],
 			       o->val[mode] == o->kval ? "" : "  <-- differs");
 		else
-			printf("  %s error %s at pc %ld: %s\n", name,
+			printf("  %-18s error %s at pc %ld: %s\n", name,
 			       bs_err_kind_name(o->err[mode].kind), o->err[mode].pc,
 			       o->err[mode].message);
 	}
@@ -1075,6 +1092,9 @@ int main(int argc, char **argv)
 	printf("kdiff: kernel %s, bpf_jit_enable=%s; seed %" PRIu64 ", %" PRIu64
 	       " programs from index %" PRIu64 "\n", uname(&u) ? "?" : u.release, jit, seed,
 	       count, start);
+	nmodes = bs_jit_available() ? NMODES : 2;
+	printf("kdiff: against the interpreter (both dispatch loops)%s\n",
+	       nmodes > 2 ? " and the JIT (checked and unchecked)" : "; no JIT on this host");
 
 	double t0 = now();
 	uint64_t total = 0, mismatches = 0, rejected = 0;
