@@ -141,14 +141,23 @@ BS_HIDDEN void jit_prog_free(struct jit_prog *p);
 /* Block leaders and each leader's count units (blk), and rest[pc]: the units
  * after pc in its block (plan.c); -1 if a jump leaves the program. leader[pc]
  * has JIT_LEAD, JIT_TARGET when a jump leads there, JIT_FALL when it follows
- * a forward conditional jump. Calls end their block, except where inside[pc]
- * (a call done inline, which cannot change the count; inside may be NULL).
- * merge: a leader reached only by falling through a forward conditional jump
- * starts no block of its own (blk 0): the block is charged whole where it
- * starts, and the backend gives back rest[pc] where such a jump is taken. */
-enum { JIT_LEAD = 1, JIT_TARGET = 2, JIT_FALL = 4 };
+ * a forward conditional jump, JIT_ENTRY when it is entered another way than
+ * by a forward conditional jump or by falling in (program start, calls, a
+ * backward or unconditional jump, after a call or an exit). Calls end their
+ * block, except where inside[pc] (a call done inline, which cannot change
+ * the count; inside may be NULL).
+ * merge: a leader reached only by falling through a forward conditional
+ * jump, or only by forward conditional jumps from its block and by falling
+ * in (an if without an else: the target gets JIT_INNER), starts no block of
+ * its own (blk 0): the block is charged whole where it starts, and the
+ * backend gives back jit_skipped(...) where a jump in it is taken. */
+enum { JIT_LEAD = 1, JIT_TARGET = 2, JIT_FALL = 4, JIT_ENTRY = 8, JIT_INNER = 16 };
 BS_HIDDEN int jit_plan_blocks(const struct vm_pinsn *code, size_t n, const uint8_t *inside,
 			      bool merge, uint8_t *leader, uint32_t *blk, uint32_t *rest);
+/* The units charged ahead that a jump from pc to target taken does not run:
+ * up to the target inside the block (JIT_INNER), else the rest of it. */
+BS_HIDDEN uint32_t jit_skipped(const uint8_t *leader, const uint32_t *rest, size_t pc,
+			       size_t target);
 /* What the instructions of one block so far say of each register (plan.c):
  * r10 + v (a pointer into the current frame: r10 is read-only and always
  * its top), the constant v (lddw, mov), or what an inline array lookup

@@ -9,10 +9,26 @@
 
 #include "jit/jit_private.h"
 
+/* Whether leader pc joins the block that started at start (merge): reached
+ * only by falling through a forward conditional jump, or by forward
+ * conditional jumps from inside that block (from[pc], the first of them)
+ * and by falling in from pc - 1 */
+static bool joins(const uint8_t *leader, const uint32_t *from, size_t pc, size_t start)
+{
+	if (leader[pc] & JIT_ENTRY)
+		return false;
+	return !(leader[pc] & JIT_TARGET) || from[pc] >= start;
+}
+
 int jit_plan_blocks(const struct vm_pinsn *code, size_t n, const uint8_t *inside, bool merge,
 		    uint8_t *leader, uint32_t *blk, uint32_t *rest)
 {
-	leader[0] = JIT_LEAD | JIT_TARGET;  /* calls and tail calls come in */
+	uint32_t *from = malloc((n + 1) * sizeof(*from));
+	if (!from)
+		return -1;
+	for (size_t pc = 0; pc <= n; pc++)
+		from[pc] = UINT32_MAX;
+	leader[0] = JIT_LEAD | JIT_TARGET | JIT_ENTRY;  /* calls and tail calls come in */
 	for (size_t pc = 0; pc < n; pc++) {
 		const struct vm_pinsn *I = &code[pc];
 		enum vm_form f = vm_ops[I->op].form;
@@ -20,14 +36,21 @@ int jit_plan_blocks(const struct vm_pinsn *code, size_t n, const uint8_t *inside
 			pc++;
 			continue;
 		}
+		bool fwd_cond = (f == F_JMP_K || f == F_JMP_X) && I->off >= 0;
 		int ends = 0;
 		switch (f) {
 		case F_JMP_K: case F_JMP_X: case F_JA: case F_GOTOL: case F_MAY_GOTO:
 		case F_CALL_LOCAL: {
 			int64_t t = (int64_t)pc + 1 + I->off;
-			if (t < 0 || (size_t)t >= n)
+			if (t < 0 || (size_t)t >= n) {
+				free(from);
 				return -1;
+			}
 			leader[t] |= JIT_LEAD | JIT_TARGET;
+			if (!fwd_cond)
+				leader[t] |= JIT_ENTRY;
+			else if (pc < from[t])
+				from[t] = (uint32_t)pc;
 			ends = 1;
 			break;
 		}
@@ -40,18 +63,18 @@ int jit_plan_blocks(const struct vm_pinsn *code, size_t n, const uint8_t *inside
 		default:
 			break;
 		}
-		if (ends && pc + 1 < n) {
-			leader[pc + 1] |= JIT_LEAD;
-			if ((f == F_JMP_K || f == F_JMP_X) && I->off >= 0)
-				leader[pc + 1] |= JIT_FALL;
-		}
+		if (ends && pc + 1 < n)
+			leader[pc + 1] |= JIT_LEAD | (fwd_cond ? JIT_FALL : JIT_ENTRY);
 	}
 	/* walk each block backwards from its end; merged, a block goes on past
-	 * a forward conditional jump (reached only by falling through it) */
+	 * the leaders that join it */
 	size_t start = 0;
 	for (size_t pc = 0; pc <= n; pc++) {
-		if (pc < n && (!leader[pc] || pc == 0 || (merge && leader[pc] == (JIT_LEAD | JIT_FALL))))
+		if (pc < n && (!leader[pc] || pc == 0 || (merge && joins(leader, from, pc, start)))) {
+			if (pc > 0 && leader[pc] & JIT_TARGET)
+				leader[pc] |= JIT_INNER;
 			continue;
+		}
 		if (pc > start) {
 			uint32_t units = 0;
 			for (size_t q = pc; q-- > start;) {
@@ -64,7 +87,15 @@ int jit_plan_blocks(const struct vm_pinsn *code, size_t n, const uint8_t *inside
 		}
 		start = pc;
 	}
+	free(from);
 	return 0;
+}
+
+uint32_t jit_skipped(const uint8_t *leader, const uint32_t *rest, size_t pc, size_t target)
+{
+	if (target > pc && leader[target] & JIT_INNER)
+		return rest[pc] - rest[target] - 1;
+	return rest[pc];
 }
 
 void jit_facts_clear(struct jit_facts *f)

@@ -535,6 +535,49 @@ static void test_multiply_in_value(void **state)
 	}
 }
 
+/* Forward jumps inside a block (x86-64 charges such a block once, where it
+ * starts, and gives back what a taken jump skips): a bitwise CRC's skips,
+ * under every budget; a target also jumped to from an earlier block, which
+ * starts a block of its own, taken from either side or neither. */
+static void test_skips_in_blocks(void **state)
+{
+	(void)state;
+	char what[96];
+	struct bs_insn crc[64];
+	size_t n = 0;
+	crc[n++] = (struct bs_insn)MOV64_REG(0, 4);
+	for (int bit = 0; bit < 8; bit++) {
+		crc[n++] = (struct bs_insn)MOV64_REG(3, 0);
+		crc[n++] = (struct bs_insn)ALU64_IMM(0x50, 3, 1);
+		crc[n++] = (struct bs_insn)ALU64_IMM(0x70, 0, 1);
+		crc[n++] = (struct bs_insn)JMP_IMM(0x10, 3, 0, 1);
+		crc[n++] = (struct bs_insn)ALU32_IMM(0xa0, 0, (int32_t)0xedb88320);
+	}
+	crc[n++] = (struct bs_insn)EXIT();
+	for (budget = 1; budget <= 45; budget++) {
+		snprintf(what, sizeof(what), "crc bits, budget %" PRIu64, budget);
+		same(crc, n, what);
+	}
+	/* r5 is 7 (jit_compare.h's arguments) */
+	for (int32_t k = 6; k <= 7; k++)
+		for (int32_t z = 0; z <= 1; z++)
+			for (budget = 1; budget <= 8; budget++) {
+				struct bs_insn p[] = {
+					MOV64_IMM(0, 0),
+					JMP_IMM(0x10, 5, k, 3),   /* from the block before: to 5 */
+					INSN(0x05, 0, 0, 0, 0),   /* goto +0: a block ends */
+					ALU64_IMM(0x00, 0, 1),
+					JMP_IMM(0x10, 0, z, 0),   /* from this block: to 5 */
+					ALU64_IMM(0x00, 0, 2),
+					EXIT(),
+				};
+				snprintf(what, sizeof(what), "two blocks' jumps: %d %d, budget %" PRIu64, k,
+					 z, budget);
+				same(p, sizeof(p) / sizeof(p[0]), what);
+			}
+	budget = 10000;
+}
+
 /* The code is mapped read+exec, never writable, with one offset per instruction. */
 static void test_code_mapping(void **state)
 {
@@ -813,6 +856,7 @@ int main(void)
 		cmocka_unit_test(test_values_of_two_arrays),
 		cmocka_unit_test(test_atomics_in_values),
 		cmocka_unit_test(test_shift_masks),
+		cmocka_unit_test(test_skips_in_blocks),
 		cmocka_unit_test(test_multiplies),
 		cmocka_unit_test(test_multiply_in_value),
 		cmocka_unit_test(test_register_during_run),
