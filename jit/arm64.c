@@ -1252,10 +1252,8 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.ps.n);
 		goto fail;
 	}
-	if (jit_plan_inline(c.vm, c.code, c.ps.n, c.inl, false, c.leader, c.blk, p->rest)) {
-		vm_err(err, BS_ERR_INVALID, BS_NO_PC, "a jump leaves the program");
+	if (jit_plan_inline(c.vm, c.code, c.ps.n, c.inl, false, c.leader, c.blk, p->rest, err))
 		goto fail;
-	}
 	if (jit_layout(&c.ps, &c, &a64_backend, idx, p, err))
 		goto fail;
 	p->n = c.ps.n;

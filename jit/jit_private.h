@@ -139,13 +139,16 @@ BS_HIDDEN struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unche
 				       struct bs_error *err);
 BS_HIDDEN void jit_prog_free(struct jit_prog *p);
 /* Block leaders and each leader's count units (blk), and rest[pc]: the units
- * after pc in its block (plan.c); -1 if a jump leaves the program. leader[pc]
- * has JIT_LEAD, JIT_TARGET when a jump leads there, JIT_FALL when it follows
- * a forward conditional jump, JIT_ENTRY when it is entered another way than
- * by a forward conditional jump or by falling in (program start, calls, a
- * backward or unconditional jump, after a call or an exit). Calls end their
- * block, except where inside[pc] (a call done inline, which cannot change
- * the count; inside may be NULL).
+ * after pc in its block (plan.c); -1 if a jump leaves the program, -2 out
+ * of memory. leader[pc] has JIT_LEAD, JIT_TARGET when a jump leads there,
+ * JIT_FALL when it follows a forward conditional jump, JIT_ENTRY when a
+ * block must start there whatever merge says: the program's start, the
+ * target of a jump that is not a forward conditional one (backward,
+ * unconditional, a call) and what follows an instruction that ends a block
+ * other than a forward conditional jump (a call not done inline, an exit,
+ * a packet load, a backward or unconditional jump). Calls end their block,
+ * except where inside[pc] (a call done inline, which cannot change the
+ * count; inside may be NULL).
  * merge: a leader reached only by falling through a forward conditional
  * jump, or only by forward conditional jumps from its block and by falling
  * in (an if without an else: the target gets JIT_INNER), starts no block of
@@ -235,10 +238,10 @@ BS_HIDDEN void jit_facts_after(const struct bs_vm *vm, struct jit_facts *f,
 /* jit_plan_blocks with the helper calls done inline marked in inl[] and
  * inside their blocks (they cannot change the count). Facts only grow as
  * blocks merge, so a call marked stays inline; a second round finds those
- * a merge makes known. */
+ * a merge makes known. -1 with err if jit_plan_blocks fails. */
 BS_HIDDEN int jit_plan_inline(const struct bs_vm *vm, const struct vm_pinsn *code, size_t n,
 			      uint8_t *inl, bool merge, uint8_t *leader, uint32_t *blk,
-			      uint32_t *rest);
+			      uint32_t *rest, struct bs_error *err);
 /* A loop whose accesses outside the frame one check at its head covers
  * (loops.c): [head, end], end the jump back. Each group of accesses
  * reaches [sum of reg[] + (iv ? the induction variable) + lo, ... + hi)

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include "jit/jit_private.h"
+#include "vm/error.h"
 
 /* Whether leader pc joins the block that started at start (merge): reached
  * only by falling through a forward conditional jump, or by forward
@@ -23,11 +24,15 @@ static bool joins(const uint8_t *leader, const uint32_t *from, size_t pc, size_t
 int jit_plan_blocks(const struct vm_pinsn *code, size_t n, const uint8_t *inside, bool merge,
 		    uint8_t *leader, uint32_t *blk, uint32_t *rest)
 {
-	uint32_t *from = malloc((n + 1) * sizeof(*from));
-	if (!from)
-		return -1;
-	for (size_t pc = 0; pc <= n; pc++)
-		from[pc] = UINT32_MAX;
+	/* merged: the first pc a forward conditional jump to each comes from */
+	uint32_t *from = NULL;
+	if (merge) {
+		from = malloc((n + 1) * sizeof(*from));
+		if (!from)
+			return -2;
+		for (size_t pc = 0; pc <= n; pc++)
+			from[pc] = UINT32_MAX;
+	}
 	leader[0] = JIT_LEAD | JIT_TARGET | JIT_ENTRY;  /* calls and tail calls come in */
 	for (size_t pc = 0; pc < n; pc++) {
 		const struct vm_pinsn *I = &code[pc];
@@ -49,7 +54,7 @@ int jit_plan_blocks(const struct vm_pinsn *code, size_t n, const uint8_t *inside
 			leader[t] |= JIT_LEAD | JIT_TARGET;
 			if (!fwd_cond)
 				leader[t] |= JIT_ENTRY;
-			else if (pc < from[t])
+			else if (from && pc < from[t])
 				from[t] = (uint32_t)pc;
 			ends = 1;
 			break;
@@ -294,14 +299,18 @@ void jit_facts_after(const struct bs_vm *vm, struct jit_facts *f, const struct v
 }
 
 int jit_plan_inline(const struct bs_vm *vm, const struct vm_pinsn *code, size_t n, uint8_t *inl,
-		    bool merge, uint8_t *leader, uint32_t *blk, uint32_t *rest)
+		    bool merge, uint8_t *leader, uint32_t *blk, uint32_t *rest, struct bs_error *err)
 {
 	struct jit_facts f;
 	for (int round = 0;; round++) {
 		memset(leader, 0, n + 1);
 		memset(blk, 0, (n + 1) * sizeof(*blk));
-		if (jit_plan_blocks(code, n, inl, merge, leader, blk, rest))
-			return -1;
+		int rc = jit_plan_blocks(code, n, inl, merge, leader, blk, rest);
+		if (rc == -2)
+			return vm_err(err, BS_ERR_NOMEM, BS_NO_PC,
+				      "out of memory compiling %zu instructions", n);
+		if (rc)
+			return vm_err(err, BS_ERR_INVALID, BS_NO_PC, "a jump leaves the program");
 		if (round == 2)
 			return 0;
 		/* the blocks just planned: any call they let inline? */

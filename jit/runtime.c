@@ -306,11 +306,13 @@ int jit_rt_helper_array(struct jit_frame *f, uint64_t pc, const struct vm_helper
 }
 
 /* Finishes the run in the interpreter from pc of the current program, with
- * everything (registers, frames, count) as the interpreter keeps it. */
+ * everything (registers, frames, count, the function's may_goto allowance)
+ * as the interpreter keeps it. */
 static void finish_in_interp(struct jit_frame *f, uint64_t pc)
 {
 	struct bs_vm *vm = f->vm;
 	struct jit_run *run = f->run;
+	vm->may_goto_resume = (uint32_t)f->may_goto;
 	run->rc = vm->dispatch == BS_DISPATCH_SWITCH ? vm_run_switch(vm, pc, 0, run->err)
 						     : vm_run_goto(vm, pc, 0, run->err);
 	run->outcome = JIT_OUT_SYNCED;

@@ -850,10 +850,8 @@ struct jit_prog *jit_compile(struct bs_vm *vm, uint32_t idx, int unchecked, stru
 		vm_err(err, BS_ERR_NOMEM, BS_NO_PC, "out of memory compiling %zu instructions", c.ps.n);
 		goto fail;
 	}
-	if (jit_plan_inline(c.vm, c.code, c.ps.n, c.inl, true, c.leader, c.blk, p->rest)) {
-		vm_err(err, BS_ERR_INVALID, BS_NO_PC, "a jump leaves the program");
+	if (jit_plan_inline(c.vm, c.code, c.ps.n, c.inl, true, c.leader, c.blk, p->rest, err))
 		goto fail;
-	}
 	c.lpc = calloc(c.ps.n + 1, sizeof(*c.lpc));
 	if (!c.lpc ||
 	    jit_plan_loops(c.vm, c.code, c.ps.n, c.leader, c.inl, &p->loops, &p->nloops, c.lpc)) {

@@ -46,7 +46,8 @@ void x86_jump_pc(struct xctx *c, size_t pc, int cc, size_t target)
 	size_t slot = target;
 	const struct jit_loop *L = c->fast;
 	/* units charged ahead that a taken jump does not run: the rest of a
-	 * loop copy's round, or of a block that goes on past this jump */
+	 * loop copy's round, or of a block that goes on past this jump (up to
+	 * the target when the block goes on past that too) */
 	uint32_t back = L ? c->refund : jit_skipped(c->leader, c->rest, pc, target);
 	if (L && target >= L->head && target <= L->end) {
 		slot = c->ps.n + 1 + target;       /* inside the copy */

@@ -117,6 +117,14 @@ static void same(const struct bs_insn *prog, size_t n, const char *what)
 #define JIT_KEY_MEMOS 0
 #endif
 
+/* Whether this host's JIT runs counted loops in a copy without memory
+ * checks (x86-64) */
+#if defined(__x86_64__)
+#define JIT_LOOP_COPIES 1
+#else
+#define JIT_LOOP_COPIES 0
+#endif
+
 /* r1 of the array lookup helper (tests/array_helper.h): 4 values of 16 bytes */
 #define LOOKUP_R1 0xffff900000001000ULL
 

@@ -775,6 +775,16 @@ static void ours_eval(const struct prog *p, struct outcome *o)
 	}
 }
 
+/* The modes whose result differs from the kernel's (bit per mode). */
+static unsigned differing(const struct outcome *o)
+{
+	unsigned m = 0;
+	for (size_t mode = 0; mode < nmodes; mode++)
+		if (!o->ok[mode] || o->val[mode] != o->kval)
+			m |= 1u << mode;
+	return m;
+}
+
 /* 1 mismatch, 0 agree, -1 rejected by the kernel */
 static int evaluate(const struct prog *p, struct outcome *o)
 {
@@ -782,11 +792,7 @@ static int evaluate(const struct prog *p, struct outcome *o)
 	if (kernel_eval(p, o))
 		return -1;
 	ours_eval(p, o);
-	for (size_t mode = 0; mode < nmodes; mode++) {
-		if (!o->ok[mode] || o->val[mode] != o->kval)
-			return 1;
-	}
-	return 0;
+	return differing(o) != 0;
 }
 
 /* ------------------------------------------------------------ printing */
@@ -832,7 +838,7 @@ static void print_outcome(const struct outcome *o)
 			printf("  %-18s 0x%016" PRIx64 "%s\n", name, o->val[mode],
 			       o->val[mode] == o->kval ? "" : "  <-- differs");
 		else
-			printf("  %-18s error %s at pc %ld: %s\n", name,
+			printf("  %-18s error %s at pc %ld: %s  <-- differs\n", name,
 			       bs_err_kind_name(o->err[mode].kind), o->err[mode].pc,
 			       o->err[mode].message);
 	}
@@ -906,19 +912,25 @@ static bool zero_stack_init(struct prog *p)
 
 static struct prog cand;
 
-static void shrink(struct prog *p)
+/* Whether cand still shows the mismatch: the same modes differ */
+static bool still_differs(unsigned want)
 {
 	struct outcome o;
+	return evaluate(&cand, &o) == 1 && differing(&o) == want;
+}
+
+/* want: the modes that differ on p, which every step keeps so */
+static void shrink(struct prog *p, unsigned want)
+{
 	cand = *p;
-	if (zero_stack_init(&cand) && evaluate(&cand, &o) == 1)
+	if (zero_stack_init(&cand) && still_differs(want))
 		*p = cand;
 	for (int round = 0; round < 4; round++) {
 		bool progress = false;
 		for (int chunk = p->n / 2; chunk >= 1; chunk /= 2) {
 			for (int a = 0; a + chunk <= p->n;) {
 				cand = *p;
-				if (remove_items(&cand, a, a + chunk) &&
-				    evaluate(&cand, &o) == 1) {
+				if (remove_items(&cand, a, a + chunk) && still_differs(want)) {
 					*p = cand;
 					progress = true;
 				} else {
@@ -931,7 +943,7 @@ static void shrink(struct prog *p)
 				continue;
 			cand = *p;
 			cand.fold_mask &= ~(1u << r);
-			if (evaluate(&cand, &o) == 1) {
+			if (still_differs(want)) {
 				*p = cand;
 				progress = true;
 			}
@@ -1133,7 +1145,7 @@ int main(int argc, char **argv)
 		print_outcome(&o);
 		print_prog(&prog);
 		if (do_shrink) {
-			shrink(&prog);
+			shrink(&prog, differing(&o));
 			evaluate(&prog, &o);
 			printf("kdiff: shrunk to %d items (fold mask 0x%x; the original is "
 			       "--seed %" PRIu64 " --index %" PRIu64 "):\n", prog.n, prog.fold_mask,

@@ -558,23 +558,81 @@ static void test_skips_in_blocks(void **state)
 		snprintf(what, sizeof(what), "crc bits, budget %" PRIu64, budget);
 		same(crc, n, what);
 	}
-	/* r5 is 7 (jit_compare.h's arguments) */
+	/* r5 is 7 (jit_compare.h's arguments); z is r0 at the inner jump or not */
 	for (int32_t k = 6; k <= 7; k++)
 		for (int32_t z = 0; z <= 1; z++)
-			for (budget = 1; budget <= 8; budget++) {
-				struct bs_insn p[] = {
+			for (budget = 1; budget <= 9; budget++) {
+				struct bs_insn outer[] = {
 					MOV64_IMM(0, 0),
-					JMP_IMM(0x10, 5, k, 3),   /* from the block before: to 5 */
+					JMP_IMM(0x10, 5, k, 4),   /* from the block before: to 6 */
 					INSN(0x05, 0, 0, 0, 0),   /* goto +0: a block ends */
 					ALU64_IMM(0x00, 0, 1),
-					JMP_IMM(0x10, 0, z, 0),   /* from this block: to 5 */
+					JMP_IMM(0x10, 0, z, 1),   /* from this block: over 5 to 6 */
+					ALU64_IMM(0x00, 0, 4),
 					ALU64_IMM(0x00, 0, 2),
 					EXIT(),
 				};
-				snprintf(what, sizeof(what), "two blocks' jumps: %d %d, budget %" PRIu64, k,
-					 z, budget);
-				same(p, sizeof(p) / sizeof(p[0]), what);
+				struct bs_insn inner[] = {
+					MOV64_IMM(0, 0),
+					ALU64_IMM(0x00, 0, 1),
+					JMP_IMM(0x10, 0, z, 2),   /* the only way to 5 but falling in */
+					ALU64_IMM(0x00, 0, 4),
+					ALU64_IMM(0x00, 0, 8),
+					ALU64_IMM(0x00, 0, 2),
+					EXIT(),
+				};
+				for (int again = 0; again < 2; again++) {
+					/* and run again in the same VM under a budget one short */
+					budget_again = !again ? 0 : budget > 1 ? budget - 1 : 1;
+					snprintf(what, sizeof(what), "two blocks' jumps: %d %d, budget %" PRIu64
+						 " again %" PRIu64, k, z, budget, budget_again);
+					same(outer, sizeof(outer) / sizeof(outer[0]), what);
+					snprintf(what, sizeof(what), "a jump in its block: %d, budget %" PRIu64
+						 " again %" PRIu64, z, budget, budget_again);
+					same(inner, sizeof(inner) / sizeof(inner[0]), what);
+				}
+				budget_again = 0;
 			}
+	budget = 10000;
+}
+
+/* A block that does not fit in the budget left is run by the interpreter
+ * from its start, even where the path taken would have fitted: with the
+ * function's may_goto allowance as the JIT left it (here spent by the
+ * first loop, so the second one ends at once), under budgets around what
+ * the run takes (up to 12 more: the block at 4 is 12 long). */
+static void test_handover_keeps_may_goto(void **state)
+{
+	(void)state;
+	char what[96];
+	struct bs_insn p[] = {
+		MOV64_IMM(0, 0),
+		INSN(0xe5, 0, 0, 2, 0),        /* may_goto +2 */
+		ALU64_IMM(0x00, 0, 1),
+		INSN(0x05, 0, 0, -3, 0),       /* goto -3 */
+		JMP_IMM(0x10, 5, 7, 10),       /* r5 is 7: over the block's ten adds */
+		ALU64_IMM(0x00, 0, 100), ALU64_IMM(0x00, 0, 100), ALU64_IMM(0x00, 0, 100),
+		ALU64_IMM(0x00, 0, 100), ALU64_IMM(0x00, 0, 100), ALU64_IMM(0x00, 0, 100),
+		ALU64_IMM(0x00, 0, 100), ALU64_IMM(0x00, 0, 100), ALU64_IMM(0x00, 0, 100),
+		ALU64_IMM(0x00, 0, 100),
+		ALU64_IMM(0x00, 0, 1),
+		INSN(0xe5, 0, 0, 1, 0),        /* may_goto +1 */
+		INSN(0x05, 0, 0, -2, 0),       /* goto -2 */
+		EXIT(),
+	};
+	size_t n = sizeof(p) / sizeof(p[0]);
+	struct outcome o;
+	budget = 0;  /* none */
+	run_engine(p, n, BS_ENGINE_INTERP, &o);
+	assert_int_equal(o.rc, 0);
+	/* (each run takes 25M instructions: a few budgets, also under valgrind) */
+	uint64_t all = o.res.insns_executed;
+	static const int64_t around[] = {-1, 0, 6, 12};
+	for (size_t i = 0; i < sizeof(around) / sizeof(around[0]); i++) {
+		budget = all + (uint64_t)around[i];
+		snprintf(what, sizeof(what), "may_goto after a handover, budget %" PRIu64, budget);
+		same(p, n, what);
+	}
 	budget = 10000;
 }
 
@@ -857,6 +915,7 @@ int main(void)
 		cmocka_unit_test(test_atomics_in_values),
 		cmocka_unit_test(test_shift_masks),
 		cmocka_unit_test(test_skips_in_blocks),
+		cmocka_unit_test(test_handover_keeps_may_goto),
 		cmocka_unit_test(test_multiplies),
 		cmocka_unit_test(test_multiply_in_value),
 		cmocka_unit_test(test_register_during_run),

@@ -126,10 +126,10 @@ static void test_counted_loops(void **state)
 		stack[6].imm = 64 + past;
 		struct outcome o;
 		run_engine(stack, 8, BS_ENGINE_JIT, &o);
-		assert_int_equal(o.loop_passed, JIT_KEY_MEMOS && !past);
-		assert_int_equal(o.loop_failed, JIT_KEY_MEMOS && past);
+		assert_int_equal(o.loop_passed, JIT_LOOP_COPIES && !past);
+		assert_int_equal(o.loop_failed, JIT_LOOP_COPIES && past);
 		run_engine(counted, 7, BS_ENGINE_JIT, &o);
-		bool x86 = JIT_KEY_MEMOS;
+		bool x86 = JIT_LOOP_COPIES;
 		assert_int_equal(o.loop_passed, x86 && !past);
 		assert_int_equal(o.loop_failed, x86 && past);
 		run_engine(pointer, 13, BS_ENGINE_JIT, &o);
@@ -165,7 +165,7 @@ static void test_counted_loops(void **state)
 	counted[5].imm = 64;
 	run_engine(counted, 7, BS_ENGINE_JIT, &twice);
 	budget_again = 0;
-	assert_int_equal(twice.loop_passed, 2 * JIT_KEY_MEMOS);
+	assert_int_equal(twice.loop_passed, 2 * JIT_LOOP_COPIES);
 	/* planned (x86-64): this loop; not one with a call, nor one compared in
 	 * 32 bits */
 	struct bs_insn p[] = {
@@ -251,8 +251,9 @@ static void lookup_run(const struct bs_insn *p, size_t n, enum bs_engine eng, ui
  * without checks on x86-64: multiplications by constants the JITs make
  * shifts and adds of (r11 borrowed on x86-64, where r10 holds the copy's
  * host - guest difference) and the pairs fused into one instruction, a
- * shift and mask and a shift left and back; under every budget up to the
- * whole run. */
+ * shift and mask and a shift left and back; under budgets that end in
+ * each of the first rounds, then every 37th instruction past the whole
+ * run (17 a round). */
 static void test_hash_loops(void **state)
 {
 	(void)state;
@@ -272,8 +273,8 @@ static void test_hash_loops(void **state)
 		size_t n = sizeof(p) / sizeof(p[0]);
 		struct outcome o;
 		run_engine(p, n, BS_ENGINE_JIT, &o);
-		assert_int_equal(o.loop_passed, JIT_KEY_MEMOS);
-		for (budget = 1; budget <= 64 * 16 + 8; budget += budget < 40 ? 1 : 37) {
+		assert_int_equal(o.loop_passed, JIT_LOOP_COPIES);
+		for (budget = 1; budget <= 64 * 17 + 8; budget += budget < 40 ? 1 : 37) {
 			snprintf(what, sizeof(what), "hash loop: times %" PRId32 ", budget %" PRIu64,
 				 factors[f], budget);
 			same(p, n, what);
@@ -335,7 +336,7 @@ static void test_lookup_loops(void **state)
 	struct lookup_run r;
 	p[6].imm = 3;
 	lookup_run(p, n, BS_ENGINE_JIT, 100000, 100000, BS_REGION_RW, &r);
-	assert_int_equal(r.passed, 2 * JIT_KEY_MEMOS);
+	assert_int_equal(r.passed, 2 * JIT_LOOP_COPIES);
 	assert_int_equal(r.calls, 0);
 }
 

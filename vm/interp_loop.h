@@ -51,7 +51,8 @@ __attribute__((aligned(4096))) int VM_LOOP_NAME(struct bs_vm *vm, size_t start, 
 		limit = (L);                                                          \
 		left = limit - c_;                                                    \
 	} while (0)
-	uint32_t may_goto = VM_MAY_GOTO_LOOPS;
+	uint32_t may_goto = vm->may_goto_resume;
+	vm->may_goto_resume = VM_MAY_GOTO_LOOPS;
 	/* where the running program's memos are: memo_off bytes after its code */
 	size_t memo_off = vm->progs[vm->cur].memo_off;
 	uint8_t *p;

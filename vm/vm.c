@@ -51,6 +51,7 @@ int bs_vm_new(struct bs_vm **out, struct bs_error *err)
 	vm->budget = BS_DEFAULT_BUDGET;
 	vm->stop_at = UINT64_MAX;
 	vm->next_guest = VM_GUEST_BASE;
+	vm->may_goto_resume = VM_MAY_GOTO_LOOPS;
 	if (place_region(vm, "stack", vm->stack, sizeof(vm->stack), BS_REGION_RW, NULL, err)) {
 		bs_vm_free(vm);
 		return -1;

@@ -213,6 +213,10 @@ struct bs_vm {
 	/* a debugger may have written below frame 0 (bs_vm_region_of): the
 	 * next run clears the whole stack */
 	bool stack_deep_touched;
+	/* the current frame's may_goto allowance for the interpreter's next
+	 * entry, which takes it and puts back VM_MAY_GOTO_LOOPS: a JIT that
+	 * hands its run over mid-function leaves its own here */
+	uint32_t may_goto_resume;
 };
 
 /* The count the interpreter runs up to before looking: the budget, or the

@@ -67,7 +67,7 @@ void bs_vm_free(struct bs_vm *vm);
 void bs_vm_set_budget(struct bs_vm *vm, uint64_t max_insns);  /* 0 = unlimited */
 void bs_vm_set_dispatch(struct bs_vm *vm, enum bs_dispatch dispatch);
 void bs_vm_set_engine(struct bs_vm *vm, enum bs_engine engine);
-/* Whether this build can JIT on this host (x86-64). */
+/* Whether this build can JIT on this host (x86-64, arm64). */
 bool bs_jit_available(void);
 /* The native code of program prog (0: bs_vm_load's), compiled now if it
  * was not yet: *code and *len the machine code, offsets[pc] where
