@@ -311,8 +311,8 @@ static void emit_shift_x(struct jit_buf *b, int w, int ext, int dst, int src)
 /* jit_mul_shape's forms; the two that need x once it is shifted keep it in r11 */
 static void emit_mul_shape(struct jit_buf *b, int w, int dst, const struct jit_mul *m)
 {
-	if (m->kind == JIT_MUL_LEA)
-		op_rm(b, 0, w, 0x8d, dst, (struct mem){dst, dst, m->scale, 0}, 0);  /* lea dst, [dst + dst * 2^scale] */
+	if (m->kind == JIT_MUL_LEA)  /* lea dst, [dst + dst * 2^scale] */
+		op_rm(b, 0, w, 0x8d, dst, (struct mem){dst, dst, m->scale, 0}, 0);
 	else if (m->kind != JIT_MUL_SHIFT)
 		mov_rr(b, 1, ADR, dst);
 	if (m->shift) {
